@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from app.accounts.models import User
+
+
+@strawberry.type(name="User", description="A person who signs in to Nodion.")
+class UserNode(relay.Node):
+    id: relay.NodeID[int]
+    email: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, user: User) -> UserNode:
+        return cls(id=user.id, email=user.email, created_at=user.created_at)
+
+    @classmethod
+    def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[UserNode | None]:
+        # Only your own user is reachable by ID; others appear through projects.
+        viewer = info.context.viewer
+        return [
+            cls.from_model(viewer) if viewer and node_id == str(viewer.id) else None
+            for node_id in node_ids
+        ]

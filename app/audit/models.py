@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuditEvent(Model):
+    """Who did what to which object. Never holds a secret."""
+
+    id = fields.IntField(primary_key=True)
+    project = fields.ForeignKeyField(
+        "nodion.Project", related_name="audit_events", on_delete=fields.CASCADE
+    )
+    actor = fields.ForeignKeyField(
+        "nodion.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL
+    )
+    # Kept as text so the event outlives the user or the object it names.
+    actor_email = fields.CharField(max_length=254, null=True)
+    action = fields.CharField(max_length=64)
+    target_type = fields.CharField(max_length=32)
+    target_id = fields.IntField()
+    target_name = fields.CharField(max_length=261)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    project_id: int
+    actor_id: int | None
+
+    class Meta:
+        table = "audit_events"
+        indexes = (("project", "id"),)

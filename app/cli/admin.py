@@ -1,0 +1,111 @@
+"""`nodion admin …`: operator commands that act on the database directly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from app import db
+from app.accounts.models import User
+from app.accounts.service import create_user, issue_api_token
+from app.errors import DomainError
+from app.registries.provisioning import provision_all_projects
+from app.registries.service import reencrypt_all
+from app.security.crypto import generate_key_entry
+from app.security.keys import ServiceKeys, load_keys, new_pepper
+from app.settings import Settings
+
+admin = typer.Typer(help="Operator commands (they use the configured database directly).")
+T = TypeVar("T")
+
+
+def run_with_database(work: Callable[[Settings, ServiceKeys], Awaitable[T]]) -> T:
+    settings = Settings()
+    keys = load_keys(settings)
+
+    async def main() -> T:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await db.apply_migrations(settings.resolved_database_url)
+        await db.connect(settings.resolved_database_url)
+        try:
+            return await work(settings, keys)
+        finally:
+            await db.disconnect()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _print_token(email: str, token: str, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"email": email, "token": token}))
+    else:
+        typer.echo(f"API token for {email} (shown once, keep it secret):")
+        typer.echo(token)
+
+
+@admin.command("create-user")
+def create_user_command(
+    email: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Create a user and print a new API token for it."""
+
+    async def work(settings: Settings, keys: ServiceKeys) -> str:
+        user = await create_user(email)
+        return await issue_api_token(user, keys.token_pepper)
+
+    _print_token(email.strip().lower(), run_with_database(work), as_json)
+
+
+@admin.command("create-token")
+def create_token_command(
+    email: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Print a new API token for an existing user."""
+
+    async def work(settings: Settings, keys: ServiceKeys) -> str:
+        user = await User.get_or_none(email=email.strip().lower())
+        if user is None:
+            typer.echo(f"error: no user with email {email!r}", err=True)
+            raise typer.Exit(1)
+        return await issue_api_token(user, keys.token_pepper)
+
+    _print_token(email.strip().lower(), run_with_database(work), as_json)
+
+
+@admin.command("provision-regions")
+def provision_regions_command() -> None:
+    """Give every project a default Nodion registry in each configured region (idempotent)."""
+
+    async def work(settings: Settings, keys: ServiceKeys) -> int:
+        return await provision_all_projects(settings)
+
+    typer.echo(f"Created {run_with_database(work)} default registries.")
+
+
+@admin.command("rotate-keys")
+def rotate_keys_command() -> None:
+    """Re-encrypt every stored secret under the first key of NODION_ENCRYPTION_KEYS."""
+
+    async def work(settings: Settings, keys: ServiceKeys) -> int:
+        return await reencrypt_all(keys)
+
+    changed = run_with_database(work)
+    typer.echo(f"Re-encrypted {changed} secrets; older keys can now be removed from the ring.")
+
+
+@admin.command("generate-key")
+def generate_key_command(
+    key_id: Annotated[str, typer.Argument(help="Name of the new key, e.g. 2026-11.")],
+) -> None:
+    """Print a new key-ring entry and a token pepper for production settings."""
+    entry = generate_key_entry(key_id)
+    typer.echo(f"NODION_ENCRYPTION_KEYS entry (put it first to make it active): {entry}")
+    typer.echo(f"NODION_TOKEN_PEPPER (set once, never change it): {new_pepper()}")

@@ -1,0 +1,73 @@
+"""create_app(): routes, lifespan (database) and middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from app import db
+from app.graphql.context import Context
+from app.graphql.schema import schema
+from app.request_id import RequestIdMiddleware
+from app.security.auth import authenticate
+from app.security.keys import ServiceKeys, load_keys
+from app.settings import Settings
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, settings: Settings, keys: ServiceKeys) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self.settings = settings
+        self.keys = keys
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
+        return Context(
+            request=request, response=response, settings=self.settings, keys=self.keys,
+            viewer=viewer,
+        )
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings | None = None,
+    keys: ServiceKeys | None = None,
+    *,
+    manage_database: bool = True,
+) -> Starlette:
+    """`manage_database=False` leaves connecting to the caller (tests, the CLI)."""
+    settings = settings or Settings()
+    keys = keys or load_keys(settings)
+    graphql_app = GraphQLApp(settings, keys)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            await db.connect(settings.resolved_database_url)
+        try:
+            yield
+        finally:
+            if manage_database:
+                await db.disconnect()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keys = keys
+    return app

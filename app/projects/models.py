@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    DEVELOPER = "DEVELOPER"
+    VIEWER = "VIEWER"
+
+
+class Project(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    # DNS-label-safe; every managed registry grants access under `<namespace>/` only.
+    namespace = fields.CharField(max_length=63, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "projects"
+
+
+class ProjectMember(Model):
+    id = fields.IntField(primary_key=True)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "nodion.Project", related_name="members", on_delete=fields.CASCADE
+    )
+    user = fields.ForeignKeyField(
+        "nodion.User", related_name="memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(Role, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    project_id: int
+    user_id: int
+
+    class Meta:
+        table = "project_members"
+        unique_together = (("project", "user"),)

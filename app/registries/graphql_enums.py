@@ -1,0 +1,5 @@
+import strawberry
+
+from app.registries.models import RegistryType
+
+RegistryTypeEnum = strawberry.enum(RegistryType, name="RegistryType")

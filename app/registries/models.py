@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class RegistryType(StrEnum):
+    NODION = "NODION"
+    DOCKER_HUB = "DOCKER_HUB"
+    GHCR = "GHCR"
+    CUSTOM = "CUSTOM"
+
+
+class Registry(Model):
+    id = fields.IntField(primary_key=True)
+    project = fields.ForeignKeyField(
+        "nodion.Project", related_name="registries", on_delete=fields.CASCADE
+    )
+    type = fields.CharEnumField(RegistryType, max_length=16)
+    name = fields.CharField(max_length=100)
+    hostname = fields.CharField(max_length=261)  # 253-char host + ":65535"
+    region = fields.CharField(max_length=63, null=True)
+    is_default = fields.BooleanField(default=False)
+    username = fields.CharField(max_length=255, null=True)
+    # AES-GCM ciphertext bound to this row (see app/security/crypto.py).
+    token_ciphertext = fields.BinaryField(null=True)
+    # Keyed digest of a NODION access token, for one indexed lookup at login.
+    token_digest = fields.CharField(max_length=64, null=True, unique=True)
+    token_hint = fields.CharField(max_length=4, null=True)
+    credentials_created_at = fields.DatetimeField(null=True)
+    credentials_updated_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    project_id: int
+
+    class Meta:
+        table = "registries"
+        indexes = (("project", "region"),)
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.token_ciphertext is not None
+
+    @property
+    def encryption_context(self) -> str:
+        return f"registry:{self.id}:token"

@@ -1,0 +1,261 @@
+"""The rules of registries: adding, credentials, removal. Knows nothing of GraphQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.transactions import in_transaction
+
+from app.accounts.models import User
+from app.audit.service import record
+from app.errors import (
+    Conflict,
+    CredentialsAlreadyGenerated,
+    NotSupported,
+    ValidationFailed,
+)
+from app.projects.access import check_role, project_for, role_in
+from app.projects.models import Project, Role
+from app.projects.service import clean_name
+from app.registries.hostnames import normalize_hostname
+from app.registries.models import Registry, RegistryType
+from app.registries.providers import PROVIDERS
+from app.security.keys import ServiceKeys
+from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token, token_digest, token_hint
+from app.settings import Settings
+
+USERNAME_MAX_LENGTH = 255
+TOKEN_MAX_LENGTH = 4096
+ROTATION_HINT = (
+    "Credentials of a Nodion registry are one-shot. To rotate, add a fresh Nodion "
+    "registry in the same region, generate its credentials, repoint your pipelines, "
+    "then remove the old registry (its token stops working at once)."
+)
+
+
+@dataclass(frozen=True)
+class NewRegistry:
+    type: RegistryType
+    name: str | None = None
+    hostname: str | None = None
+    region: str | None = None
+    username: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedCredentials:
+    hostname: str
+    username: str
+    token: str
+
+    def __repr__(self) -> str:  # the token must never reach a log line or a traceback
+        return f"GeneratedCredentials(hostname={self.hostname!r}, username={self.username!r})"
+
+    @property
+    def docker_login(self) -> str:
+        return f"docker login {self.hostname} --username {self.username} --password-stdin"
+
+
+async def registry_for(user: User, registry_id: int, required: Role) -> Registry:
+    registry = await Registry.get_or_none(id=registry_id)
+    role = await role_in(user, registry.project_id) if registry else None
+    check_role(role, required, what="registry")
+    assert registry is not None
+    return registry
+
+
+def _third_party_credentials(
+    username: str | None, token: str | None
+) -> tuple[str, str] | None:
+    username = (username or "").strip() or None
+    token = token or None
+    if username is None and token is None:
+        return None
+    if username is None:
+        raise ValidationFailed("username", "Enter the username that goes with this token.")
+    if token is None:
+        raise ValidationFailed("token", "Enter the token or password for this username.")
+    if len(username) > USERNAME_MAX_LENGTH:
+        raise ValidationFailed(
+            "username", f"Username must be at most {USERNAME_MAX_LENGTH} characters."
+        )
+    if len(token) > TOKEN_MAX_LENGTH or token != token.strip() or not token.isprintable():
+        raise ValidationFailed(
+            "token",
+            f"Token must be printable, without surrounding spaces, at most {TOKEN_MAX_LENGTH} "
+            "characters.",
+        )
+    return username, token
+
+
+async def add_registry(
+    actor: User, project_id: int, spec: NewRegistry, settings: Settings, keys: ServiceKeys
+) -> Registry:
+    project = await project_for(actor, project_id, Role.ADMIN)
+    if spec.type is RegistryType.NODION:
+        return await _add_managed_registry(actor, project, spec, settings)
+    provider = PROVIDERS[spec.type]
+    if spec.region is not None:
+        raise ValidationFailed("region", "Only Nodion registries belong to a region.")
+    if provider.hostname_required or spec.hostname:
+        hostname = normalize_hostname(spec.hostname or "")
+    else:
+        assert provider.default_hostname is not None
+        hostname = provider.default_hostname
+    default_name = f"{provider.display_name} ({hostname})"
+    name = clean_name(spec.name) if spec.name is not None else default_name
+    credentials = _third_party_credentials(spec.username, spec.token)
+    async with in_transaction():
+        registry = await Registry.create(
+            project=project, type=spec.type, name=name, hostname=hostname
+        )
+        if credentials:
+            await _store_third_party_credentials(registry, *credentials, keys=keys, first=True)
+        await _audit(actor, registry, "registry.added")
+    return registry
+
+
+async def _add_managed_registry(
+    actor: User, project: Project, spec: NewRegistry, settings: Settings
+) -> Registry:
+    if not spec.region:
+        raise ValidationFailed("region", "Choose the region of the new Nodion registry.")
+    region = settings.region(spec.region)
+    if region is None:
+        known = ", ".join(r.slug for r in settings.regions)
+        raise ValidationFailed("region", f"Unknown region {spec.region!r}; choose one of: {known}.")
+    if spec.hostname:
+        raise ValidationFailed("hostname", "A Nodion registry's hostname is set by its region.")
+    if spec.username or spec.token:
+        raise ValidationFailed(
+            "token", "Nodion registries make their own credentials: use generateCredentials."
+        )
+    name = clean_name(spec.name) if spec.name is not None else f"Nodion Registry ({region.name})"
+    async with in_transaction():
+        registry = await Registry.create(
+            project=project,
+            type=RegistryType.NODION,
+            name=name,
+            hostname=settings.registry_hostname(region.slug),
+            region=region.slug,
+            is_default=False,
+        )
+        await _audit(actor, registry, "registry.added")
+    return registry
+
+
+async def generate_credentials(
+    actor: User, registry_id: int, keys: ServiceKeys
+) -> tuple[Registry, GeneratedCredentials]:
+    registry = await registry_for(actor, registry_id, Role.ADMIN)
+    if registry.type is not RegistryType.NODION:
+        raise NotSupported(
+            "Only Nodion registries generate credentials; set a third-party registry's "
+            "credentials with updateCredentials."
+        )
+    project = await Project.get(id=registry.project_id)
+    token = new_token(REGISTRY_TOKEN_PREFIX)
+    now = datetime.now(UTC)
+    async with in_transaction():
+        # The WHERE clause is the one-shot guard: of racing requests exactly one
+        # finds the column still empty, in SQLite and in PostgreSQL alike.
+        claimed = await Registry.filter(
+            id=registry.id, type=RegistryType.NODION, token_ciphertext__isnull=True
+        ).update(
+            username=project.namespace,
+            token_ciphertext=keys.keyring.encrypt(token, context=registry.encryption_context),
+            token_digest=token_digest(token, keys.token_pepper),
+            token_hint=token_hint(token),
+            credentials_created_at=now,
+            credentials_updated_at=now,
+        )
+        if not claimed:
+            raise CredentialsAlreadyGenerated(
+                "Credentials for this registry were already generated and cannot be shown "
+                "again. " + ROTATION_HINT
+            )
+        await _audit(actor, registry, "credentials.generated")
+    await registry.refresh_from_db()
+    return registry, GeneratedCredentials(registry.hostname, project.namespace, token)
+
+
+async def update_credentials(
+    actor: User, registry_id: int, username: str | None, token: str | None, keys: ServiceKeys
+) -> Registry:
+    registry = await registry_for(actor, registry_id, Role.ADMIN)
+    if registry.type is RegistryType.NODION:
+        raise NotSupported(ROTATION_HINT)
+    credentials = _third_party_credentials(username, token)
+    async with in_transaction():
+        if credentials:
+            await _store_third_party_credentials(registry, *credentials, keys=keys, first=False)
+        else:
+            registry.username = None
+            registry.token_ciphertext = None
+            registry.token_hint = None
+            registry.credentials_updated_at = datetime.now(UTC)
+            await registry.save()
+        await _audit(actor, registry, "credentials.updated")
+    return registry
+
+
+async def _store_third_party_credentials(
+    registry: Registry, username: str, token: str, *, keys: ServiceKeys, first: bool
+) -> None:
+    # The row id is part of the associated data, so this runs after the insert.
+    now = datetime.now(UTC)
+    registry.username = username
+    registry.token_ciphertext = keys.keyring.encrypt(token, context=registry.encryption_context)
+    registry.token_hint = token_hint(token)
+    if first or registry.credentials_created_at is None:
+        registry.credentials_created_at = now
+    registry.credentials_updated_at = now
+    await registry.save()
+
+
+async def remove_registry(actor: User, registry_id: int) -> Registry:
+    registry = await registry_for(actor, registry_id, Role.ADMIN)
+    async with in_transaction():
+        if registry.is_default:
+            successor = (
+                await Registry.filter(
+                    project_id=registry.project_id,
+                    type=RegistryType.NODION,
+                    region=registry.region,
+                )
+                .exclude(id=registry.id)
+                .order_by("-created_at", "-id")
+                .first()
+            )
+            if successor is None:
+                raise Conflict(
+                    f"This is the only Nodion registry of region {registry.region}; add a fresh "
+                    "Nodion registry in that region first, then remove this one."
+                )
+            await Registry.filter(id=successor.id).update(is_default=True)
+        # Deleting the row deletes its digest, so the token stops working at once.
+        await registry.delete()
+        await _audit(actor, registry, "registry.removed")
+    return registry
+
+
+async def _audit(actor: User, registry: Registry, action: str) -> None:
+    await record(
+        project_id=registry.project_id, actor=actor, action=action,
+        target_type="Registry", target_id=registry.id, target_name=registry.name,
+    )
+
+
+async def reencrypt_all(keys: ServiceKeys) -> int:
+    """Move every stored secret to the newest key; returns how many rows changed."""
+    changed = 0
+    rows = await Registry.filter(token_ciphertext__isnull=False).only("id", "token_ciphertext")
+    for row in rows:
+        fresh = keys.keyring.reencrypt(row.token_ciphertext, context=row.encryption_context)
+        if fresh is not None:
+            changed += await Registry.filter(
+                id=row.id, token_ciphertext=row.token_ciphertext
+            ).update(token_ciphertext=fresh)
+    return changed

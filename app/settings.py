@@ -1,0 +1,67 @@
+"""One typed settings object, read from `NODION_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REGION_SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+
+
+class Region(BaseModel):
+    """A region where every project gets a managed registry."""
+
+    slug: str = Field(pattern=REGION_SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=100)
+
+
+DEFAULT_REGIONS = [
+    Region(slug="eu-central", name="EU Central"),
+    Region(slug="us-east", name="US East"),
+]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NODION_", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./var")
+    # Default: a SQLite file inside data_dir; production uses postgres://…
+    database_url: str | None = None
+    # JSON list, e.g. [{"slug": "eu-central", "name": "EU Central"}]
+    regions: list[Region] = Field(default_factory=lambda: list(DEFAULT_REGIONS), min_length=1)
+    registry_domain: str = "nodion.net"
+    # Comma-separated `key-id:base64(32 bytes)` entries; the FIRST one encrypts,
+    # every one decrypts. Generated into data_dir in development when unset.
+    encryption_keys: SecretStr | None = None
+    # Server-side secret for the HMAC digests of tokens (base64, >= 32 bytes).
+    token_pepper: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @field_validator("regions")
+    @classmethod
+    def _unique_region_slugs(cls, regions: list[Region]) -> list[Region]:
+        slugs = [region.slug for region in regions]
+        if len(set(slugs)) != len(slugs):
+            raise ValueError("region slugs must be unique")
+        return regions
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'nodion.sqlite3').resolve()}"
+
+    def region(self, slug: str) -> Region | None:
+        return next((region for region in self.regions if region.slug == slug), None)
+
+    def registry_hostname(self, region_slug: str) -> str:
+        return f"registry.{region_slug}.{self.registry_domain}"
