@@ -27,4 +27,4 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_events"
-        indexes = (("project", "id"),)
+        indexes = (("project_id", "id"),)

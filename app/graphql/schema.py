@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import strawberry
 from graphql import GraphQLError
@@ -88,16 +89,15 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=list(NODE_TYPES.values()),
+        # Factories, so each request gets fresh extension state; the parse and
+        # validation caches are module-level LRUs shared across requests.
         extensions=[
-            QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_ignore_introspection),
-            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            ParserCache(maxsize=CACHE_SIZE),
-            ValidationCache(maxsize=CACHE_SIZE),
-            MaskErrors(
-                should_mask_error=_is_unexpected,
-                error_message=UNEXPECTED_ERROR,
-            ),
+            partial(QueryDepthLimiter, max_depth=MAX_DEPTH, should_ignore=_ignore_introspection),
+            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+            partial(ParserCache, maxsize=CACHE_SIZE),
+            partial(ValidationCache, maxsize=CACHE_SIZE),
+            partial(MaskErrors, should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
         ],
     )
 

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'registries', 'app': 'nodion', 'indexes': [Index(fields=['project', 'region'])], 'pk_attr': 'id'},
+            options={'table': 'registries', 'app': 'nodion', 'indexes': [Index(fields=['project_id', 'region'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                 ('target_name', fields.CharField(max_length=261)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'audit_events', 'app': 'nodion', 'indexes': [Index(fields=['project', 'id'])], 'pk_attr': 'id', 'table_description': 'Who did what to which object. Never holds a secret.'},
+            options={'table': 'audit_events', 'app': 'nodion', 'indexes': [Index(fields=['project_id', 'id'])], 'pk_attr': 'id', 'table_description': 'Who did what to which object. Never holds a secret.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -38,7 +38,7 @@ class Registry(Model):
 
     class Meta:
         table = "registries"
-        indexes = (("project", "region"),)
+        indexes = (("project_id", "region"),)
 
     @property
     def has_credentials(self) -> bool:

@@ -1,0 +1,160 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when
+configured), the app on an in-process transport, users with API tokens."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from app import db
+from app.accounts.models import User
+from app.accounts.service import create_user, issue_api_token
+from app.main import create_app
+from app.security.crypto import KeyRing, generate_key_entry
+from app.security.keys import ServiceKeys
+from app.settings import Settings
+
+POSTGRES_URL_VARIABLE = "NODION_TEST_POSTGRES_URL"
+
+
+def require_or_skip(variable: str, reason: str) -> None:
+    """Skip with `reason`, unless CI demands the service (`variable`=1): then fail."""
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{variable}=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'test.sqlite3'}"
+        return
+    admin_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not admin_url:
+        require_or_skip(
+            "NODION_REQUIRE_POSTGRES",
+            f"{POSTGRES_URL_VARIABLE} is not set (e.g. postgres://postgres@127.0.0.1:5433/postgres)",
+        )
+    import asyncpg
+
+    name = f"nodion_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        parts = urlsplit(admin_url)
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[str]:
+    # Tortoise caches prepared INSERT/DELETE statements per process, keyed by
+    # connection name only; tests switch between SQLite and PostgreSQL, whose
+    # placeholders differ, so the cache must not outlive a test.
+    EXECUTOR_CACHE.clear()
+    await db.apply_migrations(database_url)
+    await db.connect(database_url)
+    try:
+        yield database_url
+    finally:
+        await db.disconnect()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def keys() -> ServiceKeys:
+    return ServiceKeys(keyring=KeyRing.parse(generate_key_entry("test1")), token_pepper=os.urandom(32))
+
+
+@pytest.fixture
+async def client(database: str, settings: Settings, keys: ServiceKeys) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, keys, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+class Api:
+    """A GraphQL client as the dashboard would be: one user's bearer token."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None, user: User | None) -> None:
+        self.http = http
+        self.token = token
+        self.user = user
+
+    async def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a query that must not fail."""
+        body = await self.raw(query, variables)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+async def make_api(client: httpx.AsyncClient, keys: ServiceKeys):
+    async def make(email: str) -> Api:
+        user = await create_user(email)
+        return Api(client, await issue_api_token(user, keys.token_pepper), user)
+
+    return make
+
+
+@pytest.fixture
+async def api(make_api) -> Api:
+    return await make_api("alice@example.com")
+
+
+@pytest.fixture
+def anonymous(client: httpx.AsyncClient) -> Api:
+    return Api(client, None, None)
+
+
+class QueryCounter(logging.Handler):
+    """Counts SQL statements by listening to Tortoise's database client log."""
+
+    STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.queries: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = str(record.args[0]) if record.args else str(record.msg)
+        if text.lstrip().upper().startswith(self.STATEMENTS):
+            self.queries.append(text)
+
+
+@pytest.fixture
+def count_queries() -> Iterator[QueryCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = QueryCounter()
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(previous)

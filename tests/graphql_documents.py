@@ -1,0 +1,62 @@
+"""GraphQL documents the tests send, written as the dashboard would."""
+
+CREATE_PROJECT = """
+mutation($name: String!) {
+  createProject(input: {name: $name}) {
+    __typename
+    ... on CreateProjectSuccess { project { id name namespace registries { id type region hostname isDefault name } } }
+    ... on Error { message }
+    ... on ValidationError { field }
+  }
+}"""
+
+ADD_REGISTRY = """
+mutation($input: AddRegistryInput!) {
+  addRegistry(input: $input) {
+    __typename
+    ... on AddRegistrySuccess { registry { id type name hostname region isDefault username hasCredentials anonymous tokenHint } }
+    ... on Error { message }
+    ... on ValidationError { field }
+  }
+}"""
+
+GENERATE_CREDENTIALS = """
+mutation($id: ID!) {
+  generateCredentials(registryId: $id) {
+    __typename
+    ... on GenerateCredentialsSuccess {
+      registry { id hasCredentials username tokenHint credentialsCreatedAt }
+      credentials { hostname username token dockerLogin }
+    }
+    ... on Error { message }
+  }
+}"""
+
+UPDATE_CREDENTIALS = """
+mutation($input: UpdateCredentialsInput!) {
+  updateCredentials(input: $input) {
+    __typename
+    ... on UpdateCredentialsSuccess { registry { id username hasCredentials anonymous tokenHint credentialsUpdatedAt } }
+    ... on Error { message }
+    ... on ValidationError { field }
+  }
+}"""
+
+REMOVE_REGISTRY = """
+mutation($id: ID!) {
+  removeRegistry(registryId: $id) {
+    __typename
+    ... on RemoveRegistrySuccess { removedRegistryId project { registries { id isDefault region type } } }
+    ... on Error { message }
+  }
+}"""
+
+
+async def create_project(api, name: str = "Shop") -> dict:
+    result = (await api(CREATE_PROJECT, {"name": name}))["createProject"]
+    assert result["__typename"] == "CreateProjectSuccess", result
+    return result["project"]
+
+
+def default_registry(project: dict, region: str = "eu-central") -> dict:
+    return next(r for r in project["registries"] if r["region"] == region and r["isDefault"])
