@@ -16,9 +16,17 @@ MODEL_MODULES = [
 ]
 
 
+def _with_sqlite_secure_delete(database_url: str) -> str:
+    # SQLite otherwise leaves overwritten rows (old ciphertext) in free pages of
+    # the file; secure_delete zeroes them, so overwritten credentials are gone.
+    if not database_url.startswith("sqlite://") or "secure_delete" in database_url:
+        return database_url
+    return database_url + ("&" if "?" in database_url else "?") + "secure_delete=on"
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _with_sqlite_secure_delete(database_url)},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,

@@ -21,7 +21,7 @@ class UserNode(relay.Node):
         return cls(id=user.id, email=user.email, created_at=user.created_at)
 
     @classmethod
-    def resolve_nodes(
+    async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[UserNode | None]:
         # Only your own user is reachable by ID; others appear through projects.

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from app.graphql.ids import decode_id
+from app.registries.models import Registry
+from app.registries.service import reencrypt_all
+from app.security.crypto import DecryptionError, KeyRing, generate_key_entry
+from app.security.keys import ServiceKeys
+from tests.graphql_documents import (
+    ADD_REGISTRY,
+    GENERATE_CREDENTIALS,
+    create_project,
+    default_registry,
+)
+
+
+async def store_secrets(api) -> dict[int, str]:
+    """Stores a Nodion token and three third-party tokens; returns row id → plaintext."""
+    project = await create_project(api)
+    registry_id = default_registry(project)["id"]
+    generated = await api(GENERATE_CREDENTIALS, {"id": registry_id})
+    plain = {registry_id: generated["generateCredentials"]["credentials"]["token"]}
+    for number in range(3):
+        added = await api(ADD_REGISTRY, {"input": {
+            "projectId": project["id"], "type": "CUSTOM", "hostname": f"r{number}.example.com",
+            "username": "ci", "token": f"third-party-secret-{number}"}})
+        plain[added["addRegistry"]["registry"]["id"]] = f"third-party-secret-{number}"
+    return {decode_id(global_id, "Registry"): token for global_id, token in plain.items()}
+
+
+async def test_rotate_keys_then_drop_the_old_key(api, keys):
+    secrets_by_row = await store_secrets(api)
+    old_entry = keys.keyring  # the ring the secrets were written with
+    new_entry = generate_key_entry("test2")
+    both = ServiceKeys(
+        keyring=KeyRing([KeyRing.parse(new_entry).active, old_entry.active]),
+        token_pepper=keys.token_pepper,
+    )
+
+    changed = await reencrypt_all(both)
+    changed_again = await reencrypt_all(both)
+
+    assert (changed, changed_again) == (4, 0)
+    only_new = KeyRing.parse(new_entry)
+    for row in await Registry.filter(token_ciphertext__isnull=False):
+        assert only_new.key_id_of(row.token_ciphertext) == "test2"
+        assert only_new.decrypt(row.token_ciphertext, context=row.encryption_context) == (
+            secrets_by_row[row.id]
+        )
+        with pytest.raises(DecryptionError):
+            old_entry.decrypt(row.token_ciphertext, context=row.encryption_context)
+
+
+async def test_a_value_copied_into_another_row_does_not_decrypt(api, keys):
+    await store_secrets(api)
+    source, target = await Registry.filter(token_ciphertext__isnull=False).order_by("id").limit(2)
+
+    await Registry.filter(id=target.id).update(token_ciphertext=source.token_ciphertext)
+    copied = await Registry.get(id=target.id)
+
+    with pytest.raises(DecryptionError, match=f"registry:{target.id}:token"):
+        keys.keyring.decrypt(copied.token_ciphertext, context=copied.encryption_context)
