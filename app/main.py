@@ -30,7 +30,10 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
         return Context(
-            request=request, response=response, settings=self.settings, keys=self.keys,
+            request=request,
+            response=response,
+            settings=self.settings,
+            keys=self.keys,
             viewer=viewer,
         )
 

@@ -78,11 +78,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def keys() -> ServiceKeys:
-    return ServiceKeys(keyring=KeyRing.parse(generate_key_entry("test1")), token_pepper=os.urandom(32))
+    return ServiceKeys(
+        keyring=KeyRing.parse(generate_key_entry("test1")), token_pepper=os.urandom(32)
+    )
 
 
 @pytest.fixture
-async def client(database: str, settings: Settings, keys: ServiceKeys) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    database: str, settings: Settings, keys: ServiceKeys
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, keys, manage_database=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

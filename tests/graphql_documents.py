@@ -4,7 +4,9 @@ CREATE_PROJECT = """
 mutation($name: String!) {
   createProject(input: {name: $name}) {
     __typename
-    ... on CreateProjectSuccess { project { id name namespace registries { id type region hostname isDefault name } } }
+    ... on CreateProjectSuccess {
+      project { id name namespace registries { id type region hostname isDefault name } }
+    }
     ... on Error { message }
     ... on ValidationError { field }
   }
@@ -14,7 +16,11 @@ ADD_REGISTRY = """
 mutation($input: AddRegistryInput!) {
   addRegistry(input: $input) {
     __typename
-    ... on AddRegistrySuccess { registry { id type name hostname region isDefault username hasCredentials anonymous tokenHint } }
+    ... on AddRegistrySuccess {
+      registry {
+        id type name hostname region isDefault username hasCredentials anonymous tokenHint
+      }
+    }
     ... on Error { message }
     ... on ValidationError { field }
   }
@@ -36,7 +42,9 @@ UPDATE_CREDENTIALS = """
 mutation($input: UpdateCredentialsInput!) {
   updateCredentials(input: $input) {
     __typename
-    ... on UpdateCredentialsSuccess { registry { id username hasCredentials anonymous tokenHint credentialsUpdatedAt } }
+    ... on UpdateCredentialsSuccess {
+      registry { id username hasCredentials anonymous tokenHint credentialsUpdatedAt }
+    }
     ... on Error { message }
     ... on ValidationError { field }
   }
@@ -46,7 +54,9 @@ REMOVE_REGISTRY = """
 mutation($id: ID!) {
   removeRegistry(registryId: $id) {
     __typename
-    ... on RemoveRegistrySuccess { removedRegistryId project { registries { id isDefault region type } } }
+    ... on RemoveRegistrySuccess {
+      removedRegistryId project { registries { id isDefault region type } }
+    }
     ... on Error { message }
   }
 }"""

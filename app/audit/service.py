@@ -5,7 +5,12 @@ from app.audit.models import AuditEvent
 
 
 async def record(
-    *, project_id: int, actor: User | None, action: str, target_type: str, target_id: int,
+    *,
+    project_id: int,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int,
     target_name: str,
 ) -> AuditEvent:
     """Record one event. Callers pass names and ids only, never secret values."""

@@ -73,8 +73,10 @@ def serve(
             "-H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { email } }\"}'"
         )
     else:
-        typer.echo("Get an API token with: nodion admin create-token EMAIL "
-                   f"(or nodion admin create-user EMAIL; the demo user is {DEMO_EMAIL})")
+        typer.echo(
+            "Get an API token with: nodion admin create-token EMAIL "
+            f"(or nodion admin create-user EMAIL; the demo user is {DEMO_EMAIL})"
+        )
     uvicorn.run(create_app(settings, keys), host=host, port=port, log_config=None)
 
 

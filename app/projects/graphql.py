@@ -55,7 +55,9 @@ class ProjectNode(relay.Node):
     @classmethod
     def from_model(cls, project: Project) -> ProjectNode:
         return cls(
-            id=project.id, name=project.name, namespace=project.namespace,
+            id=project.id,
+            name=project.name,
+            namespace=project.namespace,
             created_at=project.created_at,
         )
 
@@ -69,7 +71,8 @@ class ProjectNode(relay.Node):
         roles = dict(zip(wanted, await loaders.role.load_many(wanted), strict=True))
         projects = dict(zip(wanted, await loaders.project.load_many(wanted), strict=True))
         return [
-            cls.from_model(projects[pid]) if pid is not None and roles[pid] and projects[pid]
+            cls.from_model(projects[pid])
+            if pid is not None and roles[pid] and projects[pid]
             else None
             for pid in ids
         ]
@@ -114,7 +117,9 @@ class ProjectNode(relay.Node):
         self, first: int | None = None, after: str | None = None
     ) -> relay.Connection[AuditEventNode]:
         return await paginate(
-            AuditEvent.filter(project_id=self.id), first=first, after=after,
+            AuditEvent.filter(project_id=self.id),
+            first=first,
+            after=after,
             wrap=AuditEventNode.from_model,
         )
 
@@ -133,7 +138,9 @@ class ProjectQueries:
             return ProjectNode.from_model(project)
 
         return await paginate(
-            Project.filter(members__user_id=info.context.user.id), first=first, after=after,
+            Project.filter(members__user_id=info.context.user.id),
+            first=first,
+            after=after,
             wrap=wrap,
         )
 

@@ -25,9 +25,7 @@ async def load_roles(viewer: User, project_ids: Sequence[int]) -> list[Role | No
 async def load_members(project_ids: Sequence[int]) -> list[list[ProjectMember]]:
     grouped: dict[int, list[ProjectMember]] = defaultdict(list)
     members = (
-        await ProjectMember.filter(project_id__in=project_ids)
-        .select_related("user")
-        .order_by("id")
+        await ProjectMember.filter(project_id__in=project_ids).select_related("user").order_by("id")
     )
     for member in members:
         grouped[member.project_id].append(member)

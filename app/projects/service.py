@@ -49,8 +49,12 @@ async def create_project(actor: User, name: str, settings: Settings) -> Project:
                 await ProjectMember.create(project=project, user=actor, role=Role.ADMIN)
                 await provision_default_registries(project, settings)
                 await record(
-                    project_id=project.id, actor=actor, action="project.created",
-                    target_type="Project", target_id=project.id, target_name=name,
+                    project_id=project.id,
+                    actor=actor,
+                    action="project.created",
+                    target_type="Project",
+                    target_id=project.id,
+                    target_name=name,
                 )
             return project
         except IntegrityError:
@@ -74,8 +78,12 @@ async def set_member(actor: User, project_id: int, email: str, role: Role) -> Pr
             member.role = role
             await member.save(update_fields=["role"])
         await record(
-            project_id=project.id, actor=actor, action=f"member.set.{role.value.lower()}",
-            target_type="User", target_id=user.id, target_name=user.email,
+            project_id=project.id,
+            actor=actor,
+            action=f"member.set.{role.value.lower()}",
+            target_type="User",
+            target_id=user.id,
+            target_name=user.email,
         )
     return project
 
@@ -94,8 +102,12 @@ async def remove_member(actor: User, project_id: int, email: str) -> Project:
             await _ensure_another_admin(project, member.user)
         await member.delete()
         await record(
-            project_id=project.id, actor=actor, action="member.removed",
-            target_type="User", target_id=member.user.id, target_name=member.user.email,
+            project_id=project.id,
+            actor=actor,
+            action="member.removed",
+            target_type="User",
+            target_id=member.user.id,
+            target_name=member.user.email,
         )
     return project
 

@@ -198,7 +198,8 @@ class RegistryQueries:
         settings = info.context.settings
         return [
             RegionNode(
-                slug=region.slug, name=region.name,
+                slug=region.slug,
+                name=region.name,
                 registry_hostname=settings.registry_hostname(region.slug),
             )
             for region in settings.regions
@@ -208,8 +209,10 @@ class RegistryQueries:
     def registry_providers(self) -> list[RegistryProviderNode]:
         return [
             RegistryProviderNode(
-                type=p.type, display_name=p.display_name,
-                default_hostname=p.default_hostname, hostname_required=p.hostname_required,
+                type=p.type,
+                display_name=p.display_name,
+                default_hostname=p.default_hostname,
+                hostname_required=p.hostname_required,
             )
             for p in PROVIDERS.values()
         ]
@@ -224,12 +227,19 @@ class RegistryMutations:
     async def add_registry(self, info: Info, input: AddRegistryInput) -> AddRegistryResult:
         async def run() -> AddRegistrySuccess:
             spec = service.NewRegistry(
-                type=RegistryType(input.type), name=input.name, hostname=input.hostname,
-                region=input.region, username=input.username, token=input.token,
+                type=RegistryType(input.type),
+                name=input.name,
+                hostname=input.hostname,
+                region=input.region,
+                username=input.username,
+                token=input.token,
             )
             registry = await service.add_registry(
-                info.context.user, decode_id(input.project_id, "Project"), spec,
-                info.context.settings, info.context.keys,
+                info.context.user,
+                decode_id(input.project_id, "Project"),
+                spec,
+                info.context.settings,
+                info.context.keys,
             )
             return AddRegistrySuccess(registry=RegistryNode.from_model(registry))
 
@@ -249,7 +259,9 @@ class RegistryMutations:
             return GenerateCredentialsSuccess(
                 registry=RegistryNode.from_model(registry),
                 credentials=RegistryCredentials(
-                    hostname=made.hostname, username=made.username, token=made.token,
+                    hostname=made.hostname,
+                    username=made.username,
+                    token=made.token,
                     docker_login=made.docker_login,
                 ),
             )
@@ -265,8 +277,11 @@ class RegistryMutations:
     ) -> UpdateCredentialsResult:
         async def run() -> UpdateCredentialsSuccess:
             registry = await service.update_credentials(
-                info.context.user, decode_id(input.registry_id, "Registry"), input.username,
-                input.token, info.context.keys,
+                info.context.user,
+                decode_id(input.registry_id, "Registry"),
+                input.username,
+                input.token,
+                info.context.keys,
             )
             return UpdateCredentialsSuccess(registry=RegistryNode.from_model(registry))
 

@@ -14,8 +14,9 @@ def managed_registry_name(region: Region) -> str:
 async def provision_default_registries(project: Project, settings: Settings) -> list[Registry]:
     """Create the default NODION registry for each region that lacks one (idempotent)."""
     present = set(
-        await Registry.filter(project=project, type=RegistryType.NODION, is_default=True)
-        .values_list("region", flat=True)
+        await Registry.filter(
+            project=project, type=RegistryType.NODION, is_default=True
+        ).values_list("region", flat=True)
     )
     created = []
     for region in settings.regions:

@@ -66,9 +66,7 @@ async def registry_for(user: User, registry_id: int, required: Role) -> Registry
     return registry
 
 
-def _third_party_credentials(
-    username: str | None, token: str | None
-) -> tuple[str, str] | None:
+def _third_party_credentials(username: str | None, token: str | None) -> tuple[str, str] | None:
     username = (username or "").strip() or None
     token = token or None
     if username is None and token is None:
@@ -243,8 +241,12 @@ async def remove_registry(actor: User, registry_id: int) -> Registry:
 
 async def _audit(actor: User, registry: Registry, action: str) -> None:
     await record(
-        project_id=registry.project_id, actor=actor, action=action,
-        target_type="Registry", target_id=registry.id, target_name=registry.name,
+        project_id=registry.project_id,
+        actor=actor,
+        action=action,
+        target_type="Registry",
+        target_id=registry.id,
+        target_name=registry.name,
     )
 
 

@@ -32,7 +32,10 @@ async def test_mutations_without_a_token_change_nothing(anonymous):
 async def test_introspection_works_without_a_token(anonymous):
     data = await anonymous("{ __schema { queryType { name } mutationType { name } } }")
 
-    assert data["__schema"] == {"queryType": {"name": "Query"}, "mutationType": {"name": "Mutation"}}
+    assert data["__schema"] == {
+        "queryType": {"name": "Query"},
+        "mutationType": {"name": "Mutation"},
+    }
 
 
 async def test_viewer_is_the_token_owner(api: Api):

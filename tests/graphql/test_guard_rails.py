@@ -48,7 +48,8 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     caplog.set_level(logging.ERROR, logger="app.graphql.schema")
 
     response = await client.post(
-        "/graphql", json={"query": CREATE_PROJECT, "variables": {"name": "x"}},
+        "/graphql",
+        json={"query": CREATE_PROJECT, "variables": {"name": "x"}},
         headers={"Authorization": f"Bearer {api.token}"},
     )
 
@@ -63,7 +64,8 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
 
 @pytest.mark.parametrize("bad_id", ["", "!!!", "UHJvamVjdDphYmM="])  # "Project:abc"
 async def test_malformed_ids_in_queries_are_just_not_found(api, bad_id):
-    data = await api("query($id: ID!) { node(id: $id) { id } project(id: $id) { id } }",
-                     {"id": bad_id})
+    data = await api(
+        "query($id: ID!) { node(id: $id) { id } project(id: $id) { id } }", {"id": bad_id}
+    )
 
     assert data == {"node": None, "project": None}

@@ -14,8 +14,17 @@ from tests.graphql_documents import (
 async def test_a_second_user_sees_and_touches_nothing_of_the_first(api, make_api):
     project = await create_project(api, "Alice's")
     registry_id = default_registry(project)["id"]
-    hub = await api(ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "DOCKER_HUB",
-                                              "username": "alice", "token": "alice-secret"}})
+    hub = await api(
+        ADD_REGISTRY,
+        {
+            "input": {
+                "projectId": project["id"],
+                "type": "DOCKER_HUB",
+                "username": "alice",
+                "token": "alice-secret",
+            }
+        },
+    )
     hub_id = hub["addRegistry"]["registry"]["id"]
     mallory = await make_api("mallory@example.com")
 
@@ -28,19 +37,27 @@ async def test_a_second_user_sees_and_touches_nothing_of_the_first(api, make_api
         assert node["node"] is None
     alice_user_id = (await api("{ viewer { id } }"))["viewer"]["id"]
     assert (await mallory("query($id: ID!) { node(id: $id) { id } }", {"id": alice_user_id}))[
-        "node"] is None
+        "node"
+    ] is None
 
     attempts = [
         await mallory(GENERATE_CREDENTIALS, {"id": registry_id}),
         await mallory(REMOVE_REGISTRY, {"id": hub_id}),
-        await mallory(UPDATE_CREDENTIALS, {"input": {"registryId": hub_id, "username": "m",
-                                                     "token": "mallory"}}),
+        await mallory(
+            UPDATE_CREDENTIALS,
+            {"input": {"registryId": hub_id, "username": "m", "token": "mallory"}},
+        ),
         await mallory(ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR"}}),
         await mallory(
             """mutation($input: AddProjectMemberInput!) { addProjectMember(input: $input) {
                __typename ... on Error { message } } }""",
-            {"input": {"projectId": project["id"], "email": "mallory@example.com",
-                       "role": "ADMIN"}},
+            {
+                "input": {
+                    "projectId": project["id"],
+                    "email": "mallory@example.com",
+                    "role": "ADMIN",
+                }
+            },
         ),
     ]
 

@@ -74,6 +74,10 @@ async def test_audit_log_records_creation(api):
     events = (await api(query, {"id": project["id"]}))["project"]["auditEvents"]["edges"]
 
     assert [e["node"] for e in events] == [
-        {"action": "project.created", "actorEmail": "alice@example.com",
-         "targetType": "Project", "targetName": "Shop"},
+        {
+            "action": "project.created",
+            "actorEmail": "alice@example.com",
+            "targetType": "Project",
+            "targetName": "Shop",
+        },
     ]

@@ -38,10 +38,21 @@ async def test_custom_registry_hostname_is_normalised(api):
 @pytest.mark.parametrize(
     "hostname",
     [
-        "", "https://registry.example.com", "registry.example.com/path", "user@registry.example.com",
-        "registry.example.com:0", "registry.example.com:65536", "registry.example.com:http",
-        "-bad.example.com", "bad-.example.com", "in valid.example.com", "a..b",
-        ("x" * 64) + ".example.com", ".".join(["abcdefgh"] * 30), "2001:db8::1", "[not-ipv6]:80",
+        "",
+        "https://registry.example.com",
+        "registry.example.com/path",
+        "user@registry.example.com",
+        "registry.example.com:0",
+        "registry.example.com:65536",
+        "registry.example.com:http",
+        "-bad.example.com",
+        "bad-.example.com",
+        "in valid.example.com",
+        "a..b",
+        ("x" * 64) + ".example.com",
+        ".".join(["abcdefgh"] * 30),
+        "2001:db8::1",
+        "[not-ipv6]:80",
     ],
 )
 async def test_bad_custom_hostnames_are_rejected_and_write_nothing(api, hostname):
@@ -124,6 +135,10 @@ async def test_regions_list_configured_regions(api):
     data = await api("{ regions { slug name registryHostname } }")
 
     assert data["regions"] == [
-        {"slug": "eu-central", "name": "EU Central", "registryHostname": "registry.eu-central.nodion.net"},
+        {
+            "slug": "eu-central",
+            "name": "EU Central",
+            "registryHostname": "registry.eu-central.nodion.net",
+        },
         {"slug": "us-east", "name": "US East", "registryHostname": "registry.us-east.nodion.net"},
     ]

@@ -42,8 +42,9 @@ async def test_generate_credentials_returns_the_token_once(api, keys):
     row = await Registry.get(id=decode_id(registry["id"], "Registry"))
     assert credentials["token"].encode() not in row.token_ciphertext
     assert row.token_digest == token_digest(credentials["token"], keys.token_pepper)
-    assert keys.keyring.decrypt(row.token_ciphertext, context=row.encryption_context) == (
-        credentials["token"]
+    assert (
+        keys.keyring.decrypt(row.token_ciphertext, context=row.encryption_context)
+        == (credentials["token"])
     )
 
     again = await generate(api, registry["id"])
@@ -80,8 +81,14 @@ async def test_update_credentials_overwrites_and_clears(api, keys):
     project = await create_project(api)
     added = await api(
         ADD_REGISTRY,
-        {"input": {"projectId": project["id"], "type": "DOCKER_HUB", "username": "alice",
-                   "token": "old-password-1234"}},
+        {
+            "input": {
+                "projectId": project["id"],
+                "type": "DOCKER_HUB",
+                "username": "alice",
+                "token": "old-password-1234",
+            }
+        },
     )
     registry_id = added["addRegistry"]["registry"]["id"]
     row = await Registry.get(id=decode_id(registry_id, "Registry"))
@@ -104,7 +111,9 @@ async def test_update_credentials_overwrites_and_clears(api, keys):
 
     registry = cleared["updateCredentials"]["registry"]
     assert (registry["anonymous"], registry["hasCredentials"], registry["username"]) == (
-        True, False, None,
+        True,
+        False,
+        None,
     )
     await row.refresh_from_db()
     assert row.token_ciphertext is None and row.token_hint is None
@@ -142,8 +151,12 @@ async def test_rotation_by_fresh_registry_and_removal(api, keys):
     project = await create_project(api)
     old = default_registry(project)
     old_token = (await generate(api, old["id"]))["credentials"]["token"]
-    fresh = (await api(ADD_REGISTRY, {"input": {
-        "projectId": project["id"], "type": "NODION", "region": "eu-central"}}))["addRegistry"]
+    fresh = (
+        await api(
+            ADD_REGISTRY,
+            {"input": {"projectId": project["id"], "type": "NODION", "region": "eu-central"}},
+        )
+    )["addRegistry"]
 
     removed = (await api(REMOVE_REGISTRY, {"id": old["id"]}))["removeRegistry"]
 
@@ -188,11 +201,15 @@ async def test_only_admins_change_registries(api, make_api):
         )
         assert added["addProjectMember"]["__typename"] == "ProjectMembersChanged"
 
-        seen = await member("query($id: ID!) { node(id: $id) { ... on Registry { hostname } } }",
-                            {"id": registry_id})
+        seen = await member(
+            "query($id: ID!) { node(id: $id) { ... on Registry { hostname } } }",
+            {"id": registry_id},
+        )
         generated = await generate(member, registry_id)
         removal = (await member(REMOVE_REGISTRY, {"id": registry_id}))["removeRegistry"]
-        addition = await member(ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR"}})
+        addition = await member(
+            ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR"}}
+        )
 
         assert seen["node"]["hostname"] == "registry.eu-central.nodion.net"
         assert generated["__typename"] == "PermissionDeniedError"

@@ -22,9 +22,18 @@ async def store_secrets(api) -> dict[int, str]:
     generated = await api(GENERATE_CREDENTIALS, {"id": registry_id})
     plain = {registry_id: generated["generateCredentials"]["credentials"]["token"]}
     for number in range(3):
-        added = await api(ADD_REGISTRY, {"input": {
-            "projectId": project["id"], "type": "CUSTOM", "hostname": f"r{number}.example.com",
-            "username": "ci", "token": f"third-party-secret-{number}"}})
+        added = await api(
+            ADD_REGISTRY,
+            {
+                "input": {
+                    "projectId": project["id"],
+                    "type": "CUSTOM",
+                    "hostname": f"r{number}.example.com",
+                    "username": "ci",
+                    "token": f"third-party-secret-{number}",
+                }
+            },
+        )
         plain[added["addRegistry"]["registry"]["id"]] = f"third-party-secret-{number}"
     return {decode_id(global_id, "Registry"): token for global_id, token in plain.items()}
 
@@ -45,8 +54,9 @@ async def test_rotate_keys_then_drop_the_old_key(api, keys):
     only_new = KeyRing.parse(new_entry)
     for row in await Registry.filter(token_ciphertext__isnull=False):
         assert only_new.key_id_of(row.token_ciphertext) == "test2"
-        assert only_new.decrypt(row.token_ciphertext, context=row.encryption_context) == (
-            secrets_by_row[row.id]
+        assert (
+            only_new.decrypt(row.token_ciphertext, context=row.encryption_context)
+            == (secrets_by_row[row.id])
         )
         with pytest.raises(DecryptionError):
             old_entry.decrypt(row.token_ciphertext, context=row.encryption_context)

@@ -41,8 +41,10 @@ def test_production_without_keys_stops_naming_the_settings(tmp_path):
 )
 def test_production_with_malformed_keys_stops(tmp_path, keys, pepper, message):
     settings = Settings(
-        data_dir=tmp_path, environment="production",
-        encryption_keys=keys or generate_key_entry("k1"), token_pepper=pepper or new_pepper(),
+        data_dir=tmp_path,
+        environment="production",
+        encryption_keys=keys or generate_key_entry("k1"),
+        token_pepper=pepper or new_pepper(),
     )
 
     with pytest.raises(ConfigurationError, match=message):

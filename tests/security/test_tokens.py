@@ -21,11 +21,11 @@ def test_tokens_have_a_scannable_shape():
 
 def test_every_single_character_typo_is_caught_by_the_checksum():
     token = new_token(API_TOKEN_PREFIX)
-    body = token[len(API_TOKEN_PREFIX):]
+    body = token[len(API_TOKEN_PREFIX) :]
 
     for position, char in enumerate(body):
         replacement = "a" if char != "a" else "b"
-        typo = API_TOKEN_PREFIX + body[:position] + replacement + body[position + 1:]
+        typo = API_TOKEN_PREFIX + body[:position] + replacement + body[position + 1 :]
         assert not is_well_formed(typo, API_TOKEN_PREFIX), position
 
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Run the whole test suite: lint, then pytest on SQLite and, when PostgreSQL 15
+# binaries exist here, on a throwaway PostgreSQL cluster as well. Arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+
+pg_dir=""
+stop_postgres() {
+  if [ -n "$pg_dir" ]; then
+    runner=()
+    [ "$(id -u)" = 0 ] && runner=(runuser -u postgres --)
+    "${runner[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+}
+trap stop_postgres EXIT
+
+if [ -z "${NODION_TEST_POSTGRES_URL:-}" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  pg_dir=$(mktemp -d /tmp/nodion-pg.XXXXXX)
+  port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  NODION_TEST_POSTGRES_URL=$(scripts/start-test-postgres.sh "$port" "$pg_dir")
+  export NODION_TEST_POSTGRES_URL
+  echo "Throwaway PostgreSQL at $NODION_TEST_POSTGRES_URL"
+fi
+
+.venv/bin/ruff check app tests scripts
+.venv/bin/ruff format --check --quiet app tests scripts
+.venv/bin/python -m pytest "$@"

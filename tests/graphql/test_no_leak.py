@@ -1,0 +1,162 @@
+"""Secrets are write-only: after generating and updating credentials, no field
+of any type reachable from the schema, no log line and no database column
+holds a token or a third-party password in plaintext."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+
+from tests.graphql_documents import (
+    ADD_REGISTRY,
+    GENERATE_CREDENTIALS,
+    UPDATE_CREDENTIALS,
+    create_project,
+    default_registry,
+)
+
+INTROSPECTION = """{ __schema { types { name kind
+  possibleTypes { name }
+  fields { name args { name type { kind name ofType { kind name ofType { kind name } } } }
+           type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
+} } }"""
+
+# Values for required arguments, by argument name.
+MAX_DEPTH = 6
+
+
+class QueryBuilder:
+    """Builds a selection of every field of every type, from the introspection result."""
+
+    def __init__(self, schema: dict[str, Any], arguments: dict[str, str]) -> None:
+        self.types = {t["name"]: t for t in schema["types"]}
+        self.arguments = arguments
+        self.seen_fields: set[str] = set()
+
+    @staticmethod
+    def _named(type_ref: dict[str, Any]) -> tuple[str, bool]:
+        required = type_ref["kind"] == "NON_NULL"
+        while type_ref.get("ofType"):
+            type_ref = type_ref["ofType"]
+        return type_ref["name"], required
+
+    def selection(self, type_name: str, depth: int) -> str:
+        kind = self.types[type_name]["kind"]
+        if kind in ("SCALAR", "ENUM"):
+            return ""
+        if kind in ("UNION", "INTERFACE"):
+            parts = ["__typename"]
+            for possible in self.types[type_name]["possibleTypes"]:
+                inner = self.selection(possible["name"], depth)
+                if inner:
+                    parts.append(f"... on {possible['name']} {inner}")
+            return "{ " + " ".join(parts) + " }"
+        parts = ["__typename"]
+        for field in self.types[type_name]["fields"]:
+            rendered = self._field(type_name, field, depth)
+            if rendered:
+                parts.append(rendered)
+        return "{ " + " ".join(parts) + " }"
+
+    def _field(self, owner: str, field: dict[str, Any], depth: int) -> str | None:
+        args = []
+        for arg in field["args"]:
+            _, required = self._named(arg["type"])
+            if arg["name"] in self.arguments:
+                args.append(f"{arg['name']}: {self.arguments[arg['name']]}")
+            elif required:
+                return None
+        target, _ = self._named(field["type"])
+        head = field["name"] + (f"({', '.join(args)})" if args else "")
+        if self.types[target]["kind"] in ("SCALAR", "ENUM"):
+            self.seen_fields.add(f"{owner}.{field['name']}")
+            return head
+        if depth >= MAX_DEPTH:
+            return None
+        inner = self.selection(target, depth + 1)
+        self.seen_fields.add(f"{owner}.{field['name']}")
+        return f"{head} {inner}"
+
+
+async def _table_dump() -> str:
+    connection = Tortoise.get_connection("default")
+    dump = []
+    for table in (
+        "users",
+        "api_tokens",
+        "projects",
+        "project_members",
+        "registries",
+        "audit_events",
+    ):
+        dump.append(repr(await connection.execute_query_dict(f'SELECT * FROM "{table}"')))
+    return "\n".join(dump)
+
+
+async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_url):
+    caplog.set_level(logging.DEBUG)
+    project = await create_project(api)
+    managed = default_registry(project)
+    generated = await api(GENERATE_CREDENTIALS, {"id": managed["id"]})
+    nodion_token = generated["generateCredentials"]["credentials"]["token"]
+    old_password, new_password = "dckr_pat_OLD-password-0001", "dckr_pat_NEW-password-0002"
+    added = await api(
+        ADD_REGISTRY,
+        {
+            "input": {
+                "projectId": project["id"],
+                "type": "DOCKER_HUB",
+                "username": "alice",
+                "token": old_password,
+            }
+        },
+    )
+    hub_id = added["addRegistry"]["registry"]["id"]
+    updated = await api(
+        UPDATE_CREDENTIALS,
+        {"input": {"registryId": hub_id, "username": "alice", "token": new_password}},
+    )
+    secrets = [nodion_token, old_password, new_password, api.token]
+
+    schema = (await anonymous(INTROSPECTION))["__schema"]
+    builder = QueryBuilder(
+        schema, {"id": f'"{project["id"]}"', "region": '"eu-central"', "first": "50"}
+    )
+    queries = [
+        "query " + builder.selection("Query", 0),
+        *(
+            f'query {{ node(id: "{i}") {builder.selection("Node", 1)} }}'
+            for i in (project["id"], managed["id"], hub_id)
+        ),
+    ]
+    responses = [repr(await api(q)) for q in queries]
+
+    # The walk reached the fields that would leak, if any did.
+    for field in (
+        "Registry.username",
+        "Registry.tokenHint",
+        "AuditEvent.action",
+        "RegistryProvider.defaultHostname",
+        "User.email",
+        "ProjectMember.role",
+    ):
+        assert field in builder.seen_fields, field
+    assert "alice" in responses[0] and "credentials.updated" in responses[0]
+    leaks = {
+        "mutation responses": repr([added, updated]),
+        "queries": "\n".join(responses),
+        "logs": caplog.text,
+        "database rows": await _table_dump(),
+    }
+    if database_url.startswith("sqlite://"):
+        database_file = Path(database_url.removeprefix("sqlite://"))
+        leaks["database files"] = b"".join(
+            path.read_bytes() for path in database_file.parent.glob(database_file.name + "*")
+        ).decode("latin-1")
+    for where, text in leaks.items():
+        for secret in secrets:
+            assert secret not in text, f"a secret leaked into {where}"
+    assert len(caplog.records) > 10  # the logs really were captured, SQL included
