@@ -15,6 +15,7 @@ from strawberry.asgi import GraphQL
 from app import db
 from app.graphql.context import Context
 from app.graphql.schema import schema
+from app.registries.token_endpoint import TokenEndpoint
 from app.request_id import RequestIdMiddleware
 from app.security.auth import authenticate
 from app.security.keys import ServiceKeys, load_keys
@@ -67,6 +68,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *TokenEndpoint(settings, keys).routes(),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     token_pepper: SecretStr | None = None
     log_level: str = "INFO"
 
+    # Docker token authentication of the managed registries.
+    token_issuer: str = "nodion"  # noqa: S105 - the JWT `iss`, not a secret
+    registry_token_ttl: int = Field(default=300, ge=60, description="seconds")
+    # PEM files: an EC P-256 private key and its certificate. Generated into
+    # data_dir in development when unset.
+    token_signing_key_file: Path | None = None
+    token_signing_cert_file: Path | None = None
+    # Failed logins at the token endpoint, per process, in a sliding window.
+    auth_failure_window: int = Field(default=60, ge=1, description="seconds")
+    auth_max_failures_per_address: int = Field(default=10, ge=1)
+    auth_max_failures_per_username: int = Field(default=20, ge=1)
+
     @field_validator("regions")
     @classmethod
     def _unique_region_slugs(cls, regions: list[Region]) -> list[Region]:

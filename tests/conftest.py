@@ -21,6 +21,7 @@ from app.accounts.service import create_user, issue_api_token
 from app.main import create_app
 from app.security.crypto import KeyRing, generate_key_entry
 from app.security.keys import ServiceKeys
+from app.security.signing import TokenSigner
 from app.settings import Settings
 
 POSTGRES_URL_VARIABLE = "NODION_TEST_POSTGRES_URL"
@@ -76,10 +77,17 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path, database_url=database_url)
 
 
+@pytest.fixture(scope="session")
+def signer() -> TokenSigner:
+    return TokenSigner.generate()
+
+
 @pytest.fixture
-def keys() -> ServiceKeys:
+def keys(signer: TokenSigner) -> ServiceKeys:
     return ServiceKeys(
-        keyring=KeyRing.parse(generate_key_entry("test1")), token_pepper=os.urandom(32)
+        keyring=KeyRing.parse(generate_key_entry("test1")),
+        token_pepper=os.urandom(32),
+        signer=signer,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -14,6 +15,7 @@ from app.accounts.models import User
 from app.accounts.service import create_user, issue_api_token
 from app.errors import DomainError
 from app.registries.provisioning import provision_all_projects
+from app.registries.registry_config import distribution_config
 from app.registries.service import reencrypt_all
 from app.security.crypto import generate_key_entry
 from app.security.keys import ServiceKeys, load_keys, new_pepper
@@ -109,3 +111,34 @@ def generate_key_command(
     entry = generate_key_entry(key_id)
     typer.echo(f"NODION_ENCRYPTION_KEYS entry (put it first to make it active): {entry}")
     typer.echo(f"NODION_TOKEN_PEPPER (set once, never change it): {new_pepper()}")
+
+
+@admin.command("registry-config")
+def registry_config_command(
+    region: Annotated[str, typer.Option(help="Region slug, e.g. eu-central.")],
+    realm: Annotated[str, typer.Option(help="URL of this service's /registry/token.")],
+    listen: Annotated[str, typer.Option(help="HOST:PORT the registry listens on.")],
+    storage: Annotated[Path, typer.Option(help="Folder for the registry's blobs.")],
+    cert_bundle: Annotated[Path, typer.Option(help="Where to write the certificate bundle.")],
+) -> None:
+    """Write the token-signing certificate bundle and print a distribution config.yml."""
+    settings = Settings()
+    chosen = settings.region(region)
+    if chosen is None:
+        known = ", ".join(r.slug for r in settings.regions)
+        typer.echo(f"error: unknown region {region!r}; configured: {known}", err=True)
+        raise typer.Exit(1)
+    keys = load_keys(settings)
+    cert_bundle.parent.mkdir(parents=True, exist_ok=True)
+    cert_bundle.write_bytes(keys.signer.certificate_pem())
+    typer.echo(
+        distribution_config(
+            settings,
+            chosen,
+            realm=realm,
+            listen=listen,
+            storage=storage,
+            cert_bundle=cert_bundle,
+        ),
+        nl=False,
+    )

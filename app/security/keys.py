@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.security.crypto import KeyRing, KeyRingError, generate_key_entry
+from app.security.signing import TokenSigner
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEV_KEYS_FILE = "dev-keys.json"
+DEV_SIGNING_KEY_FILE = "token-signing-key.pem"
+DEV_SIGNING_CERT_FILE = "token-signing-cert.pem"
 MIN_PEPPER_BYTES = 32
 
 
@@ -35,6 +38,7 @@ class ConfigurationError(SystemExit):
 class ServiceKeys:
     keyring: KeyRing
     token_pepper: bytes = field(repr=False)
+    signer: TokenSigner = field(repr=False)
 
 
 def load_keys(settings: Settings) -> ServiceKeys:
@@ -61,7 +65,41 @@ def load_keys(settings: Settings) -> ServiceKeys:
         keyring = KeyRing.parse(keys_spec)
     except KeyRingError as error:
         raise ConfigurationError(f"NODION_ENCRYPTION_KEYS is malformed: {error}") from None
-    return ServiceKeys(keyring=keyring, token_pepper=_parse_pepper(pepper_spec))
+    return ServiceKeys(
+        keyring=keyring, token_pepper=_parse_pepper(pepper_spec), signer=load_signer(settings)
+    )
+
+
+def load_signer(settings: Settings) -> TokenSigner:
+    key_file, cert_file = settings.token_signing_key_file, settings.token_signing_cert_file
+    if key_file is None or cert_file is None:
+        if settings.is_production:
+            raise ConfigurationError(
+                "NODION_TOKEN_SIGNING_KEY_FILE and NODION_TOKEN_SIGNING_CERT_FILE must be set "
+                "in production (an EC P-256 key and its certificate, PEM)"
+            )
+        key_file = settings.data_dir / DEV_SIGNING_KEY_FILE
+        cert_file = settings.data_dir / DEV_SIGNING_CERT_FILE
+        if not key_file.exists():
+            signer = TokenSigner.generate()
+            _write_private(key_file, signer.private_key_pem())
+            cert_file.write_bytes(signer.certificate_pem())
+            log.warning("Generated a development token signing key in %s.", key_file)
+            return signer
+    try:
+        return TokenSigner.from_pem(key_file.read_bytes(), cert_file.read_bytes())
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(
+            f"NODION_TOKEN_SIGNING_KEY_FILE / NODION_TOKEN_SIGNING_CERT_FILE: {error}"
+        ) from None
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Create `path` readable by its owner only; never silently replace it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
 
 
 def _secret(value: object) -> str | None:
@@ -89,12 +127,8 @@ def _dev_keys(data_dir: Path) -> dict[str, str]:
     path = data_dir / DEV_KEYS_FILE
     if path.exists():
         return json.loads(path.read_text())
-    data_dir.mkdir(parents=True, exist_ok=True)
     generated = {"encryption_keys": generate_key_entry("dev1"), "token_pepper": new_pepper()}
-    # O_EXCL + 0600: never readable by others, never silently replaced.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(generated, handle)
+    _write_private(path, json.dumps(generated).encode())
     log.warning(
         "Generated development keys in %s. Set NODION_ENCRYPTION_KEYS and "
         "NODION_TOKEN_PEPPER in production.",

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,41 +13,7 @@ import pytest
 from app import db
 from app.registries.models import Registry
 from app.security.crypto import KeyRing, generate_key_entry
-from app.security.keys import new_pepper
-
-NODION = [sys.executable, "-m", "app.cli"]
-TOKEN_LINE = re.compile(r"^\s*(nat_[0-9A-Za-z]+)\s*$")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    demo_token: str
-    env: dict[str, str]
-    output: list[str]
-
-    def graphql(self, query: str, token: str, variables: dict | None = None) -> dict:
-        response = httpx.post(
-            self.url + "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        )
-        body = response.json()
-        assert not body.get("errors"), body
-        return body["data"]
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*NODION, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+from tests.servers import Service, free_port, run_cli, running_service
 
 
 @pytest.fixture
@@ -62,55 +22,16 @@ def first_key() -> str:
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str, first_key: str) -> Iterator[Server]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "NODION_DATA_DIR": str(tmp_path / "data"),
-        "NODION_DATABASE_URL": database_url,
-        "NODION_ENCRYPTION_KEYS": first_key,
-        "NODION_TOKEN_PEPPER": new_pepper(),
-    }
-    process = subprocess.Popen(
-        [*NODION, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    token = None
-    deadline = time.monotonic() + 30
-    try:
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line or line.startswith("Try: curl"):  # the last line before serving
-                output.append(line)
-                break
-            output.append(line)
-            if match := TOKEN_LINE.match(line):
-                token = match.group(1)
-        assert token, "serve printed no API token:\n" + "".join(output)
-        url = f"http://127.0.0.1:{port}"
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield Server(url, token, env, output)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def server(tmp_path: Path, database_url: str, first_key: str) -> Iterator[Service]:
+    with running_service(tmp_path / "data", database_url, first_key) as service:
+        yield service
 
 
 CREATE = """mutation { createProject(input: {name: "Demo"}) {
   ... on CreateProjectSuccess { project { id registries { id region isDefault } } } } }"""
 
 
-def test_serve_prints_a_working_token_and_serves_graphiql(server: Server):
+def test_serve_prints_a_working_token_and_serves_graphiql(server: Service):
     viewer = server.graphql("{ viewer { email } }", server.demo_token)
     page = httpx.get(server.url + "/graphql", headers={"Accept": "text/html"}, timeout=5)
 
@@ -119,10 +40,10 @@ def test_serve_prints_a_working_token_and_serves_graphiql(server: Server):
     assert f"Authorization: Bearer {server.demo_token}" in server.output[-1]
 
 
-def test_create_user_prints_a_token_that_works(server: Server):
-    plain = run(server.env, "admin", "create-user", "ops@example.com")
-    as_json = run(server.env, "admin", "create-user", "ci@example.com", "--json")
-    duplicate = run(server.env, "admin", "create-user", "ops@example.com")
+def test_create_user_prints_a_token_that_works(server: Service):
+    plain = run_cli(server.env, "admin", "create-user", "ops@example.com")
+    as_json = run_cli(server.env, "admin", "create-user", "ci@example.com", "--json")
+    duplicate = run_cli(server.env, "admin", "create-user", "ops@example.com")
 
     assert plain.returncode == 0, plain.stderr
     token = plain.stdout.strip().splitlines()[-1]
@@ -133,7 +54,7 @@ def test_create_user_prints_a_token_that_works(server: Server):
     assert "already exists" in duplicate.stderr
 
 
-def test_provision_regions_adds_a_new_region_once(server: Server):
+def test_provision_regions_adds_a_new_region_once(server: Service):
     project = server.graphql(CREATE, server.demo_token)["createProject"]["project"]
     env = {
         **server.env,
@@ -146,8 +67,8 @@ def test_provision_regions_adds_a_new_region_once(server: Server):
         ),
     }
 
-    first = run(env, "admin", "provision-regions")
-    second = run(env, "admin", "provision-regions")
+    first = run_cli(env, "admin", "provision-regions")
+    second = run_cli(env, "admin", "provision-regions")
 
     assert first.stdout.strip() == "Created 1 default registries."
     assert second.stdout.strip() == "Created 0 default registries."
@@ -164,7 +85,7 @@ def test_provision_regions_adds_a_new_region_once(server: Server):
     assert len(registries) == 3
 
 
-async def test_rotate_keys_moves_every_secret_to_the_new_key(server: Server, first_key: str):
+async def test_rotate_keys_moves_every_secret_to_the_new_key(server: Service, first_key: str):
     project = server.graphql(CREATE, server.demo_token)["createProject"]["project"]
     server.graphql(
         """mutation($id: ID!) { generateCredentials(registryId: $id) { __typename } }""",
@@ -174,8 +95,8 @@ async def test_rotate_keys_moves_every_secret_to_the_new_key(server: Server, fir
     new_key = generate_key_entry("second")
     env = {**server.env, "NODION_ENCRYPTION_KEYS": f"{new_key},{first_key}"}
 
-    first = run(env, "admin", "rotate-keys")
-    second = run(env, "admin", "rotate-keys")
+    first = run_cli(env, "admin", "rotate-keys")
+    second = run_cli(env, "admin", "rotate-keys")
 
     assert first.stdout.startswith("Re-encrypted 1 secrets"), first.stderr
     assert second.stdout.startswith("Re-encrypted 0 secrets")
@@ -195,7 +116,7 @@ def test_production_without_keys_refuses_to_start(tmp_path: Path):
     env.pop("NODION_ENCRYPTION_KEYS", None)
     env.pop("NODION_TOKEN_PEPPER", None)
 
-    result = run(env, "serve", "--port", str(free_port()))
+    result = run_cli(env, "serve", "--port", str(free_port()))
 
     assert result.returncode != 0
     assert "NODION_ENCRYPTION_KEYS and NODION_TOKEN_PEPPER must be set in production" in (

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from app.graphql.ids import decode_id
 from app.registries.models import Registry
 from app.registries.service import reencrypt_all
 from app.security.crypto import DecryptionError, KeyRing, generate_key_entry
-from app.security.keys import ServiceKeys
 from tests.graphql_documents import (
     ADD_REGISTRY,
     GENERATE_CREDENTIALS,
@@ -42,9 +43,8 @@ async def test_rotate_keys_then_drop_the_old_key(api, keys):
     secrets_by_row = await store_secrets(api)
     old_entry = keys.keyring  # the ring the secrets were written with
     new_entry = generate_key_entry("test2")
-    both = ServiceKeys(
-        keyring=KeyRing([KeyRing.parse(new_entry).active, old_entry.active]),
-        token_pepper=keys.token_pepper,
+    both = dataclasses.replace(
+        keys, keyring=KeyRing([KeyRing.parse(new_entry).active, old_entry.active])
     )
 
     changed = await reencrypt_all(both)

@@ -1,0 +1,135 @@
+"""Docker registry token authentication: who may do what in a managed registry.
+
+Implements the rules of distribution's token auth spec for our managed
+registries: a credential is a NODION registry's username and token; it is
+valid only for that registry's `service` (its region hostname); it grants
+`pull` and `push` on repositories under the project's namespace, and every
+other requested scope is answered with empty actions (the spec's intersection
+rule), never with an error.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+
+from app.audit.service import record
+from app.registries.models import Registry, RegistryType
+from app.security.signing import TokenSigner
+from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed, token_digest
+
+GRANTABLE_ACTIONS = ("pull", "push")
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+# distribution's reference grammar for a repository path.
+PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+REPOSITORY_NAME = re.compile(rf"^{PATH_COMPONENT}(?:/{PATH_COMPONENT})*$")
+MAX_REPOSITORY_NAME = 255
+
+
+@dataclass(frozen=True)
+class Scope:
+    type: str
+    name: str
+    actions: tuple[str, ...]
+
+
+def parse_scopes(values: list[str]) -> list[Scope]:
+    """`scope` parameters; each may hold several space-separated scopes."""
+    scopes = []
+    for value in values:
+        for item in value.split():
+            resource_type, _, rest = item.partition(":")
+            name, _, actions = rest.rpartition(":")
+            if not resource_type or not name:
+                continue  # nothing we could even name in the answer
+            resource_type = resource_type.split("(", 1)[0]  # `repository(plugin)` class
+            scopes.append(Scope(resource_type, name, tuple(a for a in actions.split(",") if a)))
+    return scopes
+
+
+def grant(scopes: list[Scope], namespace: str) -> list[dict[str, Any]]:
+    """The access claim: each requested scope, with the actions this namespace may do."""
+    access = []
+    for scope in scopes:
+        allowed: list[str] = []
+        if (
+            scope.type == "repository"
+            and len(scope.name) <= MAX_REPOSITORY_NAME
+            and scope.name.startswith(f"{namespace}/")
+            and REPOSITORY_NAME.match(scope.name)
+        ):
+            allowed = [action for action in GRANTABLE_ACTIONS if action in scope.actions]
+        access.append({"type": scope.type, "name": scope.name, "actions": allowed})
+    return access
+
+
+async def authenticate(
+    username: str, token: str, service: str | None, pepper: bytes
+) -> Registry | None:
+    """The NODION registry these credentials belong to, if they are valid for `service`.
+    One indexed lookup; a mistyped token is rejected before touching the database."""
+    if not service or not is_well_formed(token, REGISTRY_TOKEN_PREFIX):
+        return None
+    registry = (
+        await Registry.filter(token_digest=token_digest(token, pepper), type=RegistryType.NODION)
+        .select_related("project")
+        .first()
+    )
+    if registry is None or registry.username is None:
+        return None
+    username_ok = hmac.compare_digest(registry.username.encode(), username.encode())
+    service_ok = hmac.compare_digest(registry.hostname.encode(), service.encode())
+    return registry if username_ok and service_ok else None
+
+
+async def note_use(registry: Registry) -> None:
+    """Set lastUsedAt, at most once a minute per credential, so a busy registry does
+    not turn every pull into a write; each such update is also an audit event."""
+    now = datetime.now(UTC)
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    if await Registry.filter(Q(id=registry.id) & stale).update(last_used_at=now):
+        await record(
+            project_id=registry.project_id,
+            actor=None,
+            action="credentials.used",
+            target_type="Registry",
+            target_id=registry.id,
+            target_name=registry.name,
+        )
+
+
+def issue_token(
+    signer: TokenSigner,
+    *,
+    issuer: str,
+    subject: str,
+    audience: str,
+    access: list[dict[str, Any]],
+    ttl: int,
+) -> dict[str, Any]:
+    issued = datetime.now(UTC).replace(microsecond=0)
+    now = int(issued.timestamp())
+    token = signer.sign(
+        {
+            "iss": issuer,
+            "sub": subject,
+            "aud": audience,
+            "exp": now + ttl,
+            "nbf": now,
+            "iat": now,
+            "jti": secrets.token_urlsafe(16),
+            "access": access,
+        }
+    )
+    return {
+        "token": token,
+        "access_token": token,
+        "expires_in": ttl,
+        "issued_at": issued.isoformat().replace("+00:00", "Z"),
+    }

@@ -1,0 +1,144 @@
+"""HTTP side of Docker token authentication: the endpoint managed registries
+send `docker login` to, plus the documents operators configure registries with."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from app.registries.token_auth import authenticate, grant, issue_token, note_use, parse_scopes
+from app.security.keys import ServiceKeys
+from app.security.throttle import FailureThrottle
+from app.settings import Settings
+
+REALM = 'Basic realm="Nodion registry"'
+
+
+@dataclass
+class TokenRequest:
+    service: str | None
+    scopes: list[str]
+    username: str | None
+    password: str | None
+
+
+def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        username, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    return (username, password) if sep else (None, None)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        {"errors": [{"code": code, "message": message}], "error": code.lower()},
+        status_code=status,
+        headers=headers,
+    )
+
+
+class TokenEndpoint:
+    def __init__(self, settings: Settings, keys: ServiceKeys) -> None:
+        self.settings = settings
+        self.keys = keys
+        self.by_address = FailureThrottle(
+            limit=settings.auth_max_failures_per_address, window=settings.auth_failure_window
+        )
+        self.by_username = FailureThrottle(
+            limit=settings.auth_max_failures_per_username, window=settings.auth_failure_window
+        )
+
+    async def get(self, request: Request) -> Response:
+        username, password = _basic_credentials(request.headers.get("authorization"))
+        return await self._answer(
+            request,
+            TokenRequest(
+                service=request.query_params.get("service"),
+                scopes=request.query_params.getlist("scope"),
+                username=username,
+                password=password,
+            ),
+        )
+
+    async def post(self, request: Request) -> Response:
+        """The OAuth2 password grant that newer docker clients try first."""
+        form = await request.form()
+        if form.get("grant_type") != "password":
+            return _error(400, "UNSUPPORTED", "Only grant_type=password is supported.")
+        username, password = form.get("username"), form.get("password")
+        return await self._answer(
+            request,
+            TokenRequest(
+                service=_text(form.get("service")),
+                scopes=[_text(form.get("scope")) or ""],
+                username=_text(username),
+                password=_text(password),
+            ),
+        )
+
+    async def _answer(self, request: Request, asked: TokenRequest) -> Response:
+        if not asked.username or not asked.password:
+            return _error(
+                401,
+                "UNAUTHORIZED",
+                "Log in with the registry's username and token.",
+                {"WWW-Authenticate": REALM},
+            )
+        address = request.client.host if request.client else "unknown"
+        wait = self.by_address.retry_after(address) or self.by_username.retry_after(asked.username)
+        if wait:
+            return _error(
+                429,
+                "TOOMANYREQUESTS",
+                "Too many failed logins; try again later.",
+                {"Retry-After": str(wait)},
+            )
+        registry = await authenticate(
+            asked.username, asked.password, asked.service, self.keys.token_pepper
+        )
+        if registry is None:
+            self.by_address.record_failure(address)
+            self.by_username.record_failure(asked.username)
+            return _error(
+                401,
+                "UNAUTHORIZED",
+                "Unknown credentials, or credentials of another registry or region.",
+                {"WWW-Authenticate": REALM},
+            )
+        await note_use(registry)
+        body = issue_token(
+            self.keys.signer,
+            issuer=self.settings.token_issuer,
+            subject=asked.username,
+            audience=registry.hostname,
+            access=grant(parse_scopes(asked.scopes), registry.project.namespace),
+            ttl=self.settings.registry_token_ttl,
+        )
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    async def certificates(self, request: Request) -> Response:
+        return Response(self.keys.signer.certificate_pem(), media_type="application/x-pem-file")
+
+    async def jwks(self, request: Request) -> Response:
+        return JSONResponse(self.keys.signer.jwks())
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/registry/token", self.get, methods=["GET"]),
+            Route("/registry/token", self.post, methods=["POST"]),
+            Route("/registry/token/certs.pem", self.certificates, methods=["GET"]),
+            Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
+        ]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

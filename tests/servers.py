@@ -1,0 +1,164 @@
+"""Real processes for tests: the service under uvicorn (`nodion serve`) and a
+CNCF distribution registry configured by `nodion admin registry-config`.
+Everything listens on 127.0.0.1 and is stopped by PID when the test ends."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.security.crypto import generate_key_entry
+from app.security.keys import new_pepper
+
+NODION = [sys.executable, "-m", "app.cli"]
+TOKEN_LINE = re.compile(r"^\s*(nat_[0-9A-Za-z]+)\s*$")
+REGISTRY_BINARY = "/usr/bin/docker-registry"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen[Any], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {seconds}s")
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*NODION, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@dataclass
+class Service:
+    url: str
+    demo_token: str
+    env: dict[str, str]
+    output: list[str]
+
+    def graphql(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
+        response = httpx.post(
+            self.url + "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token or self.demo_token}"},
+            timeout=10,
+        )
+        body = response.json()
+        assert not body.get("errors"), body
+        return body["data"]
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running_service(
+    data_dir: Path, database_url: str, encryption_keys: str | None = None, **extra_env: str
+) -> Iterator[Service]:
+    """`nodion serve` on a free port, with its own keys; yields once it answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "NODION_DATA_DIR": str(data_dir),
+        "NODION_DATABASE_URL": database_url,
+        "NODION_ENCRYPTION_KEYS": encryption_keys or generate_key_entry("first"),
+        "NODION_TOKEN_PEPPER": new_pepper(),
+        **extra_env,
+    }
+    process = subprocess.Popen(
+        [*NODION, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    token = None
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            output.append(line)
+            if not line or line.startswith("Try: curl"):  # the last line before serving
+                break
+            if match := TOKEN_LINE.match(line):
+                token = match.group(1)
+        assert token, "serve printed no API token:\n" + "".join(output)
+        wait_for_port(port, process)
+        yield Service(f"http://127.0.0.1:{port}", token, env, output)
+    finally:
+        _stop(process)
+
+
+def e2e_tools_missing() -> str | None:
+    missing = [
+        package
+        for package, binary in (("docker-registry", REGISTRY_BINARY), ("skopeo", "skopeo"))
+        if not shutil.which(binary)
+    ]
+    if missing:
+        return f"end-to-end tools missing: apt-get install {' '.join(missing)}"
+    return None
+
+
+@contextmanager
+def running_registry(service: Service, region: str, folder: Path) -> Iterator[str]:
+    """A distribution registry for `region`, authenticating at `service`; yields HOST:PORT."""
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = run_cli(
+        service.env,
+        "admin",
+        "registry-config",
+        "--region",
+        region,
+        "--realm",
+        f"{service.url}/registry/token",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--storage",
+        str(folder / "storage"),
+        "--cert-bundle",
+        str(folder / "token-certs.pem"),
+    )
+    assert written.returncode == 0, written.stderr
+    config = folder / "config.yml"
+    config.write_text(written.stdout)
+    log = (folder / "registry.log").open("w")
+    process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=log, stderr=log)
+    try:
+        wait_for_port(port, process)
+        yield f"127.0.0.1:{port}"
+    finally:
+        _stop(process)
+        log.close()
