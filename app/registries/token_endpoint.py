@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,6 +18,7 @@ from app.security.throttle import FailureThrottle
 from app.settings import Settings
 
 REALM = 'Basic realm="Nodion registry"'
+MAX_FORM_BYTES = 16_384
 
 
 @dataclass
@@ -71,17 +73,20 @@ class TokenEndpoint:
 
     async def post(self, request: Request) -> Response:
         """The OAuth2 password grant that newer docker clients try first."""
-        form = await request.form()
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            return _error(413, "TOO_LARGE", "The form is too large.")
+        # A urlencoded form of a few fields: the standard library parses it.
+        form = {key: values[-1] for key, values in parse_qs(body.decode("latin-1")).items()}
         if form.get("grant_type") != "password":
             return _error(400, "UNSUPPORTED", "Only grant_type=password is supported.")
-        username, password = form.get("username"), form.get("password")
         return await self._answer(
             request,
             TokenRequest(
-                service=_text(form.get("service")),
-                scopes=[_text(form.get("scope")) or ""],
-                username=_text(username),
-                password=_text(password),
+                service=form.get("service"),
+                scopes=[form.get("scope", "")],
+                username=form.get("username"),
+                password=form.get("password"),
             ),
         )
 
@@ -138,7 +143,3 @@ class TokenEndpoint:
             Route("/registry/token/certs.pem", self.certificates, methods=["GET"]),
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
