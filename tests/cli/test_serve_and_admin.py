@@ -122,3 +122,26 @@ def test_production_without_keys_refuses_to_start(tmp_path: Path):
     assert "NODION_ENCRYPTION_KEYS and NODION_TOKEN_PEPPER must be set in production" in (
         result.stderr
     )
+
+
+def test_registry_config_for_an_unknown_region_names_the_known_ones(tmp_path: Path):
+    env = {**os.environ, "NODION_DATA_DIR": str(tmp_path)}
+
+    result = run_cli(
+        env,
+        "admin",
+        "registry-config",
+        "--region",
+        "mars",
+        "--realm",
+        "http://x",
+        "--listen",
+        "127.0.0.1:5000",
+        "--storage",
+        str(tmp_path / "s"),
+        "--cert-bundle",
+        str(tmp_path / "b.pem"),
+    )
+
+    assert result.returncode == 1
+    assert "unknown region 'mars'; configured: eu-central, us-east" in result.stderr

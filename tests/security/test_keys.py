@@ -6,6 +6,7 @@ import pytest
 
 from app.security.crypto import generate_key_entry
 from app.security.keys import ConfigurationError, load_keys, new_pepper
+from app.security.signing import TokenSigner
 from app.settings import Settings
 
 
@@ -61,3 +62,34 @@ def test_settings_from_environment(monkeypatch, tmp_path):
     assert settings.registry_hostname("ap-south") == "registry.ap-south.example.net"
     assert settings.resolved_database_url == f"sqlite://{tmp_path.resolve()}/nodion.sqlite3"
     assert [r.slug for r in settings.regions] == ["ap-south"]
+
+
+def test_production_without_a_signing_key_stops(tmp_path):
+    settings = Settings(
+        data_dir=tmp_path,
+        environment="production",
+        encryption_keys=generate_key_entry("k1"),
+        token_pepper=new_pepper(),
+    )
+
+    with pytest.raises(ConfigurationError, match="NODION_TOKEN_SIGNING_KEY_FILE"):
+        load_keys(settings)
+
+
+def test_signing_key_and_certificate_must_match(tmp_path):
+    one, other = TokenSigner.generate(), TokenSigner.generate()
+    (tmp_path / "key.pem").write_bytes(one.private_key_pem())
+    (tmp_path / "cert.pem").write_bytes(other.certificate_pem())
+    settings = Settings(
+        data_dir=tmp_path,
+        environment="production",
+        encryption_keys=generate_key_entry("k1"),
+        token_pepper=new_pepper(),
+        token_signing_key_file=tmp_path / "key.pem",
+        token_signing_cert_file=tmp_path / "cert.pem",
+    )
+
+    with pytest.raises(ConfigurationError, match="does not belong to the signing key"):
+        load_keys(settings)
+    (tmp_path / "cert.pem").write_bytes(one.certificate_pem())
+    assert load_keys(settings).signer.key_id == one.key_id
