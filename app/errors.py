@@ -38,3 +38,11 @@ class NotSupported(DomainError):
 
 class Conflict(DomainError):
     """The operation would leave the project in a state it must not be in."""
+
+
+class VerificationFailed(DomainError):
+    """A third-party registry did not accept the connection or the credentials."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status

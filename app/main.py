@@ -19,14 +19,16 @@ from app.registries.token_endpoint import TokenEndpoint
 from app.request_id import RequestIdMiddleware
 from app.security.auth import authenticate
 from app.security.keys import ServiceKeys, load_keys
+from app.security.outbound import Outbound, parse_networks
 from app.settings import Settings
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, keys: ServiceKeys) -> None:
+    def __init__(self, settings: Settings, keys: ServiceKeys, outbound: Outbound) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.settings = settings
         self.keys = keys
+        self.outbound = outbound
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
@@ -35,8 +37,17 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
             settings=self.settings,
             keys=self.keys,
+            outbound=self.outbound,
             viewer=viewer,
         )
+
+
+def outbound_from(settings: Settings) -> Outbound:
+    return Outbound(
+        parse_networks(settings.allowed_registry_networks),
+        timeout=settings.outbound_timeout,
+        max_response_bytes=settings.outbound_max_response_bytes,
+    )
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -47,12 +58,15 @@ def create_app(
     settings: Settings | None = None,
     keys: ServiceKeys | None = None,
     *,
+    outbound: Outbound | None = None,
     manage_database: bool = True,
 ) -> Starlette:
-    """`manage_database=False` leaves connecting to the caller (tests, the CLI)."""
+    """`manage_database=False` leaves connecting to the caller (tests, the CLI);
+    `outbound` replaces how third-party registries are reached (tests)."""
     settings = settings or Settings()
     keys = keys or load_keys(settings)
-    graphql_app = GraphQLApp(settings, keys)
+    outbound = outbound or outbound_from(settings)
+    graphql_app = GraphQLApp(settings, keys, outbound)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     auth_max_failures_per_address: int = Field(default=10, ge=1)
     auth_max_failures_per_username: int = Field(default=20, ge=1)
 
+    # Outbound checks of third-party registries (see app/security/outbound.py).
+    # Comma-separated CIDRs that may be reached although private, e.g. for an
+    # on-premises registry; empty means public addresses only.
+    allowed_registry_networks: str = ""
+    outbound_timeout: float = Field(default=10, gt=0, le=10, description="seconds, in total")
+    outbound_max_response_bytes: int = Field(default=1_048_576, ge=1024)
+
+    @field_validator("allowed_registry_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        from app.security.outbound import parse_networks
+
+        parse_networks(value)
+        return value
+
     @field_validator("regions")
     @classmethod
     def _unique_region_slugs(cls, regions: list[Region]) -> list[Region]:

@@ -21,6 +21,7 @@ from app.accounts.service import create_user, issue_api_token
 from app.main import create_app
 from app.security.crypto import KeyRing, generate_key_entry
 from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound, parse_networks
 from app.security.signing import TokenSigner
 from app.settings import Settings
 
@@ -91,11 +92,43 @@ def keys(signer: TokenSigner) -> ServiceKeys:
     )
 
 
+class LoopbackOnlyResolver:
+    """Tests never look up a name on the network: `localhost` is 127.0.0.1 and
+    ::1, any other name fails here (and is recorded) before any DNS traffic."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host == "localhost":
+            return ["127.0.0.1", "::1"]
+        raise OSError(f"the test resolver does not look up {host!r}")
+
+
+@pytest.fixture
+def resolver() -> LoopbackOnlyResolver:
+    return LoopbackOnlyResolver()
+
+
+@pytest.fixture
+def allowed_networks() -> str:
+    """Override in a test module to let the app reach test registries on loopback."""
+    return ""
+
+
+@pytest.fixture
+def outbound(resolver: LoopbackOnlyResolver, allowed_networks: str) -> Outbound:
+    return Outbound(
+        parse_networks(allowed_networks), timeout=3, max_response_bytes=65_536, resolver=resolver
+    )
+
+
 @pytest.fixture
 async def client(
-    database: str, settings: Settings, keys: ServiceKeys
+    database: str, settings: Settings, keys: ServiceKeys, outbound: Outbound
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, keys, manage_database=False)
+    app = create_app(settings, keys, outbound=outbound, manage_database=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http

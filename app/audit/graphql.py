@@ -15,6 +15,7 @@ class AuditEventNode:
     target_type: str
     target_id: strawberry.ID = strawberry.field(description="Global ID of the target.")
     target_name: str
+    detail: str | None = strawberry.field(description="e.g. the status of a verification")
     created_at: datetime
 
     @classmethod
@@ -25,5 +26,6 @@ class AuditEventNode:
             target_type=event.target_type,
             target_id=strawberry.ID(encode_id(event.target_type, event.target_id)),
             target_name=event.target_name,
+            detail=event.detail,
             created_at=event.created_at,
         )

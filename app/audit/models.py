@@ -20,6 +20,8 @@ class AuditEvent(Model):
     target_type = fields.CharField(max_length=32)
     target_id = fields.IntField()
     target_name = fields.CharField(max_length=261)
+    # A short outcome, e.g. a verification status; never a secret.
+    detail = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     project_id: int

@@ -12,6 +12,7 @@ async def record(
     target_type: str,
     target_id: int,
     target_name: str,
+    detail: str | None = None,
 ) -> AuditEvent:
     """Record one event. Callers pass names and ids only, never secret values."""
     return await AuditEvent.create(
@@ -22,4 +23,5 @@ async def record(
         target_type=target_type,
         target_id=target_id,
         target_name=target_name,
+        detail=detail,
     )

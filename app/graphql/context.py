@@ -15,6 +15,7 @@ from app.projects.models import Project, ProjectMember, Role
 from app.registries.loaders import load_registries, load_registries_by_project
 from app.registries.models import Registry
 from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound
 from app.settings import Settings
 
 
@@ -44,6 +45,7 @@ class Context:
     response: Response
     settings: Settings
     keys: ServiceKeys
+    outbound: Outbound
     viewer: User | None
     loaders: Loaders = field(init=False)
 

@@ -6,6 +6,8 @@ import strawberry
 from graphql import GraphQLError
 
 from app import errors
+from app.registries.graphql_enums import VerificationStatusEnum
+from app.registries.models import VerificationStatus
 
 
 @strawberry.interface(description="An expected failure; `message` says what to fix.")
@@ -43,10 +45,21 @@ class ConflictError(Error):
     pass
 
 
+@strawberry.type(
+    description="The registry did not accept the connection or the credentials; nothing was stored."
+)
+class RegistryVerificationError(Error):
+    status: VerificationStatusEnum
+
+
 def as_error(error: errors.DomainError) -> Error:
     """The GraphQL type for a domain failure."""
     if isinstance(error, errors.ValidationFailed):
         return ValidationError(message=error.message, field=error.field)
+    if isinstance(error, errors.VerificationFailed):
+        return RegistryVerificationError(
+            message=error.message, status=VerificationStatus(error.status)
+        )
     mapping: dict[type[errors.DomainError], type[Error]] = {
         errors.NotFound: NotFoundError,
         errors.PermissionDenied: PermissionDeniedError,

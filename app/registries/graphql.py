@@ -14,16 +14,18 @@ from app.graphql.errors import (
     NotFoundError,
     NotSupportedError,
     PermissionDeniedError,
+    RegistryVerificationError,
     ValidationError,
 )
 from app.graphql.ids import decode_id, encode_id
 from app.graphql.permissions import AUTHENTICATED
 from app.graphql.results import result_of
 from app.projects.graphql import ProjectNode
-from app.registries import service
-from app.registries.graphql_enums import RegistryTypeEnum
-from app.registries.models import Registry, RegistryType
+from app.registries import service, verification
+from app.registries.graphql_enums import ImageStatusEnum, RegistryTypeEnum, VerificationStatusEnum
+from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS
+from app.registries.v2_client import ImageStatus
 
 
 @strawberry.type(
@@ -52,6 +54,15 @@ class RegistryNode(relay.Node):
     credentials_updated_at: datetime | None
     last_used_at: datetime | None
     created_at: datetime
+    ca_certificate: str | None = strawberry.field(
+        description="PEM of the private CA trusted for this custom registry."
+    )
+    verification_status: VerificationStatusEnum | None = strawberry.field(
+        description="Result of the last check of a third-party registry; "
+        "NOT_VERIFIED when it was saved with verify: false."
+    )
+    verification_message: str | None
+    last_verified_at: datetime | None
     project_id: strawberry.Private[int]
 
     @classmethod
@@ -71,6 +82,10 @@ class RegistryNode(relay.Node):
             credentials_updated_at=registry.credentials_updated_at,
             last_used_at=registry.last_used_at,
             created_at=registry.created_at,
+            ca_certificate=registry.ca_certificate,
+            verification_status=registry.verification_status,
+            verification_message=registry.verification_message,
+            last_verified_at=registry.last_verified_at,
             project_id=registry.project_id,
         )
 
@@ -132,6 +147,12 @@ class AddRegistryInput:
     token: str | None = strawberry.field(
         default=None, description="Write-only. Leave username and token empty for anonymous pulls."
     )
+    ca_certificate: str | None = strawberry.field(
+        default=None, description="CUSTOM only: PEM of a private CA to trust."
+    )
+    verify: bool = strawberry.field(
+        default=True, description="Check the registry and credentials before saving."
+    )
 
 
 @strawberry.input
@@ -140,6 +161,9 @@ class UpdateCredentialsInput:
     username: str | None = None
     token: str | None = strawberry.field(
         default=None, description="Write-only. Both empty makes the registry anonymous."
+    )
+    verify: bool = strawberry.field(
+        default=True, description="Check the new credentials before saving."
     )
 
 
@@ -166,7 +190,11 @@ class RemoveRegistrySuccess:
 
 
 AddRegistryResult = Annotated[
-    AddRegistrySuccess | ValidationError | NotFoundError | PermissionDeniedError,
+    AddRegistrySuccess
+    | ValidationError
+    | NotFoundError
+    | PermissionDeniedError
+    | RegistryVerificationError,
     strawberry.union("AddRegistryResult"),
 ]
 GenerateCredentialsResult = Annotated[
@@ -182,12 +210,38 @@ UpdateCredentialsResult = Annotated[
     | ValidationError
     | NotFoundError
     | PermissionDeniedError
-    | NotSupportedError,
+    | NotSupportedError
+    | RegistryVerificationError,
     strawberry.union("UpdateCredentialsResult"),
 ]
 RemoveRegistryResult = Annotated[
     RemoveRegistrySuccess | NotFoundError | PermissionDeniedError | ConflictError,
     strawberry.union("RemoveRegistryResult"),
+]
+
+
+@strawberry.type(description="The outcome of checking a third-party registry.")
+class RegistryVerification:
+    status: VerificationStatusEnum
+    message: str = strawberry.field(description="What happened, and what to fix.")
+    checked_at: datetime
+    registry: RegistryNode
+
+
+@strawberry.type(description="Whether an image exists in a registry.")
+class ImageCheck:
+    status: ImageStatusEnum
+    digest: str | None = strawberry.field(description="The manifest digest, when FOUND.")
+    message: str
+
+
+VerifyRegistryResult = Annotated[
+    RegistryVerification | NotFoundError | PermissionDeniedError | NotSupportedError,
+    strawberry.union("VerifyRegistryResult"),
+]
+CheckImageResult = Annotated[
+    ImageCheck | ValidationError | NotFoundError | PermissionDeniedError | NotSupportedError,
+    strawberry.union("CheckImageResult"),
 ]
 
 
@@ -204,6 +258,28 @@ class RegistryQueries:
             )
             for region in settings.regions
         ]
+
+    @strawberry.field(
+        permission_classes=AUTHENTICATED,
+        description="Check that an image exists in a third-party registry (DEVELOPER or ADMIN).",
+    )
+    async def check_image(
+        self, info: Info, registry_id: strawberry.ID, image: str, tag: str = "latest"
+    ) -> CheckImageResult:
+        async def run() -> ImageCheck:
+            outcome = await verification.check_image(
+                info.context.user,
+                decode_id(registry_id, "Registry"),
+                image,
+                tag,
+                info.context.outbound,
+                info.context.keys,
+            )
+            return ImageCheck(
+                status=ImageStatus(outcome.status), digest=outcome.digest, message=outcome.message
+            )
+
+        return await result_of(run())
 
     @strawberry.field(permission_classes=AUTHENTICATED)
     def registry_providers(self) -> list[RegistryProviderNode]:
@@ -233,6 +309,8 @@ class RegistryMutations:
                 region=input.region,
                 username=input.username,
                 token=input.token,
+                ca_certificate=input.ca_certificate,
+                verify=input.verify,
             )
             registry = await service.add_registry(
                 info.context.user,
@@ -240,6 +318,7 @@ class RegistryMutations:
                 spec,
                 info.context.settings,
                 info.context.keys,
+                info.context.outbound,
             )
             return AddRegistrySuccess(registry=RegistryNode.from_model(registry))
 
@@ -282,8 +361,33 @@ class RegistryMutations:
                 input.username,
                 input.token,
                 info.context.keys,
+                info.context.outbound,
+                verify=input.verify,
             )
             return UpdateCredentialsSuccess(registry=RegistryNode.from_model(registry))
+
+        return await result_of(run())
+
+    @strawberry.mutation(
+        permission_classes=AUTHENTICATED,
+        description="Connect to a third-party registry with its stored credentials and keep "
+        "the result (DEVELOPER or ADMIN).",
+    )
+    async def verify_registry(self, info: Info, registry_id: strawberry.ID) -> VerifyRegistryResult:
+        async def run() -> RegistryVerification:
+            registry, outcome = await verification.verify_registry(
+                info.context.user,
+                decode_id(registry_id, "Registry"),
+                info.context.outbound,
+                info.context.keys,
+            )
+            assert registry.last_verified_at is not None
+            return RegistryVerification(
+                status=VerificationStatus(outcome.status),
+                message=outcome.message,
+                checked_at=registry.last_verified_at,
+                registry=RegistryNode.from_model(registry),
+            )
 
         return await result_of(run())
 

@@ -13,6 +13,17 @@ class RegistryType(StrEnum):
     CUSTOM = "CUSTOM"
 
 
+class VerificationStatus(StrEnum):
+    OK = "OK"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    NOT_A_REGISTRY = "NOT_A_REGISTRY"
+    UNREACHABLE = "UNREACHABLE"
+    TLS_ERROR = "TLS_ERROR"
+    TIMEOUT = "TIMEOUT"
+    BLOCKED = "BLOCKED"
+    NOT_VERIFIED = "NOT_VERIFIED"
+
+
 class Registry(Model):
     id = fields.IntField(primary_key=True)
     project = fields.ForeignKeyField(
@@ -33,6 +44,11 @@ class Registry(Model):
     credentials_updated_at = fields.DatetimeField(null=True)
     last_used_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # PEM of a private CA to trust for a CUSTOM registry (public data, not a secret).
+    ca_certificate = fields.TextField(null=True)
+    verification_status = fields.CharEnumField(VerificationStatus, max_length=16, null=True)
+    verification_message = fields.CharField(max_length=500, null=True)
+    last_verified_at = fields.DatetimeField(null=True)
 
     project_id: int
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
@@ -14,14 +14,18 @@ from app.errors import (
     CredentialsAlreadyGenerated,
     NotSupported,
     ValidationFailed,
+    VerificationFailed,
 )
 from app.projects.access import check_role, project_for, role_in
 from app.projects.models import Project, Role
 from app.projects.service import clean_name
+from app.registries.ca_certificates import normalize_ca_certificate
 from app.registries.hostnames import normalize_hostname
-from app.registries.models import Registry, RegistryType
+from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS
+from app.registries.v2_client import RegistryClient
 from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token, token_digest, token_hint
 from app.settings import Settings
 
@@ -41,7 +45,9 @@ class NewRegistry:
     hostname: str | None = None
     region: str | None = None
     username: str | None = None
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
+    ca_certificate: str | None = None
+    verify: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,29 @@ def _third_party_credentials(username: str | None, token: str | None) -> tuple[s
     return username, token
 
 
+async def _verified_status(
+    verify: bool,
+    outbound: Outbound,
+    hostname: str,
+    credentials: tuple[str, str] | None,
+    ca_certificate: str | None,
+) -> VerificationStatus:
+    """Check the registry before anything is stored; a failure stores nothing."""
+    if not verify:
+        return VerificationStatus.NOT_VERIFIED
+    outcome = await RegistryClient(outbound, hostname, credentials, ca_certificate).verify()
+    if outcome.status != VerificationStatus.OK:
+        raise VerificationFailed(outcome.status, outcome.message)
+    return VerificationStatus.OK
+
+
 async def add_registry(
-    actor: User, project_id: int, spec: NewRegistry, settings: Settings, keys: ServiceKeys
+    actor: User,
+    project_id: int,
+    spec: NewRegistry,
+    settings: Settings,
+    keys: ServiceKeys,
+    outbound: Outbound,
 ) -> Registry:
     project = await project_for(actor, project_id, Role.ADMIN)
     if spec.type is RegistryType.NODION:
@@ -105,9 +132,23 @@ async def add_registry(
     default_name = f"{provider.display_name} ({hostname})"
     name = clean_name(spec.name) if spec.name is not None else default_name
     credentials = _third_party_credentials(spec.username, spec.token)
+    ca_certificate = None
+    if spec.ca_certificate:
+        if spec.type is not RegistryType.CUSTOM:
+            raise ValidationFailed(
+                "caCertificate", "Only a custom registry takes a CA certificate."
+            )
+        ca_certificate = normalize_ca_certificate(spec.ca_certificate)
+    status = await _verified_status(spec.verify, outbound, hostname, credentials, ca_certificate)
     async with in_transaction():
         registry = await Registry.create(
-            project=project, type=spec.type, name=name, hostname=hostname
+            project=project,
+            type=spec.type,
+            name=name,
+            hostname=hostname,
+            ca_certificate=ca_certificate,
+            verification_status=status,
+            last_verified_at=datetime.now(UTC) if spec.verify else None,
         )
         if credentials:
             await _store_third_party_credentials(registry, *credentials, keys=keys, first=True)
@@ -180,12 +221,24 @@ async def generate_credentials(
 
 
 async def update_credentials(
-    actor: User, registry_id: int, username: str | None, token: str | None, keys: ServiceKeys
+    actor: User,
+    registry_id: int,
+    username: str | None,
+    token: str | None,
+    keys: ServiceKeys,
+    outbound: Outbound,
+    *,
+    verify: bool = True,
 ) -> Registry:
     registry = await registry_for(actor, registry_id, Role.ADMIN)
     if registry.type is RegistryType.NODION:
         raise NotSupported(ROTATION_HINT)
     credentials = _third_party_credentials(username, token)
+    registry.verification_status = await _verified_status(
+        verify, outbound, registry.hostname, credentials, registry.ca_certificate
+    )
+    registry.last_verified_at = datetime.now(UTC) if verify else None
+    registry.verification_message = None
     async with in_transaction():
         if credentials:
             await _store_third_party_credentials(registry, *credentials, keys=keys, first=False)

@@ -11,7 +11,6 @@ rule), never with an error.
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,15 +20,12 @@ from tortoise.expressions import Q
 
 from app.audit.service import record
 from app.registries.models import Registry, RegistryType
+from app.registries.references import is_repository_name
 from app.security.signing import TokenSigner
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed, token_digest
 
 GRANTABLE_ACTIONS = ("pull", "push")
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-# distribution's reference grammar for a repository path.
-PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-REPOSITORY_NAME = re.compile(rf"^{PATH_COMPONENT}(?:/{PATH_COMPONENT})*$")
-MAX_REPOSITORY_NAME = 255
 
 
 @dataclass(frozen=True)
@@ -60,9 +56,8 @@ def grant(scopes: list[Scope], namespace: str) -> list[dict[str, Any]]:
         allowed: list[str] = []
         if (
             scope.type == "repository"
-            and len(scope.name) <= MAX_REPOSITORY_NAME
             and scope.name.startswith(f"{namespace}/")
-            and REPOSITORY_NAME.match(scope.name)
+            and is_repository_name(scope.name)
         ):
             allowed = [action for action in GRANTABLE_ACTIONS if action in scope.actions]
         access.append({"type": scope.type, "name": scope.name, "actions": allowed})

@@ -20,6 +20,7 @@ async def test_a_second_user_sees_and_touches_nothing_of_the_first(api, make_api
             "input": {
                 "projectId": project["id"],
                 "type": "DOCKER_HUB",
+                "verify": False,
                 "username": "alice",
                 "token": "alice-secret",
             }
@@ -45,9 +46,11 @@ async def test_a_second_user_sees_and_touches_nothing_of_the_first(api, make_api
         await mallory(REMOVE_REGISTRY, {"id": hub_id}),
         await mallory(
             UPDATE_CREDENTIALS,
-            {"input": {"registryId": hub_id, "username": "m", "token": "mallory"}},
+            {"input": {"verify": False, "registryId": hub_id, "username": "m", "token": "mallory"}},
         ),
-        await mallory(ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR"}}),
+        await mallory(
+            ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR", "verify": False}}
+        ),
         await mallory(
             """mutation($input: AddProjectMemberInput!) { addProjectMember(input: $input) {
                __typename ... on Error { message } } }""",

@@ -109,6 +109,7 @@ async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_u
             "input": {
                 "projectId": project["id"],
                 "type": "DOCKER_HUB",
+                "verify": False,
                 "username": "alice",
                 "token": old_password,
             }
@@ -117,7 +118,14 @@ async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_u
     hub_id = added["addRegistry"]["registry"]["id"]
     updated = await api(
         UPDATE_CREDENTIALS,
-        {"input": {"registryId": hub_id, "username": "alice", "token": new_password}},
+        {
+            "input": {
+                "verify": False,
+                "registryId": hub_id,
+                "username": "alice",
+                "token": new_password,
+            }
+        },
     )
     secrets = [nodion_token, old_password, new_password, api.token]
 

@@ -69,7 +69,9 @@ async def test_twenty_concurrent_generations_yield_exactly_one_token(api):
 
 async def test_third_party_registries_do_not_generate_credentials(api):
     project = await create_project(api)
-    added = await api(ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR"}})
+    added = await api(
+        ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR", "verify": False}}
+    )
 
     result = await generate(api, added["addRegistry"]["registry"]["id"])
 
@@ -85,6 +87,7 @@ async def test_update_credentials_overwrites_and_clears(api, keys):
             "input": {
                 "projectId": project["id"],
                 "type": "DOCKER_HUB",
+                "verify": False,
                 "username": "alice",
                 "token": "old-password-1234",
             }
@@ -96,7 +99,14 @@ async def test_update_credentials_overwrites_and_clears(api, keys):
 
     updated = await api(
         UPDATE_CREDENTIALS,
-        {"input": {"registryId": registry_id, "username": "alice2", "token": "new-password-5678"}},
+        {
+            "input": {
+                "verify": False,
+                "registryId": registry_id,
+                "username": "alice2",
+                "token": "new-password-5678",
+            }
+        },
     )
 
     assert updated["updateCredentials"]["registry"]["username"] == "alice2"
@@ -107,7 +117,7 @@ async def test_update_credentials_overwrites_and_clears(api, keys):
         "new-password-5678"
     )
 
-    cleared = await api(UPDATE_CREDENTIALS, {"input": {"registryId": registry_id}})
+    cleared = await api(UPDATE_CREDENTIALS, {"input": {"verify": False, "registryId": registry_id}})
 
     registry = cleared["updateCredentials"]["registry"]
     assert (registry["anonymous"], registry["hasCredentials"], registry["username"]) == (
@@ -123,12 +133,22 @@ async def test_update_credentials_half_filled_is_rejected_and_keeps_the_old(api)
     project = await create_project(api)
     added = await api(
         ADD_REGISTRY,
-        {"input": {"projectId": project["id"], "type": "GHCR", "username": "a", "token": "t-1"}},
+        {
+            "input": {
+                "projectId": project["id"],
+                "type": "GHCR",
+                "verify": False,
+                "username": "a",
+                "token": "t-1",
+            }
+        },
     )
     registry_id = added["addRegistry"]["registry"]["id"]
     before = await Registry.get(id=decode_id(registry_id, "Registry"))
 
-    result = await api(UPDATE_CREDENTIALS, {"input": {"registryId": registry_id, "username": "b"}})
+    result = await api(
+        UPDATE_CREDENTIALS, {"input": {"verify": False, "registryId": registry_id, "username": "b"}}
+    )
 
     assert result["updateCredentials"]["__typename"] == "ValidationError"
     after = await Registry.get(id=before.id)
@@ -140,7 +160,14 @@ async def test_update_credentials_on_nodion_explains_rotation(api):
 
     result = await api(
         UPDATE_CREDENTIALS,
-        {"input": {"registryId": default_registry(project)["id"], "username": "x", "token": "y"}},
+        {
+            "input": {
+                "verify": False,
+                "registryId": default_registry(project)["id"],
+                "username": "x",
+                "token": "y",
+            }
+        },
     )
 
     assert result["updateCredentials"]["__typename"] == "NotSupportedError"
@@ -181,7 +208,9 @@ async def test_removing_the_only_registry_of_a_region_is_refused(api):
 
 async def test_third_party_registries_are_removed_without_conditions(api):
     project = await create_project(api)
-    added = await api(ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR"}})
+    added = await api(
+        ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR", "verify": False}}
+    )
 
     result = await api(REMOVE_REGISTRY, {"id": added["addRegistry"]["registry"]["id"]})
 
@@ -208,7 +237,7 @@ async def test_only_admins_change_registries(api, make_api):
         generated = await generate(member, registry_id)
         removal = (await member(REMOVE_REGISTRY, {"id": registry_id}))["removeRegistry"]
         addition = await member(
-            ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR"}}
+            ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR", "verify": False}}
         )
 
         assert seen["node"]["hostname"] == "registry.eu-central.nodion.net"

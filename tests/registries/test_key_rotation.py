@@ -29,6 +29,7 @@ async def store_secrets(api) -> dict[int, str]:
                 "input": {
                     "projectId": project["id"],
                     "type": "CUSTOM",
+                    "verify": False,
                     "hostname": f"r{number}.example.com",
                     "username": "ci",
                     "token": f"third-party-secret-{number}",

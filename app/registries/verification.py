@@ -1,0 +1,88 @@
+"""Checking third-party registries over the network: credentials and images.
+
+This is one of the two places third-party credentials are decrypted (the other
+is the deploy-time hand-off); each use is an audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.accounts.models import User
+from app.audit.service import record
+from app.errors import NotSupported, ValidationFailed
+from app.projects.models import Role
+from app.registries.models import Registry, RegistryType, VerificationStatus
+from app.registries.references import is_reference, is_repository_name
+from app.registries.service import registry_for
+from app.registries.v2_client import Outcome, RegistryClient
+from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound
+
+MANAGED = "Nodion registries are run by Nodion; only third-party registries are checked."
+
+
+def stored_credentials(registry: Registry, keys: ServiceKeys) -> tuple[str, str] | None:
+    if registry.token_ciphertext is None or registry.username is None:
+        return None
+    token = keys.keyring.decrypt(registry.token_ciphertext, context=registry.encryption_context)
+    return registry.username, token
+
+
+async def verify_registry(
+    actor: User, registry_id: int, outbound: Outbound, keys: ServiceKeys
+) -> tuple[Registry, Outcome]:
+    registry = await registry_for(actor, registry_id, Role.DEVELOPER)
+    if registry.type is RegistryType.NODION:
+        raise NotSupported(MANAGED)
+    client = RegistryClient(
+        outbound, registry.hostname, stored_credentials(registry, keys), registry.ca_certificate
+    )
+    outcome = await client.verify()
+    registry.verification_status = VerificationStatus(outcome.status)
+    registry.verification_message = outcome.message[:500]
+    registry.last_verified_at = datetime.now(UTC)
+    await registry.save(
+        update_fields=["verification_status", "verification_message", "last_verified_at"]
+    )
+    await _audit(actor, registry, "registry.verified", outcome)
+    return registry, outcome
+
+
+async def check_image(
+    actor: User,
+    registry_id: int,
+    image: str,
+    reference: str,
+    outbound: Outbound,
+    keys: ServiceKeys,
+) -> Outcome:
+    if not is_repository_name(image):
+        raise ValidationFailed(
+            "image", "Image names are lower-case path components like team/app or nginx."
+        )
+    if not is_reference(reference):
+        raise ValidationFailed(
+            "tag", "A tag is up to 128 letters, digits, '_', '.' or '-' (or a sha256: digest)."
+        )
+    registry = await registry_for(actor, registry_id, Role.DEVELOPER)
+    if registry.type is RegistryType.NODION:
+        raise NotSupported(MANAGED)
+    client = RegistryClient(
+        outbound, registry.hostname, stored_credentials(registry, keys), registry.ca_certificate
+    )
+    outcome = await client.check_image(image, reference)
+    await _audit(actor, registry, "registry.image_checked", outcome)
+    return outcome
+
+
+async def _audit(actor: User, registry: Registry, action: str, outcome: Outcome) -> None:
+    await record(
+        project_id=registry.project_id,
+        actor=actor,
+        action=action,
+        target_type="Registry",
+        target_id=registry.id,
+        target_name=registry.name,
+        detail=outcome.status,
+    )
