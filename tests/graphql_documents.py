@@ -70,3 +70,35 @@ async def create_project(api, name: str = "Shop") -> dict:
 
 def default_registry(project: dict, region: str = "eu-central") -> dict:
     return next(r for r in project["registries"] if r["region"] == region and r["isDefault"])
+
+
+VERIFY_REGISTRY = """
+mutation($id: ID!) {
+  verifyRegistry(registryId: $id) {
+    __typename
+    ... on RegistryVerification {
+      status message checkedAt registry { verificationStatus lastVerifiedAt }
+    }
+    ... on Error { message }
+  }
+}"""
+
+CHECK_IMAGE = """
+query($id: ID!, $image: String!, $tag: String!) {
+  checkImage(registryId: $id, image: $image, tag: $tag) {
+    __typename
+    ... on ImageCheck { status digest message }
+    ... on Error { message }
+    ... on ValidationError { field }
+  }
+}"""
+
+ADD_VERIFIED = """
+mutation($input: AddRegistryInput!) {
+  addRegistry(input: $input) {
+    __typename
+    ... on AddRegistrySuccess { registry { id verificationStatus lastVerifiedAt hasCredentials } }
+    ... on RegistryVerificationError { status message }
+    ... on Error { message }
+  }
+}"""

@@ -4,6 +4,7 @@ Everything listens on 127.0.0.1 and is stopped by PID when the test ends."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -57,6 +58,7 @@ class Service:
     demo_token: str
     env: dict[str, str]
     output: list[str]
+    verify: str | bool = True  # a CA file when the service serves https
 
     def graphql(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
         response = httpx.post(
@@ -64,6 +66,7 @@ class Service:
             json={"query": query, "variables": variables or {}},
             headers={"Authorization": f"Bearer {token or self.demo_token}"},
             timeout=10,
+            verify=self.verify,
         )
         body = response.json()
         assert not body.get("errors"), body
@@ -81,9 +84,15 @@ def _stop(process: subprocess.Popen[Any]) -> None:
 
 @contextmanager
 def running_service(
-    data_dir: Path, database_url: str, encryption_keys: str | None = None, **extra_env: str
+    data_dir: Path,
+    database_url: str,
+    encryption_keys: str | None = None,
+    *,
+    tls: tuple[Path, Path, Path] | None = None,
+    **extra_env: str,
 ) -> Iterator[Service]:
-    """`nodion serve` on a free port, with its own keys; yields once it answers."""
+    """`nodion serve` on a free port, with its own keys; yields once it answers.
+    `tls` = (certificate, key, CA file) serves https."""
     port = free_port()
     env = {
         **os.environ,
@@ -94,8 +103,9 @@ def running_service(
         "NODION_TOKEN_PEPPER": new_pepper(),
         **extra_env,
     }
+    https = ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []
     process = subprocess.Popen(
-        [*NODION, "serve", "--port", str(port)],
+        [*NODION, "serve", "--port", str(port), *https],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -115,7 +125,10 @@ def running_service(
                 token = match.group(1)
         assert token, "serve printed no API token:\n" + "".join(output)
         wait_for_port(port, process)
-        yield Service(f"http://127.0.0.1:{port}", token, env, output)
+        scheme = "https" if tls else "http"
+        yield Service(
+            f"{scheme}://127.0.0.1:{port}", token, env, output, str(tls[2]) if tls else True
+        )
     finally:
         _stop(process)
 
@@ -154,6 +167,31 @@ def running_registry(service: Service, region: str, folder: Path) -> Iterator[st
     assert written.returncode == 0, written.stderr
     config = folder / "config.yml"
     config.write_text(written.stdout)
+    log = (folder / "registry.log").open("w")
+    process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=log, stderr=log)
+    try:
+        wait_for_port(port, process)
+        yield f"127.0.0.1:{port}"
+    finally:
+        _stop(process)
+        log.close()
+
+
+@contextmanager
+def running_tls_registry(folder: Path, cert: Path, key: Path, auth: str = "") -> Iterator[str]:
+    """A third-party-style registry on https://127.0.0.1:PORT; `auth` is the YAML
+    of its `auth:` section (empty: open to anyone). Yields HOST:PORT."""
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: warn\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {json.dumps(str(folder / 'storage'))}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n  secret: test-secret\n"
+        f"  tls:\n    certificate: {json.dumps(str(cert))}\n    key: {json.dumps(str(key))}\n"
+        + (f"auth:\n{auth}" if auth else "")
+    )
     log = (folder / "registry.log").open("w")
     process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=log, stderr=log)
     try:

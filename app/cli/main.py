@@ -52,6 +52,10 @@ async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve https with this certificate (PEM).")
+    ] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
 ) -> None:
     """Migrate the database and serve the API (GraphiQL at /graphql)."""
     import uvicorn
@@ -63,7 +67,8 @@ def serve(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = load_keys(settings)
     demo_token = asyncio.run(_prepare(settings, keys))
-    url = f"http://{host}:{port}/graphql"
+    scheme = "https" if ssl_certfile else "http"
+    url = f"{scheme}://{host}:{port}/graphql"
     typer.echo(f"Nodion registries API: {url} (open it in a browser for GraphiQL)")
     if demo_token:
         typer.echo(f"Created the demo user {DEMO_EMAIL}. Its API token (shown once):")
@@ -77,7 +82,10 @@ def serve(
             "Get an API token with: nodion admin create-token EMAIL "
             f"(or nodion admin create-user EMAIL; the demo user is {DEMO_EMAIL})"
         )
-    uvicorn.run(create_app(settings, keys), host=host, port=port, log_config=None)
+    uvicorn.run(
+        create_app(settings, keys), host=host, port=port, log_config=None,
+        ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+    )
 
 
 @cli.command("export-schema")

@@ -1,0 +1,181 @@
+"""The SSRF guard: no outbound connection to an address that is not public,
+unless the operator allows its network. Tests never connect outside 127.0.0.0/8
+and ::1: where a refusal of another address must be shown, the connector is
+replaced by one that records the attempt."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import httpcore
+import pytest
+
+from app.registries.models import Registry
+from app.security.outbound import BlockedAddress, GuardedBackend, parse_networks, permitted
+from tests.graphql_documents import ADD_VERIFIED, create_project
+from tests.registries.fake_servers import http_server, silent_server, tls_context
+from tests.tls_material import CertificateAuthority
+
+REFUSED = [
+    "10.0.0.1",
+    "172.16.5.4",
+    "192.168.1.1",
+    "100.64.0.1",
+    "169.254.169.254",
+    "fe80::1",
+    "fc00::1",
+    "ff02::1",
+    "0.0.0.0",
+    "::",
+    "::ffff:10.0.0.1",
+    "127.0.0.1",
+    "::1",
+    "::ffff:127.0.0.1",
+    "224.0.0.1",
+    "240.0.0.1",
+    "198.18.0.1",
+]
+ALLOWED = ["1.1.1.1", "2606:4700::1111", "8.8.8.8"]
+
+
+@pytest.mark.parametrize("address", REFUSED)
+def test_classifier_refuses_non_public_addresses(address):
+    assert permitted(ipaddress.ip_address(address), []) is not None
+
+
+@pytest.mark.parametrize("address", ALLOWED)
+def test_classifier_allows_public_addresses(address):
+    assert permitted(ipaddress.ip_address(address), []) is None
+
+
+def test_the_allowlist_opens_only_its_networks():
+    allowlist = parse_networks("10.1.0.0/16, 127.0.0.1/32")
+
+    assert permitted(ipaddress.ip_address("10.1.2.3"), allowlist) is None
+    assert permitted(ipaddress.ip_address("::ffff:10.1.2.3"), allowlist) is None
+    assert permitted(ipaddress.ip_address("10.2.0.1"), allowlist) == "private"
+    assert permitted(ipaddress.ip_address("127.0.0.2"), allowlist) == "loopback"
+
+
+def test_a_bad_allowlist_entry_is_named():
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.0/33' is not a CIDR network"):
+        parse_networks("10.0.0.0/8, 10.0.0.0/33")
+
+
+class RecordingConnector(httpcore.AsyncNetworkBackend):
+    """Stands in for the network: records where it was asked to connect, sends nothing."""
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[str, int]] = []
+
+    async def connect_tcp(
+        self,
+        host,
+        port,
+        timeout=None,  # noqa: ASYNC109 - the interface httpcore calls
+        local_address=None,
+        socket_options=None,
+    ):
+        self.attempts.append((host, port))
+        raise httpcore.ConnectError("recording connector: no network in tests")
+
+    async def sleep(self, seconds):
+        pass
+
+
+def fake_dns(answers: dict[str, list[str]]):
+    async def resolve(host: str, port: int) -> list[str]:
+        return answers[host]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    ("host", "answer"),
+    [
+        ("metadata.example", ["169.254.169.254"]),
+        ("intranet.example", ["10.0.0.1"]),
+        ("rebind.example", ["93.184.216.34", "10.0.0.1"]),
+        ("mapped.example", ["::ffff:10.0.0.1"]),
+    ],
+)
+async def test_names_resolving_to_refused_addresses_are_never_connected(host, answer):
+    connector = RecordingConnector()
+    guard = GuardedBackend([], fake_dns({host: answer}), connector)
+
+    with pytest.raises(BlockedAddress, match="resolves to a"):
+        await guard.connect_tcp(host, 443)
+
+    assert connector.attempts == []
+
+
+async def test_the_connection_goes_to_the_address_that_was_checked():
+    connector = RecordingConnector()
+    guard = GuardedBackend([], fake_dns({"registry.example": ["93.184.216.34"]}), connector)
+
+    with pytest.raises(httpcore.ConnectError):
+        await guard.connect_tcp("registry.example", 443)
+
+    # Pinned: the connector got the checked IP, not the name to resolve again.
+    assert connector.attempts == [("93.184.216.34", 443)]
+
+
+@pytest.fixture(scope="module")
+def ca() -> CertificateAuthority:
+    return CertificateAuthority.create("test CA")
+
+
+async def add_custom(api, hostname: str, ca_pem: str) -> dict:
+    project = await create_project(api)
+    result = await api(
+        ADD_VERIFIED,
+        {
+            "input": {
+                "projectId": project["id"],
+                "type": "CUSTOM",
+                "hostname": hostname,
+                "caCertificate": ca_pem,
+            }
+        },
+    )
+    return result["addRegistry"]
+
+
+@pytest.mark.parametrize(
+    ("listen_on", "hostname"),
+    [
+        ("127.0.0.1", "127.0.0.1:{port}"),
+        ("::1", "[::1]:{port}"),
+        ("127.0.0.1", "[::ffff:127.0.0.1]:{port}"),
+        ("127.0.0.1", "localhost:{port}"),
+    ],
+)
+async def test_without_the_allowlist_loopback_is_blocked_end_to_end(api, ca, listen_on, hostname):
+    async with silent_server(listen_on) as target:
+        result = await add_custom(api, hostname.format(port=target.port), ca.pem)
+
+    assert result["status"] == "BLOCKED"
+    assert "loopback" in result["message"]
+    assert target.connections == []
+    assert await Registry.filter(type="CUSTOM").count() == 0
+
+
+@pytest.mark.parametrize("allowed_networks", ["127.0.0.1/32"])
+@pytest.mark.parametrize("via", ["token realm", "redirect"])
+async def test_a_realm_or_redirect_to_a_refused_address_is_blocked(api, ca, tmp_path, via):
+    tls = tls_context(*ca.issue_server_certificate(tmp_path / "tls"))
+    async with silent_server("127.0.0.2") as forbidden:
+        elsewhere = f"https://127.0.0.2:{forbidden.port}"
+
+        def reply(method, path):
+            if via == "redirect":
+                return 307, {"Location": f"{elsewhere}/v2/"}, b""
+            return 401, {"WWW-Authenticate": f'Bearer realm="{elsewhere}/token",service="x"'}, b""
+
+        async with http_server("127.0.0.1", reply, tls) as registry:
+            result = await add_custom(api, registry.address, ca.pem)
+
+    assert result["status"] == "BLOCKED"
+    assert "127.0.0.2" in result["message"]
+    assert registry.connections  # the allowed registry was asked...
+    assert forbidden.connections == []  # ...and the refused address never was

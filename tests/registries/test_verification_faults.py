@@ -1,0 +1,118 @@
+"""Verification against servers that are not registries, or misbehave
+(in-process servers on loopback, reachable through the allowlist)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.registries.models import Registry
+from tests.graphql_documents import ADD_VERIFIED, create_project
+from tests.registries.fake_servers import http_server, silent_server, tls_context
+from tests.tls_material import CertificateAuthority
+
+
+@pytest.fixture
+def allowed_networks() -> str:
+    return "127.0.0.0/8"
+
+
+@pytest.fixture(scope="module")
+def ca() -> CertificateAuthority:
+    return CertificateAuthority.create("test CA")
+
+
+@pytest.fixture
+def server_tls(ca, tmp_path):
+    return tls_context(*ca.issue_server_certificate(tmp_path / "tls"))
+
+
+async def add_custom(api, hostname: str, ca_pem: str, **fields) -> dict:
+    project = await create_project(api)
+    result = await api(
+        ADD_VERIFIED,
+        {
+            "input": {
+                "projectId": project["id"],
+                "type": "CUSTOM",
+                "hostname": hostname,
+                "caCertificate": ca_pem,
+                **fields,
+            }
+        },
+    )
+    return result["addRegistry"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        (404, {"Content-Type": "text/plain"}, b"404 page not found"),
+        (200, {"Content-Type": "text/html"}, b"<html><body>Welcome to nginx!</body></html>"),
+        (401, {"WWW-Authenticate": "Negotiate"}, b""),
+    ],
+    ids=["404", "html", "odd-challenge"],
+)
+async def test_a_web_server_is_not_a_registry(api, ca, server_tls, reply):
+    async with http_server("127.0.0.1", lambda method, path: reply, server_tls) as web:
+        result = await add_custom(api, web.address, ca.pem)
+
+    assert result["__typename"] == "RegistryVerificationError"
+    assert result["status"] == "NOT_A_REGISTRY"
+    assert "check the hostname" in result["message"]
+    assert web.connections  # it really was asked
+    assert await Registry.filter(type="CUSTOM").count() == 0
+
+
+async def test_a_server_that_never_answers_times_out_within_the_bound(api, ca, outbound):
+    async with silent_server("127.0.0.1") as silent:
+        started = time.monotonic()
+        result = await add_custom(api, silent.address, ca.pem)
+        elapsed = time.monotonic() - started
+
+    assert result["status"] == "TIMEOUT"
+    assert "did not answer within 3 seconds" in result["message"]
+    assert outbound.timeout <= elapsed < outbound.timeout + 1.5
+
+
+async def test_a_certificate_from_another_ca_is_a_tls_error(api, server_tls):
+    other_ca = CertificateAuthority.create("someone else")
+
+    def registry_reply(method, path):
+        return 200, {"Docker-Distribution-Api-Version": "registry/2.0"}, b"{}"
+
+    async with http_server("127.0.0.1", registry_reply, server_tls) as registry:
+        result = await add_custom(api, registry.address, other_ca.pem)
+
+    assert result["status"] == "TLS_ERROR"
+    assert "caCertificate" in result["message"]
+
+
+async def test_a_registry_answer_with_the_right_ca_is_ok(api, ca, server_tls):
+    def registry_reply(method, path):
+        return 200, {"Docker-Distribution-Api-Version": "registry/2.0"}, b"{}"
+
+    async with http_server("127.0.0.1", registry_reply, server_tls) as registry:
+        result = await add_custom(api, registry.address, ca.pem)
+
+    assert result["__typename"] == "AddRegistrySuccess"
+    assert result["registry"]["verificationStatus"] == "OK"
+
+
+async def test_an_oversized_answer_is_cut_off(api, ca, server_tls, outbound):
+    big = b"x" * (outbound.max_response_bytes + 10)
+    async with http_server("127.0.0.1", lambda m, p: (200, {}, big), server_tls) as web:
+        result = await add_custom(api, web.address, ca.pem)
+
+    assert result["status"] == "NOT_A_REGISTRY"
+    assert "more than" in result["message"]
+
+
+@pytest.mark.parametrize("pem", ["not a certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n"])
+async def test_a_malformed_ca_certificate_is_a_validation_error(api, pem, resolver):
+    result = await add_custom(api, "registry.example.com", pem)
+
+    assert result["__typename"] == "ValidationError"
+    assert "PEM" in result["message"]
+    assert resolver.asked == []  # rejected before any network activity
