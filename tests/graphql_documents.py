@@ -45,6 +45,7 @@ mutation($input: UpdateCredentialsInput!) {
     ... on UpdateCredentialsSuccess {
       registry { id username hasCredentials anonymous tokenHint credentialsUpdatedAt }
     }
+    ... on RegistryVerificationError { status }
     ... on Error { message }
     ... on ValidationError { field }
   }

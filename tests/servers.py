@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -66,7 +67,9 @@ class Service:
             json={"query": query, "variables": variables or {}},
             headers={"Authorization": f"Bearer {token or self.demo_token}"},
             timeout=10,
-            verify=self.verify,
+            verify=ssl.create_default_context(cafile=self.verify)
+            if isinstance(self.verify, str)
+            else self.verify,
         )
         body = response.json()
         assert not body.get("errors"), body

@@ -62,7 +62,9 @@ class CertificateAuthority:
         )
         return cls(key, certificate)
 
-    def issue_server_certificate(self, folder: Path) -> tuple[Path, Path]:
+    def issue_server_certificate(
+        self, folder: Path, extra_names: tuple[str, ...] = ()
+    ) -> tuple[Path, Path]:
         """Writes cert.pem and key.pem for the loopback names; returns their paths."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
@@ -74,7 +76,12 @@ class CertificateAuthority:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(hours=1))
             .not_valid_after(now + timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName(LOOPBACK_NAMES), critical=False)
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [*LOOPBACK_NAMES, *(x509.DNSName(name) for name in extra_names)]
+                ),
+                critical=False,
+            )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(
                 x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False

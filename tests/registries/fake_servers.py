@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 Reply = tuple[int, dict[str, str], bytes]
+# reply(method, path, request headers with lower-case names)
+Responder = Callable[[str, str, dict[str, str]], Reply]
 
 
 @dataclass
@@ -34,17 +36,22 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
 
 @asynccontextmanager
 async def http_server(
-    host: str, reply: Callable[[str, str], Reply], tls: ssl.SSLContext | None
+    host: str, reply: Responder, tls: ssl.SSLContext | None
 ) -> AsyncIterator[Listener]:
-    """An HTTP/1.1 server answering each request with `reply(method, path)`."""
+    """An HTTP/1.1 server answering each request with `reply(method, path, headers)`."""
     listener = Listener(host, 0)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         listener.connections.append(str(writer.get_extra_info("peername")))
         try:
             head = await reader.readuntil(b"\r\n\r\n")
-            method, path, _ = head.decode("latin-1").split(" ", 2)
-            status, headers, body = reply(method, path)
+            request_line, *header_lines = head.decode("latin-1").strip().split("\r\n")
+            method, path, _ = request_line.split(" ", 2)
+            request_headers = {
+                name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(":") for line in header_lines)
+            }
+            status, headers, body = reply(method, path, request_headers)
             lines = [
                 f"HTTP/1.1 {status} X",
                 f"Content-Length: {len(body)}",

@@ -167,7 +167,7 @@ async def test_a_realm_or_redirect_to_a_refused_address_is_blocked(api, ca, tmp_
     async with silent_server("127.0.0.2") as forbidden:
         elsewhere = f"https://127.0.0.2:{forbidden.port}"
 
-        def reply(method, path):
+        def reply(method, path, headers):
             if via == "redirect":
                 return 307, {"Location": f"{elsewhere}/v2/"}, b""
             return 401, {"WWW-Authenticate": f'Bearer realm="{elsewhere}/token",service="x"'}, b""

@@ -8,6 +8,8 @@ import time
 import pytest
 
 from app.registries.models import Registry
+from app.registries.v2_client import RegistryClient
+from app.security.outbound import Outbound, parse_networks
 from tests.graphql_documents import ADD_VERIFIED, create_project
 from tests.registries.fake_servers import http_server, silent_server, tls_context
 from tests.tls_material import CertificateAuthority
@@ -55,7 +57,7 @@ async def add_custom(api, hostname: str, ca_pem: str, **fields) -> dict:
     ids=["404", "html", "odd-challenge"],
 )
 async def test_a_web_server_is_not_a_registry(api, ca, server_tls, reply):
-    async with http_server("127.0.0.1", lambda method, path: reply, server_tls) as web:
+    async with http_server("127.0.0.1", lambda method, path, headers: reply, server_tls) as web:
         result = await add_custom(api, web.address, ca.pem)
 
     assert result["__typename"] == "RegistryVerificationError"
@@ -79,7 +81,7 @@ async def test_a_server_that_never_answers_times_out_within_the_bound(api, ca, o
 async def test_a_certificate_from_another_ca_is_a_tls_error(api, server_tls):
     other_ca = CertificateAuthority.create("someone else")
 
-    def registry_reply(method, path):
+    def registry_reply(method, path, headers):
         return 200, {"Docker-Distribution-Api-Version": "registry/2.0"}, b"{}"
 
     async with http_server("127.0.0.1", registry_reply, server_tls) as registry:
@@ -90,7 +92,7 @@ async def test_a_certificate_from_another_ca_is_a_tls_error(api, server_tls):
 
 
 async def test_a_registry_answer_with_the_right_ca_is_ok(api, ca, server_tls):
-    def registry_reply(method, path):
+    def registry_reply(method, path, headers):
         return 200, {"Docker-Distribution-Api-Version": "registry/2.0"}, b"{}"
 
     async with http_server("127.0.0.1", registry_reply, server_tls) as registry:
@@ -102,7 +104,7 @@ async def test_a_registry_answer_with_the_right_ca_is_ok(api, ca, server_tls):
 
 async def test_an_oversized_answer_is_cut_off(api, ca, server_tls, outbound):
     big = b"x" * (outbound.max_response_bytes + 10)
-    async with http_server("127.0.0.1", lambda m, p: (200, {}, big), server_tls) as web:
+    async with http_server("127.0.0.1", lambda *request: (200, {}, big), server_tls) as web:
         result = await add_custom(api, web.address, ca.pem)
 
     assert result["status"] == "NOT_A_REGISTRY"
@@ -116,3 +118,66 @@ async def test_a_malformed_ca_certificate_is_a_validation_error(api, pem, resolv
     assert result["__typename"] == "ValidationError"
     assert "PEM" in result["message"]
     assert resolver.asked == []  # rejected before any network activity
+
+
+async def test_verification_is_on_by_default_and_a_failure_stores_nothing(api, resolver):
+    project = await create_project(api)
+
+    result = await api(
+        ADD_VERIFIED,
+        {
+            "input": {
+                "projectId": project["id"],
+                "type": "DOCKER_HUB",
+                "username": "me",
+                "token": "t0ken",
+            }
+        },
+    )
+
+    assert result["addRegistry"]["__typename"] == "RegistryVerificationError"
+    assert result["addRegistry"]["status"] == "UNREACHABLE"
+    # Docker Hub's API host, looked up by the test resolver (which never uses DNS).
+    assert resolver.asked == ["registry-1.docker.io"]
+    assert await Registry.filter(type="DOCKER_HUB").count() == 0
+
+
+async def test_docker_hub_names_and_token_flow(ca, tmp_path):
+    """docker.io is reached at registry-1.docker.io, a one-segment name means
+    library/<name>, and the Bearer challenge is answered at its realm."""
+    cert, key = ca.issue_server_certificate(
+        tmp_path / "hub", ("registry-1.docker.io", "auth.docker.io")
+    )
+    seen: list[tuple[str, str]] = []
+
+    def hub(method, path, headers):
+        seen.append((method, path))
+        if path.startswith("/token"):
+            return 200, {"Content-Type": "application/json"}, b'{"token": "anonymous-token"}'
+        if headers.get("authorization") != "Bearer anonymous-token":
+            realm = f"https://auth.docker.io:{server.port}/token"
+            challenge = f'Bearer realm="{realm}",service="registry.docker.io"'
+            return 401, {"WWW-Authenticate": challenge}, b""
+        return 200, {"Docker-Content-Digest": "sha256:" + "a" * 64}, b""
+
+    async with http_server("127.0.0.1", hub, tls_context(cert, key)) as server:
+
+        async def dns(host: str, port: int) -> list[str]:
+            assert host in ("registry-1.docker.io", "auth.docker.io")
+            return ["127.0.0.1"]
+
+        outbound = Outbound(
+            parse_networks("127.0.0.1/32"), timeout=3, max_response_bytes=65_536, resolver=dns
+        )
+        client = RegistryClient(outbound, "docker.io", None, ca.pem)
+        # The fake answers on one port for both names; point the client at it.
+        client.host = f"registry-1.docker.io:{server.port}"
+        outcome = await client.check_image("nginx", "1.27")
+
+    assert outcome.status == "FOUND"
+    assert outcome.digest == "sha256:" + "a" * 64
+    assert seen == [
+        ("HEAD", "/v2/library/nginx/manifests/1.27"),
+        ("GET", "/token?service=registry.docker.io&scope=repository%3Alibrary%2Fnginx%3Apull"),
+        ("HEAD", "/v2/library/nginx/manifests/1.27"),
+    ]
