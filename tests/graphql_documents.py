@@ -103,3 +103,9 @@ mutation($input: AddRegistryInput!) {
     ... on Error { message }
   }
 }"""
+
+
+async def add_unverified(api, project_id: str, type: str, **fields) -> dict:
+    """addRegistry with verify: false (no network); returns the addRegistry result."""
+    variables = {"input": {"projectId": project_id, "type": type, "verify": False, **fields}}
+    return (await api(ADD_REGISTRY, variables))["addRegistry"]

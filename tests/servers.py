@@ -168,16 +168,8 @@ def running_registry(service: Service, region: str, folder: Path) -> Iterator[st
         str(folder / "token-certs.pem"),
     )
     assert written.returncode == 0, written.stderr
-    config = folder / "config.yml"
-    config.write_text(written.stdout)
-    log = (folder / "registry.log").open("w")
-    process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=log, stderr=log)
-    try:
-        wait_for_port(port, process)
-        yield f"127.0.0.1:{port}"
-    finally:
-        _stop(process)
-        log.close()
+    with _registry_process(folder, written.stdout, port) as address:
+        yield address
 
 
 @contextmanager
@@ -185,9 +177,7 @@ def running_tls_registry(folder: Path, cert: Path, key: Path, auth: str = "") ->
     """A third-party-style registry on https://127.0.0.1:PORT; `auth` is the YAML
     of its `auth:` section (empty: open to anyone). Yields HOST:PORT."""
     port = free_port()
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "config.yml"
-    config.write_text(
+    config = (
         "version: 0.1\n"
         "log:\n  level: warn\n"
         f"storage:\n  filesystem:\n    rootdirectory: {json.dumps(str(folder / 'storage'))}\n"
@@ -195,11 +185,20 @@ def running_tls_registry(folder: Path, cert: Path, key: Path, auth: str = "") ->
         f"  tls:\n    certificate: {json.dumps(str(cert))}\n    key: {json.dumps(str(key))}\n"
         + (f"auth:\n{auth}" if auth else "")
     )
-    log = (folder / "registry.log").open("w")
-    process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=log, stderr=log)
-    try:
-        wait_for_port(port, process)
-        yield f"127.0.0.1:{port}"
-    finally:
-        _stop(process)
-        log.close()
+    with _registry_process(folder, config, port) as address:
+        yield address
+
+
+@contextmanager
+def _registry_process(folder: Path, config_text: str, port: int) -> Iterator[str]:
+    """`docker-registry serve` with this config; yields HOST:PORT once it listens."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.yml"
+    config.write_text(config_text)
+    with (folder / "registry.log").open("w") as log:
+        process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=log, stderr=log)
+        try:
+            wait_for_port(port, process)
+            yield f"127.0.0.1:{port}"
+        finally:
+            _stop(process)

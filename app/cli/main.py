@@ -83,8 +83,12 @@ def serve(
             f"(or nodion admin create-user EMAIL; the demo user is {DEMO_EMAIL})"
         )
     uvicorn.run(
-        create_app(settings, keys), host=host, port=port, log_config=None,
-        ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+        create_app(settings, keys),
+        host=host,
+        port=port,
+        log_config=None,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
     )
 
 

@@ -152,7 +152,7 @@ async def add_registry(
         )
         if credentials:
             await _store_third_party_credentials(registry, *credentials, keys=keys, first=True)
-        await _audit(actor, registry, "registry.added")
+        await audit(actor, registry, "registry.added")
     return registry
 
 
@@ -181,7 +181,7 @@ async def _add_managed_registry(
             region=region.slug,
             is_default=False,
         )
-        await _audit(actor, registry, "registry.added")
+        await audit(actor, registry, "registry.added")
     return registry
 
 
@@ -215,7 +215,7 @@ async def generate_credentials(
                 "Credentials for this registry were already generated and cannot be shown "
                 "again. " + ROTATION_HINT
             )
-        await _audit(actor, registry, "credentials.generated")
+        await audit(actor, registry, "credentials.generated")
     await registry.refresh_from_db()
     return registry, GeneratedCredentials(registry.hostname, project.namespace, token)
 
@@ -248,7 +248,7 @@ async def update_credentials(
             registry.token_hint = None
             registry.credentials_updated_at = datetime.now(UTC)
             await registry.save()
-        await _audit(actor, registry, "credentials.updated")
+        await audit(actor, registry, "credentials.updated")
     return registry
 
 
@@ -288,11 +288,13 @@ async def remove_registry(actor: User, registry_id: int) -> Registry:
             await Registry.filter(id=successor.id).update(is_default=True)
         # Deleting the row deletes its digest, so the token stops working at once.
         await registry.delete()
-        await _audit(actor, registry, "registry.removed")
+        await audit(actor, registry, "registry.removed")
     return registry
 
 
-async def _audit(actor: User, registry: Registry, action: str) -> None:
+async def audit(
+    actor: User | None, registry: Registry, action: str, detail: str | None = None
+) -> None:
     await record(
         project_id=registry.project_id,
         actor=actor,
@@ -300,6 +302,7 @@ async def _audit(actor: User, registry: Registry, action: str) -> None:
         target_type="Registry",
         target_id=registry.id,
         target_name=registry.name,
+        detail=detail,
     )
 
 

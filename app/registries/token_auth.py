@@ -18,9 +18,9 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from app.audit.service import record
 from app.registries.models import Registry, RegistryType
 from app.registries.references import is_repository_name
+from app.registries.service import audit
 from app.security.signing import TokenSigner
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed, token_digest
 
@@ -89,14 +89,7 @@ async def note_use(registry: Registry) -> None:
     now = datetime.now(UTC)
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     if await Registry.filter(Q(id=registry.id) & stale).update(last_used_at=now):
-        await record(
-            project_id=registry.project_id,
-            actor=None,
-            action="credentials.used",
-            target_type="Registry",
-            target_id=registry.id,
-            target_name=registry.name,
-        )
+        await audit(None, registry, "credentials.used")
 
 
 def issue_token(

@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.accounts.models import User
-from app.audit.service import record
 from app.errors import NotSupported, ValidationFailed
 from app.projects.models import Role
 from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.references import is_reference, is_repository_name
-from app.registries.service import registry_for
+from app.registries.service import audit, registry_for
 from app.registries.v2_client import Outcome, RegistryClient
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
@@ -45,7 +44,7 @@ async def verify_registry(
     await registry.save(
         update_fields=["verification_status", "verification_message", "last_verified_at"]
     )
-    await _audit(actor, registry, "registry.verified", outcome)
+    await audit(actor, registry, "registry.verified", outcome.status)
     return registry, outcome
 
 
@@ -72,17 +71,5 @@ async def check_image(
         outbound, registry.hostname, stored_credentials(registry, keys), registry.ca_certificate
     )
     outcome = await client.check_image(image, reference)
-    await _audit(actor, registry, "registry.image_checked", outcome)
+    await audit(actor, registry, "registry.image_checked", outcome.status)
     return outcome
-
-
-async def _audit(actor: User, registry: Registry, action: str, outcome: Outcome) -> None:
-    await record(
-        project_id=registry.project_id,
-        actor=actor,
-        action=action,
-        target_type="Registry",
-        target_id=registry.id,
-        target_name=registry.name,
-        detail=outcome.status,
-    )

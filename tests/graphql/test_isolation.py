@@ -6,6 +6,7 @@ from tests.graphql_documents import (
     GENERATE_CREDENTIALS,
     REMOVE_REGISTRY,
     UPDATE_CREDENTIALS,
+    add_unverified,
     create_project,
     default_registry,
 )
@@ -14,19 +15,10 @@ from tests.graphql_documents import (
 async def test_a_second_user_sees_and_touches_nothing_of_the_first(api, make_api):
     project = await create_project(api, "Alice's")
     registry_id = default_registry(project)["id"]
-    hub = await api(
-        ADD_REGISTRY,
-        {
-            "input": {
-                "projectId": project["id"],
-                "type": "DOCKER_HUB",
-                "verify": False,
-                "username": "alice",
-                "token": "alice-secret",
-            }
-        },
+    hub = await add_unverified(
+        api, project["id"], "DOCKER_HUB", username="alice", token="alice-secret"
     )
-    hub_id = hub["addRegistry"]["registry"]["id"]
+    hub_id = hub["registry"]["id"]
     mallory = await make_api("mallory@example.com")
 
     listed = await mallory("{ projects { edges { node { id } } } }")

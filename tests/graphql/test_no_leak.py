@@ -11,9 +11,9 @@ from typing import Any
 from tortoise import Tortoise
 
 from tests.graphql_documents import (
-    ADD_REGISTRY,
     GENERATE_CREDENTIALS,
     UPDATE_CREDENTIALS,
+    add_unverified,
     create_project,
     default_registry,
 )
@@ -103,19 +103,10 @@ async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_u
     generated = await api(GENERATE_CREDENTIALS, {"id": managed["id"]})
     nodion_token = generated["generateCredentials"]["credentials"]["token"]
     old_password, new_password = "dckr_pat_OLD-password-0001", "dckr_pat_NEW-password-0002"
-    added = await api(
-        ADD_REGISTRY,
-        {
-            "input": {
-                "projectId": project["id"],
-                "type": "DOCKER_HUB",
-                "verify": False,
-                "username": "alice",
-                "token": old_password,
-            }
-        },
+    added = await add_unverified(
+        api, project["id"], "DOCKER_HUB", username="alice", token=old_password
     )
-    hub_id = added["addRegistry"]["registry"]["id"]
+    hub_id = added["registry"]["id"]
     updated = await api(
         UPDATE_CREDENTIALS,
         {

@@ -12,6 +12,7 @@ from tests.graphql_documents import (
     GENERATE_CREDENTIALS,
     REMOVE_REGISTRY,
     UPDATE_CREDENTIALS,
+    add_unverified,
     create_project,
     default_registry,
 )
@@ -69,11 +70,9 @@ async def test_twenty_concurrent_generations_yield_exactly_one_token(api):
 
 async def test_third_party_registries_do_not_generate_credentials(api):
     project = await create_project(api)
-    added = await api(
-        ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR", "verify": False}}
-    )
+    added = await add_unverified(api, project["id"], "GHCR")
 
-    result = await generate(api, added["addRegistry"]["registry"]["id"])
+    result = await generate(api, added["registry"]["id"])
 
     assert result["__typename"] == "NotSupportedError"
     assert "updateCredentials" in result["message"]
@@ -81,19 +80,10 @@ async def test_third_party_registries_do_not_generate_credentials(api):
 
 async def test_update_credentials_overwrites_and_clears(api, keys):
     project = await create_project(api)
-    added = await api(
-        ADD_REGISTRY,
-        {
-            "input": {
-                "projectId": project["id"],
-                "type": "DOCKER_HUB",
-                "verify": False,
-                "username": "alice",
-                "token": "old-password-1234",
-            }
-        },
+    added = await add_unverified(
+        api, project["id"], "DOCKER_HUB", username="alice", token="old-password-1234"
     )
-    registry_id = added["addRegistry"]["registry"]["id"]
+    registry_id = added["registry"]["id"]
     row = await Registry.get(id=decode_id(registry_id, "Registry"))
     old_ciphertext = row.token_ciphertext
 
@@ -131,19 +121,8 @@ async def test_update_credentials_overwrites_and_clears(api, keys):
 
 async def test_update_credentials_half_filled_is_rejected_and_keeps_the_old(api):
     project = await create_project(api)
-    added = await api(
-        ADD_REGISTRY,
-        {
-            "input": {
-                "projectId": project["id"],
-                "type": "GHCR",
-                "verify": False,
-                "username": "a",
-                "token": "t-1",
-            }
-        },
-    )
-    registry_id = added["addRegistry"]["registry"]["id"]
+    added = await add_unverified(api, project["id"], "GHCR", username="a", token="t-1")
+    registry_id = added["registry"]["id"]
     before = await Registry.get(id=decode_id(registry_id, "Registry"))
 
     result = await api(
@@ -208,11 +187,9 @@ async def test_removing_the_only_registry_of_a_region_is_refused(api):
 
 async def test_third_party_registries_are_removed_without_conditions(api):
     project = await create_project(api)
-    added = await api(
-        ADD_REGISTRY, {"input": {"projectId": project["id"], "type": "GHCR", "verify": False}}
-    )
+    added = await add_unverified(api, project["id"], "GHCR")
 
-    result = await api(REMOVE_REGISTRY, {"id": added["addRegistry"]["registry"]["id"]})
+    result = await api(REMOVE_REGISTRY, {"id": added["registry"]["id"]})
 
     assert result["removeRegistry"]["__typename"] == "RemoveRegistrySuccess"
     assert await Registry.filter(type="GHCR").count() == 0

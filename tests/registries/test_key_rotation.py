@@ -9,8 +9,8 @@ from app.registries.models import Registry
 from app.registries.service import reencrypt_all
 from app.security.crypto import DecryptionError, KeyRing, generate_key_entry
 from tests.graphql_documents import (
-    ADD_REGISTRY,
     GENERATE_CREDENTIALS,
+    add_unverified,
     create_project,
     default_registry,
 )
@@ -23,20 +23,15 @@ async def store_secrets(api) -> dict[int, str]:
     generated = await api(GENERATE_CREDENTIALS, {"id": registry_id})
     plain = {registry_id: generated["generateCredentials"]["credentials"]["token"]}
     for number in range(3):
-        added = await api(
-            ADD_REGISTRY,
-            {
-                "input": {
-                    "projectId": project["id"],
-                    "type": "CUSTOM",
-                    "verify": False,
-                    "hostname": f"r{number}.example.com",
-                    "username": "ci",
-                    "token": f"third-party-secret-{number}",
-                }
-            },
+        added = await add_unverified(
+            api,
+            project["id"],
+            "CUSTOM",
+            hostname=f"r{number}.example.com",
+            username="ci",
+            token=f"third-party-secret-{number}",
         )
-        plain[added["addRegistry"]["registry"]["id"]] = f"third-party-secret-{number}"
+        plain[added["registry"]["id"]] = f"third-party-secret-{number}"
     return {decode_id(global_id, "Registry"): token for global_id, token in plain.items()}
 
 

@@ -12,9 +12,8 @@ import pytest
 
 from app.registries.models import Registry
 from app.security.outbound import BlockedAddress, GuardedBackend, parse_networks, permitted
-from tests.graphql_documents import ADD_VERIFIED, create_project
+from tests.registries.conftest import add_custom
 from tests.registries.fake_servers import http_server, silent_server, tls_context
-from tests.tls_material import CertificateAuthority
 
 REFUSED = [
     "10.0.0.1",
@@ -118,27 +117,6 @@ async def test_the_connection_goes_to_the_address_that_was_checked():
 
     # Pinned: the connector got the checked IP, not the name to resolve again.
     assert connector.attempts == [("93.184.216.34", 443)]
-
-
-@pytest.fixture(scope="module")
-def ca() -> CertificateAuthority:
-    return CertificateAuthority.create("test CA")
-
-
-async def add_custom(api, hostname: str, ca_pem: str) -> dict:
-    project = await create_project(api)
-    result = await api(
-        ADD_VERIFIED,
-        {
-            "input": {
-                "projectId": project["id"],
-                "type": "CUSTOM",
-                "hostname": hostname,
-                "caCertificate": ca_pem,
-            }
-        },
-    )
-    return result["addRegistry"]
 
 
 @pytest.mark.parametrize(

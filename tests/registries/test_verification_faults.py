@@ -11,6 +11,7 @@ from app.registries.models import Registry
 from app.registries.v2_client import RegistryClient
 from app.security.outbound import Outbound, parse_networks
 from tests.graphql_documents import ADD_VERIFIED, create_project
+from tests.registries.conftest import add_custom
 from tests.registries.fake_servers import http_server, silent_server, tls_context
 from tests.tls_material import CertificateAuthority
 
@@ -20,31 +21,9 @@ def allowed_networks() -> str:
     return "127.0.0.0/8"
 
 
-@pytest.fixture(scope="module")
-def ca() -> CertificateAuthority:
-    return CertificateAuthority.create("test CA")
-
-
 @pytest.fixture
 def server_tls(ca, tmp_path):
     return tls_context(*ca.issue_server_certificate(tmp_path / "tls"))
-
-
-async def add_custom(api, hostname: str, ca_pem: str, **fields) -> dict:
-    project = await create_project(api)
-    result = await api(
-        ADD_VERIFIED,
-        {
-            "input": {
-                "projectId": project["id"],
-                "type": "CUSTOM",
-                "hostname": hostname,
-                "caCertificate": ca_pem,
-                **fields,
-            }
-        },
-    )
-    return result["addRegistry"]
 
 
 @pytest.mark.parametrize(

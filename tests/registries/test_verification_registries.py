@@ -16,14 +16,13 @@ from app.registries.models import Registry
 from tests.conftest import require_or_skip
 from tests.e2e.oci_image import write_image
 from tests.graphql_documents import (
-    ADD_VERIFIED,
     CHECK_IMAGE,
     UPDATE_CREDENTIALS,
     VERIFY_REGISTRY,
     create_project,
 )
+from tests.registries.conftest import add_custom
 from tests.servers import e2e_tools_missing, running_service, running_tls_registry
-from tests.tls_material import CertificateAuthority
 
 
 @pytest.fixture(autouse=True)
@@ -35,11 +34,6 @@ def _tools() -> None:
 @pytest.fixture
 def allowed_networks() -> str:
     return "127.0.0.0/8"
-
-
-@pytest.fixture(scope="module")
-def ca() -> CertificateAuthority:
-    return CertificateAuthority.create("test CA")
 
 
 @pytest.fixture
@@ -62,32 +56,16 @@ def open_registry(tmp_path, tls_files):
         yield address
 
 
-async def add(api, project_id: str, hostname: str, ca: CertificateAuthority, **fields) -> dict:
-    result = await api(
-        ADD_VERIFIED,
-        {
-            "input": {
-                "projectId": project_id,
-                "type": "CUSTOM",
-                "hostname": hostname,
-                "caCertificate": ca.pem,
-                **fields,
-            }
-        },
-    )
-    return result["addRegistry"]
-
-
 async def test_htpasswd_registry(api, ca, htpasswd_registry):
     project = await create_project(api)
 
-    right = await add(
-        api, project["id"], htpasswd_registry, ca, username="ci", token="right-password"
+    right = await add_custom(
+        api, htpasswd_registry, ca.pem, project["id"], username="ci", token="right-password"
     )
-    wrong = await add(
-        api, project["id"], htpasswd_registry, ca, username="ci", token="wrong-password"
+    wrong = await add_custom(
+        api, htpasswd_registry, ca.pem, project["id"], username="ci", token="wrong-password"
     )
-    anonymous = await add(api, project["id"], htpasswd_registry, ca)
+    anonymous = await add_custom(api, htpasswd_registry, ca.pem, project["id"])
 
     assert right["__typename"] == "AddRegistrySuccess"
     assert right["registry"]["verificationStatus"] == "OK"
@@ -101,11 +79,11 @@ async def test_htpasswd_registry(api, ca, htpasswd_registry):
 
 async def test_verify_registry_keeps_the_result_and_audits_it(api, ca, htpasswd_registry):
     project = await create_project(api)
-    added = await add(
+    added = await add_custom(
         api,
-        project["id"],
         htpasswd_registry,
-        ca,
+        ca.pem,
+        project["id"],
         username="ci",
         token="right-password",
         verify=False,
@@ -156,12 +134,12 @@ async def test_token_auth_registry(api, ca, tmp_path, tls_files):
         )
         with running_tls_registry(tmp_path / "token-registry", *tls_files, auth) as registry:
             project = await create_project(api)
-            right = await add(api, project["id"], registry, ca, **credentials)
-            wrong = await add(
+            right = await add_custom(api, registry, ca.pem, project["id"], **credentials)
+            wrong = await add_custom(
                 api,
-                project["id"],
                 registry,
-                ca,
+                ca.pem,
+                project["id"],
                 username=credentials["username"],
                 token="nrt_" + "0" * 49,
             )
@@ -206,7 +184,7 @@ async def test_open_registry_anonymous_and_image_checks(api, ca, open_registry, 
     )
     project = await create_project(api)
 
-    added = await add(api, project["id"], open_registry, ca)
+    added = await add_custom(api, open_registry, ca.pem, project["id"])
     registry_id = added["registry"]["id"]
     found = await api(CHECK_IMAGE, {"id": registry_id, "image": "team/app", "tag": "1"})
     missing = await api(CHECK_IMAGE, {"id": registry_id, "image": "team/app", "tag": "2"})

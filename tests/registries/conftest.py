@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.graphql_documents import ADD_VERIFIED, create_project
+from tests.tls_material import CertificateAuthority
+
+
+@pytest.fixture(scope="module")
+def ca() -> CertificateAuthority:
+    return CertificateAuthority.create("test CA")
+
+
+async def add_custom(
+    api, hostname: str, ca_pem: str, project_id: str | None = None, **fields
+) -> dict:
+    """addRegistry of a CUSTOM registry trusting `ca_pem`; verification on by default."""
+    if project_id is None:
+        project_id = (await create_project(api))["id"]
+    result = await api(
+        ADD_VERIFIED,
+        {
+            "input": {
+                "projectId": project_id,
+                "type": "CUSTOM",
+                "hostname": hostname,
+                "caCertificate": ca_pem,
+                **fields,
+            }
+        },
+    )
+    return result["addRegistry"]
