@@ -10,7 +10,14 @@ import pytest
 from app.registries.models import Registry
 from app.registries.v2_client import RegistryClient
 from app.security.outbound import Outbound, parse_networks
-from tests.graphql_documents import ADD_VERIFIED, create_project
+from tests.graphql_documents import (
+    ADD_VERIFIED,
+    CHECK_IMAGE,
+    VERIFY_REGISTRY,
+    add_unverified,
+    create_project,
+    default_registry,
+)
 from tests.registries.conftest import add_custom
 from tests.registries.fake_servers import http_server, silent_server, tls_context
 from tests.tls_material import CertificateAuthority
@@ -160,3 +167,27 @@ async def test_docker_hub_names_and_token_flow(ca, tmp_path):
         ("GET", "/token?service=registry.docker.io&scope=repository%3Alibrary%2Fnginx%3Apull"),
         ("HEAD", "/v2/library/nginx/manifests/1.27"),
     ]
+
+
+async def test_viewers_cannot_run_checks_and_managed_registries_are_not_checked(
+    api, make_api, resolver
+):
+    project = await create_project(api)
+    hub = await add_unverified(api, project["id"], "GHCR")
+    viewer = await make_api("viewer@example.com")
+    await api(
+        """mutation($p: ID!) { addProjectMember(input: {projectId: $p,
+           email: "viewer@example.com", role: VIEWER}) { __typename } }""",
+        {"p": project["id"]},
+    )
+
+    by_viewer = await viewer(VERIFY_REGISTRY, {"id": hub["registry"]["id"]})
+    image_by_viewer = await viewer(
+        CHECK_IMAGE, {"id": hub["registry"]["id"], "image": "app", "tag": "1"}
+    )
+    managed = await api(VERIFY_REGISTRY, {"id": default_registry(project)["id"]})
+
+    assert by_viewer["verifyRegistry"]["__typename"] == "PermissionDeniedError"
+    assert image_by_viewer["checkImage"]["__typename"] == "PermissionDeniedError"
+    assert managed["verifyRegistry"]["__typename"] == "NotSupportedError"
+    assert resolver.asked == []
