@@ -40,6 +40,10 @@ class Conflict(DomainError):
     """The operation would leave the project in a state it must not be in."""
 
 
+class CredentialsUnreadable(DomainError):
+    """Stored credentials that no key of the ring decrypts (a key went missing)."""
+
+
 class VerificationFailed(DomainError):
     """A third-party registry did not accept the connection or the credentials."""
 

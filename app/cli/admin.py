@@ -16,7 +16,7 @@ from app.accounts.service import create_user, issue_api_token
 from app.errors import DomainError
 from app.registries.provisioning import provision_all_projects
 from app.registries.registry_config import distribution_config
-from app.registries.service import reencrypt_all
+from app.registries.service import Reencryption, reencrypt_all
 from app.security.crypto import generate_key_entry
 from app.security.keys import ServiceKeys, load_keys, new_pepper
 from app.settings import Settings
@@ -96,11 +96,22 @@ def provision_regions_command() -> None:
 def rotate_keys_command() -> None:
     """Re-encrypt every stored secret under the first key of NODION_ENCRYPTION_KEYS."""
 
-    async def work(settings: Settings, keys: ServiceKeys) -> int:
+    async def work(settings: Settings, keys: ServiceKeys) -> Reencryption:
         return await reencrypt_all(keys)
 
-    changed = run_with_database(work)
-    typer.echo(f"Re-encrypted {changed} secrets; older keys can now be removed from the ring.")
+    result = run_with_database(work)
+    if result.unreadable:
+        typer.echo(f"Re-encrypted {result.changed} secrets.")
+        typer.echo(
+            f"error: no key in NODION_ENCRYPTION_KEYS decrypts the secrets of registries "
+            f"{', '.join(map(str, result.unreadable))}; they were left unchanged. Add the key "
+            "they were written with back to the ring and run rotate-keys again.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(
+        f"Re-encrypted {result.changed} secrets; older keys can now be removed from the ring."
+    )
 
 
 @admin.command("generate-key")

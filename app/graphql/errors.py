@@ -35,6 +35,11 @@ class CredentialsAlreadyGeneratedError(Error):
     pass
 
 
+@strawberry.type(description="The stored credentials cannot be decrypted with the service's keys.")
+class CredentialsUnreadableError(Error):
+    pass
+
+
 @strawberry.type(description="The operation does not apply to this kind of object.")
 class NotSupportedError(Error):
     pass
@@ -66,6 +71,7 @@ def as_error(error: errors.DomainError) -> Error:
         errors.CredentialsAlreadyGenerated: CredentialsAlreadyGeneratedError,
         errors.NotSupported: NotSupportedError,
         errors.Conflict: ConflictError,
+        errors.CredentialsUnreadable: CredentialsUnreadableError,
     }
     return mapping[type(error)](message=error.message)
 

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from app.graphql.errors import (
     ConflictError,
     CredentialsAlreadyGeneratedError,
+    CredentialsUnreadableError,
     NotFoundError,
     NotSupportedError,
     PermissionDeniedError,
@@ -236,11 +237,20 @@ class ImageCheck:
 
 
 VerifyRegistryResult = Annotated[
-    RegistryVerification | NotFoundError | PermissionDeniedError | NotSupportedError,
+    RegistryVerification
+    | NotFoundError
+    | PermissionDeniedError
+    | NotSupportedError
+    | CredentialsUnreadableError,
     strawberry.union("VerifyRegistryResult"),
 ]
 CheckImageResult = Annotated[
-    ImageCheck | ValidationError | NotFoundError | PermissionDeniedError | NotSupportedError,
+    ImageCheck
+    | ValidationError
+    | NotFoundError
+    | PermissionDeniedError
+    | NotSupportedError
+    | CredentialsUnreadableError,
     strawberry.union("CheckImageResult"),
 ]
 

@@ -24,6 +24,7 @@ from app.registries.hostnames import normalize_hostname
 from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS
 from app.registries.v2_client import RegistryClient
+from app.security.crypto import DecryptionError
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token, token_digest, token_hint
@@ -81,9 +82,10 @@ def _third_party_credentials(username: str | None, token: str | None) -> tuple[s
         raise ValidationFailed("username", "Enter the username that goes with this token.")
     if token is None:
         raise ValidationFailed("token", "Enter the token or password for this username.")
-    if len(username) > USERNAME_MAX_LENGTH:
+    if len(username) > USERNAME_MAX_LENGTH or ":" in username or not username.isprintable():
         raise ValidationFailed(
-            "username", f"Username must be at most {USERNAME_MAX_LENGTH} characters."
+            "username",
+            f"Username must be printable, without ':', at most {USERNAME_MAX_LENGTH} characters.",
         )
     if len(token) > TOKEN_MAX_LENGTH or token != token.strip() or not token.isprintable():
         raise ValidationFailed(
@@ -306,14 +308,26 @@ async def audit(
     )
 
 
-async def reencrypt_all(keys: ServiceKeys) -> int:
-    """Move every stored secret to the newest key; returns how many rows changed."""
-    changed = 0
+@dataclass(frozen=True)
+class Reencryption:
+    changed: int
+    unreadable: list[int]  # registry ids whose secret no key of the ring decrypts
+
+
+async def reencrypt_all(keys: ServiceKeys) -> Reencryption:
+    """Move every stored secret to the newest key. A row that no key decrypts is
+    left exactly as it is and reported, so a missing key loses no data."""
+    changed, unreadable = 0, []
     rows = await Registry.filter(token_ciphertext__isnull=False).only("id", "token_ciphertext")
     for row in rows:
-        fresh = keys.keyring.reencrypt(row.token_ciphertext, context=row.encryption_context)
+        try:
+            fresh = keys.keyring.reencrypt(row.token_ciphertext, context=row.encryption_context)
+        except DecryptionError:
+            unreadable.append(row.id)
+            continue
         if fresh is not None:
+            # Conditional on the old value: a concurrent update wins, not this rewrite.
             changed += await Registry.filter(
                 id=row.id, token_ciphertext=row.token_ciphertext
             ).update(token_ciphertext=fresh)
-    return changed
+    return Reencryption(changed, unreadable)

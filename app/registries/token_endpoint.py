@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
@@ -26,7 +26,7 @@ class TokenRequest:
     service: str | None
     scopes: list[str]
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)
 
 
 def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:

@@ -6,25 +6,36 @@ is the deploy-time hand-off); each use is an audit event.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from app.accounts.models import User
-from app.errors import NotSupported, ValidationFailed
+from app.errors import CredentialsUnreadable, NotSupported, ValidationFailed
 from app.projects.models import Role
 from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.references import is_reference, is_repository_name
 from app.registries.service import audit, registry_for
 from app.registries.v2_client import Outcome, RegistryClient
+from app.security.crypto import DecryptionError
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 
+log = logging.getLogger(__name__)
 MANAGED = "Nodion registries are run by Nodion; only third-party registries are checked."
 
 
 def stored_credentials(registry: Registry, keys: ServiceKeys) -> tuple[str, str] | None:
     if registry.token_ciphertext is None or registry.username is None:
         return None
-    token = keys.keyring.decrypt(registry.token_ciphertext, context=registry.encryption_context)
+    try:
+        token = keys.keyring.decrypt(registry.token_ciphertext, context=registry.encryption_context)
+    except DecryptionError as error:
+        log.warning("Registry %s: %s", registry.id, error)  # names the key id, no secret
+        raise CredentialsUnreadable(
+            "The stored credentials of this registry cannot be decrypted with the service's "
+            "keys. An operator must restore the encryption key they were written with, or "
+            "set them again with updateCredentials."
+        ) from None
     return registry.username, token
 
 

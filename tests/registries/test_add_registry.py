@@ -73,6 +73,7 @@ async def test_bad_custom_hostnames_are_rejected_and_write_nothing(api, hostname
     [
         ({"username": "alice"}, "token"),
         ({"token": "secret-token"}, "username"),
+        ({"username": "a:b", "token": "secret-token"}, "username"),
         ({"name": ""}, "name"),
         ({"name": "n" * 200}, "name"),
         ({"region": "eu-central"}, "region"),

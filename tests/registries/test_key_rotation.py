@@ -43,10 +43,11 @@ async def test_rotate_keys_then_drop_the_old_key(api, keys):
         keys, keyring=KeyRing([KeyRing.parse(new_entry).active, old_entry.active])
     )
 
-    changed = await reencrypt_all(both)
-    changed_again = await reencrypt_all(both)
+    first = await reencrypt_all(both)
+    again = await reencrypt_all(both)
 
-    assert (changed, changed_again) == (4, 0)
+    assert (first.changed, again.changed) == (4, 0)
+    assert first.unreadable == again.unreadable == []
     only_new = KeyRing.parse(new_entry)
     for row in await Registry.filter(token_ciphertext__isnull=False):
         assert only_new.key_id_of(row.token_ciphertext) == "test2"
@@ -67,3 +68,15 @@ async def test_a_value_copied_into_another_row_does_not_decrypt(api, keys):
 
     with pytest.raises(DecryptionError, match=f"registry:{target.id}:token"):
         keys.keyring.decrypt(copied.token_ciphertext, context=copied.encryption_context)
+
+
+async def test_rotation_without_the_old_key_reports_and_keeps_the_rows(api, keys):
+    await store_secrets(api)
+    before = {row.id: row.token_ciphertext for row in await Registry.all()}
+    only_new = dataclasses.replace(keys, keyring=KeyRing.parse(generate_key_entry("test2")))
+
+    result = await reencrypt_all(only_new)
+
+    assert result.changed == 0
+    assert sorted(result.unreadable) == sorted(i for i, c in before.items() if c is not None)
+    assert {row.id: row.token_ciphertext for row in await Registry.all()} == before

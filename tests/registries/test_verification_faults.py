@@ -9,6 +9,7 @@ import pytest
 
 from app.registries.models import Registry
 from app.registries.v2_client import RegistryClient
+from app.security.crypto import KeyRing, generate_key_entry
 from app.security.outbound import Outbound, parse_networks
 from tests.graphql_documents import (
     ADD_VERIFIED,
@@ -190,4 +191,21 @@ async def test_viewers_cannot_run_checks_and_managed_registries_are_not_checked(
     assert by_viewer["verifyRegistry"]["__typename"] == "PermissionDeniedError"
     assert image_by_viewer["checkImage"]["__typename"] == "PermissionDeniedError"
     assert managed["verifyRegistry"]["__typename"] == "NotSupportedError"
+    assert resolver.asked == []
+
+
+async def test_credentials_no_key_decrypts_give_a_clear_error_and_no_connection(
+    api, keys, resolver
+):
+    project = await create_project(api)
+    hub = await add_unverified(api, project["id"], "DOCKER_HUB", username="me", token="t0ken")
+    row = await Registry.get(type="DOCKER_HUB")
+    lost_key = KeyRing.parse(generate_key_entry("lost"))
+    row.token_ciphertext = lost_key.encrypt("t0ken", context=row.encryption_context)
+    await row.save()
+
+    result = await api(VERIFY_REGISTRY, {"id": hub["registry"]["id"]})
+
+    assert result["verifyRegistry"]["__typename"] == "CredentialsUnreadableError"
+    assert "restore the encryption key" in result["verifyRegistry"]["message"]
     assert resolver.asked == []
