@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,16 +12,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from tortoise import Tortoise
+from tortoise.exceptions import DBConnectionError
 
 from app import db
 from app.graphql.context import Context
 from app.graphql.schema import schema
 from app.registries.token_endpoint import TokenEndpoint
-from app.request_id import RequestIdMiddleware
+from app.request_id import RequestIdMiddleware, current_request_id
 from app.security.auth import authenticate
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -51,7 +56,38 @@ def outbound_from(settings: Settings) -> Outbound:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """The process is up (touches neither the database nor any secret)."""
     return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """The process can serve: the database answers."""
+    await Tortoise.get_connection("default").execute_query("SELECT 1")
+    return JSONResponse({"status": "ready"})
+
+
+DATABASE_UNAVAILABLE = (ConnectionError, DBConnectionError)
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "The database is unavailable; nothing was changed. Try again shortly."
+)
+
+
+async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """A clear answer instead of a bare 500 when the database cannot be reached;
+    requests that failed this way changed nothing."""
+    log.error("Database unavailable (request %s): %r", current_request_id(), type(error))
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": DATABASE_UNAVAILABLE_MESSAGE,
+                    "extensions": {"code": "SERVICE_UNAVAILABLE"},
+                }
+            ]
+        },
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
 
 
 def create_app(
@@ -82,9 +118,11 @@ def create_app(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             *TokenEndpoint(settings, keys).routes(),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={error: database_unavailable for error in DATABASE_UNAVAILABLE},
         lifespan=lifespan,
     )
     app.state.settings = settings
