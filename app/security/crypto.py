@@ -51,10 +51,6 @@ class KeyRing:
     def __repr__(self) -> str:
         return f"KeyRing(key_ids={list(self._keys)!r}, active={self.active.key_id!r})"
 
-    @property
-    def key_ids(self) -> list[str]:
-        return list(self._keys)
-
     @classmethod
     def parse(cls, spec: str) -> KeyRing:
         """Parse `id:base64key,id2:base64key2` (the format of NODION_ENCRYPTION_KEYS)."""
