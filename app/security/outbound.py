@@ -5,7 +5,7 @@ every address it resolves to is checked, and the connection is made to that
 checked address (so a second DNS answer cannot swap in another one; TLS still
 verifies the name from the URL). Loopback, private, link-local, CGNAT,
 multicast, reserved and unspecified addresses are refused, for IPv4 and IPv6
-(IPv4-mapped IPv6 is judged as the IPv4 address it maps), unless an operator
+(IPv4-mapped and 6to4 IPv6 are judged as the IPv4 address they carry), unless an operator
 lists the network in NODION_ALLOWED_REGISTRY_NETWORKS. Redirects and token
 realms connect through the same backend, so they are checked too.
 """
@@ -35,8 +35,10 @@ class BlockedAddress(Exception):
 
 
 def _unmapped(address: IPAddress) -> IPAddress:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
+    """IPv6 forms that carry an IPv4 destination are judged as that IPv4 address:
+    IPv4-mapped (::ffff:a.b.c.d) and 6to4 (2002:AABB:CCDD::/48)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        return address.ipv4_mapped or address.sixtofour or address
     return address
 
 
