@@ -113,10 +113,9 @@ async def remove_member(actor: User, project_id: int, email: str) -> Project:
 
 
 async def _ensure_another_admin(project: Project, leaving: User) -> None:
-    others = (
-        await ProjectMember.filter(project=project, role=Role.ADMIN)
-        .exclude(user_id=leaving.id)
-        .count()
-    )
-    if others == 0:
+    """Runs inside the caller's transaction. Locking the ADMIN rows makes two
+    admins who remove each other at once wait for one another (PostgreSQL);
+    SQLite serialises write transactions anyway."""
+    admins = await ProjectMember.filter(project=project, role=Role.ADMIN).select_for_update()
+    if not any(admin.user_id != leaving.id for admin in admins):
         raise Conflict("A project needs at least one ADMIN; make someone else ADMIN first.")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from app.projects.models import ProjectMember
 from tests.graphql_documents import create_project
 
@@ -77,3 +79,24 @@ async def test_unknown_people_are_not_found(api):
 
     assert result["addProjectMember"]["__typename"] == "NotFoundError"
     assert "must sign up first" in result["addProjectMember"]["message"]
+
+
+async def test_two_admins_removing_each_other_at_once_leave_one_admin(api, make_api):
+    project = await create_project(api)
+    bob = await make_api("bob@example.com")
+    await api(
+        SET_MEMBER,
+        {"input": {"projectId": project["id"], "email": "bob@example.com", "role": "ADMIN"}},
+    )
+
+    results = await asyncio.gather(
+        api(REMOVE_MEMBER, {"input": {"projectId": project["id"], "email": "bob@example.com"}}),
+        bob(REMOVE_MEMBER, {"input": {"projectId": project["id"], "email": "alice@example.com"}}),
+    )
+
+    kinds = sorted(r["removeProjectMember"]["__typename"] for r in results)
+    assert kinds in (
+        ["ConflictError", "ProjectMembersChanged"],
+        ["NotFoundError", "ProjectMembersChanged"],
+    )
+    assert await ProjectMember.filter(role="ADMIN").count() == 1
