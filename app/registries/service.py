@@ -271,27 +271,36 @@ async def _store_third_party_credentials(
 async def remove_registry(actor: User, registry_id: int) -> Registry:
     registry = await registry_for(actor, registry_id, Role.ADMIN)
     async with in_transaction():
-        if registry.is_default:
-            successor = (
-                await Registry.filter(
-                    project_id=registry.project_id,
-                    type=RegistryType.NODION,
-                    region=registry.region,
-                )
-                .exclude(id=registry.id)
-                .order_by("-created_at", "-id")
-                .first()
-            )
-            if successor is None:
-                raise Conflict(
-                    f"This is the only Nodion registry of region {registry.region}; add a fresh "
-                    "Nodion registry in that region first, then remove this one."
-                )
-            await Registry.filter(id=successor.id).update(is_default=True)
+        if registry.type is RegistryType.NODION:
+            await _hand_over_default(registry)
         # Deleting the row deletes its digest, so the token stops working at once.
         await registry.delete()
         await audit(actor, registry, "registry.removed")
     return registry
+
+
+async def _hand_over_default(leaving: Registry) -> None:
+    """Keep exactly one default Nodion registry per region. The region's rows are
+    locked and read again inside the transaction, so two removals at once cannot
+    both see a successor that the other one is removing (PostgreSQL; SQLite
+    serialises write transactions anyway)."""
+    region_rows = (
+        await Registry.filter(
+            project_id=leaving.project_id, type=RegistryType.NODION, region=leaving.region
+        )
+        .order_by("-created_at", "-id")
+        .select_for_update()
+    )
+    current = next((row for row in region_rows if row.id == leaving.id), None)
+    if current is None or not current.is_default:
+        return
+    successor = next((row for row in region_rows if row.id != leaving.id), None)
+    if successor is None:
+        raise Conflict(
+            f"This is the only Nodion registry of region {leaving.region}; add a fresh "
+            "Nodion registry in that region first, then remove this one."
+        )
+    await Registry.filter(id=successor.id).update(is_default=True)
 
 
 async def audit(

@@ -224,3 +224,22 @@ async def test_only_admins_change_registries(api, make_api):
         assert addition["addRegistry"]["__typename"] == "PermissionDeniedError"
     assert not (await Registry.get(id=decode_id(registry_id, "Registry"))).has_credentials
     assert await User.all().count() == 3
+
+
+async def test_removing_both_registries_of_a_region_at_once_keeps_one(api):
+    project = await create_project(api)
+    old = default_registry(project)
+    fresh = await api(
+        ADD_REGISTRY,
+        {"input": {"projectId": project["id"], "type": "NODION", "region": "eu-central"}},
+    )
+
+    results = await asyncio.gather(
+        api(REMOVE_REGISTRY, {"id": old["id"]}),
+        api(REMOVE_REGISTRY, {"id": fresh["addRegistry"]["registry"]["id"]}),
+    )
+
+    kinds = sorted(r["removeRegistry"]["__typename"] for r in results)
+    assert kinds == ["ConflictError", "RemoveRegistrySuccess"]
+    [survivor] = await Registry.filter(region="eu-central")
+    assert survivor.is_default
