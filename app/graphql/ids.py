@@ -21,5 +21,10 @@ def decode_id(value: str, type_name: str) -> int:
         ) from None
 
 
+def node_id_int(node_id: str) -> int | None:
+    """The database id inside a Relay node id, or None when it is not one."""
+    return int(node_id) if node_id.isdigit() else None
+
+
 def encode_id(type_name: str, node_id: int) -> str:
     return str(GlobalID(type_name=type_name, node_id=str(node_id)))

@@ -18,7 +18,7 @@ from app.graphql.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from app.graphql.ids import decode_id
+from app.graphql.ids import decode_id, node_id_int
 from app.graphql.pagination import paginate
 from app.graphql.permissions import AUTHENTICATED
 from app.graphql.results import result_of
@@ -31,10 +31,6 @@ if TYPE_CHECKING:
 
 RoleEnum = strawberry.enum(Role, name="Role")
 Registry = Annotated["RegistryNode", strawberry.lazy("app.registries.graphql")]
-
-
-def _int_or_none(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
 
 
 @strawberry.type(name="ProjectMember")
@@ -65,7 +61,7 @@ class ProjectNode(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ProjectNode | None]:
-        ids = [_int_or_none(node_id) for node_id in node_ids]
+        ids = [node_id_int(node_id) for node_id in node_ids]
         loaders = info.context.loaders
         wanted = [project_id for project_id in ids if project_id is not None]
         roles = dict(zip(wanted, await loaders.role.load_many(wanted), strict=True))

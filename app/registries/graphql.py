@@ -18,7 +18,7 @@ from app.graphql.errors import (
     RegistryVerificationError,
     ValidationError,
 )
-from app.graphql.ids import decode_id, encode_id
+from app.graphql.ids import decode_id, encode_id, node_id_int
 from app.graphql.permissions import AUTHENTICATED
 from app.graphql.results import result_of
 from app.projects.graphql import ProjectNode
@@ -95,7 +95,7 @@ class RegistryNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[RegistryNode | None]:
         loaders = info.context.loaders
-        ids = [int(node_id) if node_id.isdigit() else None for node_id in node_ids]
+        ids = [node_id_int(node_id) for node_id in node_ids]
         rows = await loaders.registry.load_many([i for i in ids if i is not None])
         by_id = {row.id: row for row in rows if row is not None}
         roles = await loaders.role.load_many([row.project_id for row in by_id.values()])

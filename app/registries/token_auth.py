@@ -87,7 +87,12 @@ async def note_use(registry: Registry) -> None:
     """Set lastUsedAt, at most once a minute per credential, so a busy registry does
     not turn every pull into a write; each such update is also an audit event."""
     now = datetime.now(UTC)
-    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    cutoff = now - LAST_USED_RESOLUTION
+    # The row was just read: while it is fresh, no statement at all. When stale, the
+    # conditional UPDATE lets only one of several concurrent logins record the use.
+    if registry.last_used_at is not None and registry.last_used_at >= cutoff:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)
     if await Registry.filter(Q(id=registry.id) & stale).update(last_used_at=now):
         await audit(None, registry, "credentials.used")
 

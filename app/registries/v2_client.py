@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 import ssl
 from dataclasses import dataclass
@@ -263,7 +264,7 @@ class RegistryClient:
         if response.status_code in (401, 403):
             raise self._unauthorized()
         try:
-            answer = httpx.Response(200, content=body).json()
+            answer = json.loads(body)
             return str(answer.get("token") or answer["access_token"])
         except (ValueError, KeyError, AttributeError):
             raise _Stop(
