@@ -5,15 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.context import set_global_context
 from tortoise.migrations.api import migrate
 
 APP_LABEL = "nodion"
-MODEL_MODULES = [
-    "app.accounts.models",
-    "app.projects.models",
-    "app.registries.models",
-    "app.audit.models",
-]
 
 
 def _with_sqlite_secure_delete(database_url: str) -> str:
@@ -24,12 +19,13 @@ def _with_sqlite_secure_delete(database_url: str) -> str:
     return database_url + ("&" if "?" in database_url else "?") + "secure_delete=on"
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+def tortoise_config(database_url: str, model_modules: list[str]) -> dict[str, Any]:
+    """`model_modules` come from the domain list (`app.domains.model_modules()`)."""
     return {
         "connections": {"default": _with_sqlite_secure_delete(database_url)},
         "apps": {
             APP_LABEL: {
-                "models": MODEL_MODULES,
+                "models": model_modules,
                 "default_connection": "default",
                 "migrations": "app.migrations",
             }
@@ -39,27 +35,18 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def _cli_config() -> dict[str, Any]:
-    from app.settings import Settings
-
-    return tortoise_config(Settings().resolved_database_url)
-
-
-# Read by the `tortoise` command (see [tool.tortoise] in pyproject.toml), so
-# `tortoise makemigrations` works against the configured database.
-TORTOISE_ORM = _cli_config()
-
-
-async def apply_migrations(database_url: str) -> None:
+async def apply_migrations(database_url: str, model_modules: list[str]) -> None:
     """Bring the schema up to date; safe to run on every start."""
-    await migrate(config=tortoise_config(database_url))
+    await migrate(config=tortoise_config(database_url, model_modules))
     await Tortoise.close_connections()
 
 
-async def connect(database_url: str) -> None:
-    # The global fallback lets requests, which run in other tasks than the
-    # lifespan that initialised Tortoise, see the same connections.
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+async def connect(database_url: str, model_modules: list[str]) -> None:
+    # Tortoise keeps its state in a context variable; requests run in other tasks
+    # than the lifespan that initialised it, so the context is made the global
+    # fallback they all see (closing the connections clears it again).
+    context = await Tortoise.init(config=tortoise_config(database_url, model_modules))
+    set_global_context(context)
 
 
 async def disconnect() -> None:

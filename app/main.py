@@ -15,12 +15,13 @@ from strawberry.asgi import GraphQL
 from tortoise import Tortoise
 from tortoise.exceptions import DBConnectionError
 
-from app import db
-from app.graphql.context import Context
+from app import domains, storage
+from app.accounts.service import authenticate
+from app.events import Hooks
+from app.graphql.core.context import Context
 from app.graphql.schema import schema
 from app.registries.token_endpoint import TokenEndpoint
 from app.request_id import RequestIdMiddleware, current_request_id
-from app.security.auth import authenticate
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
 from app.settings import Settings
@@ -29,11 +30,14 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, keys: ServiceKeys, outbound: Outbound) -> None:
+    def __init__(
+        self, settings: Settings, keys: ServiceKeys, outbound: Outbound, hooks: Hooks
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.settings = settings
         self.keys = keys
         self.outbound = outbound
+        self.hooks = hooks
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
@@ -43,6 +47,7 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=self.settings,
             keys=self.keys,
             outbound=self.outbound,
+            hooks=self.hooks,
             viewer=viewer,
         )
 
@@ -102,29 +107,28 @@ def create_app(
     settings = settings or Settings()
     keys = keys or load_keys(settings)
     outbound = outbound or outbound_from(settings)
-    graphql_app = GraphQLApp(settings, keys, outbound)
+    graphql_app = GraphQLApp(settings, keys, outbound, domains.hooks())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
-            await db.connect(settings.resolved_database_url)
+            await storage.connect(settings.resolved_database_url)
         try:
             yield
         finally:
             if manage_database:
-                await db.disconnect()
+                await storage.disconnect()
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            *TokenEndpoint(settings, keys).routes(),
+            *TokenEndpoint(settings, keys, domains.token_verifiers()).routes(),
+            *domains.routes(settings, keys),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers={error: database_unavailable for error in DATABASE_UNAVAILABLE},
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.keys = keys
     return app

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.networks import parse_networks
+
 REGION_SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
@@ -49,6 +51,9 @@ class Settings(BaseSettings):
     # data_dir in development when unset.
     token_signing_key_file: Path | None = None
     token_signing_cert_file: Path | None = None
+    # How long the registry credential a deploy target gets with a claimed
+    # deployment works (it also ends when the deployment reports its status).
+    deploy_credential_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
     # Failed logins at the token endpoint, per process, in a sliding window.
     auth_failure_window: int = Field(default=60, ge=1, description="seconds")
     auth_max_failures_per_address: int = Field(default=10, ge=1)
@@ -64,8 +69,6 @@ class Settings(BaseSettings):
     @field_validator("allowed_registry_networks")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
-        from app.security.outbound import parse_networks
-
         parse_networks(value)
         return value
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from app import db
+from app import storage
 from app.accounts.models import User
 from app.accounts.service import create_user, issue_api_token
 from app.main import create_app
@@ -65,12 +65,12 @@ async def database(database_url: str) -> AsyncIterator[str]:
     # connection name only; tests switch between SQLite and PostgreSQL, whose
     # placeholders differ, so the cache must not outlive a test.
     EXECUTOR_CACHE.clear()
-    await db.apply_migrations(database_url)
-    await db.connect(database_url)
+    await storage.apply_migrations(database_url)
+    await storage.connect(database_url)
     try:
         yield database_url
     finally:
-        await db.disconnect()
+        await storage.disconnect()
 
 
 @pytest.fixture

@@ -109,3 +109,74 @@ async def add_unverified(api, project_id: str, type: str, **fields) -> dict:
     """addRegistry with verify: false (no network); returns the addRegistry result."""
     variables = {"input": {"projectId": project_id, "type": type, "verify": False, **fields}}
     return (await api(ADD_REGISTRY, variables))["addRegistry"]
+
+
+APPLICATION_FIELDS = """
+  id name region strategy image tag digest imageReference createdAt
+  registry { id type hostname name }
+"""
+
+CREATE_APPLICATION = (
+    """
+mutation($input: CreateApplicationInput!) {
+  createApplication(input: $input) {
+    __typename
+    ... on CreateApplicationSuccess { application {"""
+    + APPLICATION_FIELDS
+    + """} }
+    ... on Error { message }
+    ... on ValidationError { field }
+  }
+}"""
+)
+
+UPDATE_APPLICATION = (
+    """
+mutation($input: UpdateApplicationInput!) {
+  updateApplication(input: $input) {
+    __typename
+    ... on UpdateApplicationSuccess { application {"""
+    + APPLICATION_FIELDS
+    + """} }
+    ... on Error { message }
+    ... on ValidationError { field }
+  }
+}"""
+)
+
+REMOVE_APPLICATION = """
+mutation($id: ID!) {
+  removeApplication(applicationId: $id) {
+    __typename
+    ... on RemoveApplicationSuccess { removedApplicationId project { applications { id } } }
+    ... on Error { message }
+  }
+}"""
+
+DEPLOY_APPLICATION = """
+mutation($id: ID!, $tag: String) {
+  deployApplication(applicationId: $id, tag: $tag) {
+    __typename
+    ... on DeployApplicationSuccess {
+      deployment { id status imageReference message createdAt claimedAt finishedAt target
+                   application { id name } }
+    }
+    ... on Error { message }
+    ... on ValidationError { field }
+  }
+}"""
+
+
+async def create_application(api, project_id: str, **fields) -> dict:
+    variables = {"input": {"projectId": project_id, **fields}}
+    result = (await api(CREATE_APPLICATION, variables))["createApplication"]
+    assert result["__typename"] == "CreateApplicationSuccess", result
+    return result["application"]
+
+
+async def deploy_application(api, application_id: str, tag: str | None = None) -> dict:
+    result = (await api(DEPLOY_APPLICATION, {"id": application_id, "tag": tag}))[
+        "deployApplication"
+    ]
+    assert result["__typename"] == "DeployApplicationSuccess", result
+    return result["deployment"]

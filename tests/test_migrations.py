@@ -6,11 +6,12 @@ from __future__ import annotations
 from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from app.db import APP_LABEL, tortoise_config
+from app import storage
+from app.db import APP_LABEL
 
 
 async def test_models_and_migrations_agree(tmp_path):
-    config = tortoise_config(f"sqlite://{tmp_path / 'unused.sqlite3'}")
+    config = storage.config(f"sqlite://{tmp_path / 'unused.sqlite3'}")
     async with TortoiseContext() as context:
         await context.init(config=config)
         detector = MigrationAutodetector(context.apps, config["apps"])
@@ -22,12 +23,10 @@ async def test_models_and_migrations_agree(tmp_path):
 
 
 async def test_migrations_apply_to_an_empty_database_and_again(tmp_path):
-    from app import db
-
     url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"
-    await db.apply_migrations(url)
-    await db.apply_migrations(url)  # idempotent: nothing left to apply
-    await db.connect(url)
+    await storage.apply_migrations(url)
+    await storage.apply_migrations(url)  # idempotent: nothing left to apply
+    await storage.connect(url)
     try:
         from tortoise import Tortoise
 
@@ -35,7 +34,7 @@ async def test_migrations_apply_to_an_empty_database_and_again(tmp_path):
             "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
         )
     finally:
-        await db.disconnect()
+        await storage.disconnect()
     assert {"users", "api_tokens", "projects", "project_members", "registries", "audit_events"} <= {
         t["name"] for t in tables
     }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -15,6 +16,10 @@ class UserNode(relay.Node):
     id: relay.NodeID[int]
     email: str
     created_at: datetime
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, cls | User)
 
     @classmethod
     def from_model(cls, user: User) -> UserNode:

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
 from app.accounts.models import ApiToken, User
 from app.errors import ValidationFailed
-from app.security.tokens import API_TOKEN_PREFIX, new_token, token_digest, token_hint
+from app.security.tokens import (
+    API_TOKEN_PREFIX,
+    is_well_formed,
+    new_token,
+    token_digest,
+    token_hint,
+)
 
 # Deliberately loose: the address is an identifier here, not a mailbox we verify.
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -27,3 +34,34 @@ async def issue_api_token(user: User, pepper: bytes) -> str:
     token = new_token(API_TOKEN_PREFIX)
     await ApiToken.create(user=user, digest=token_digest(token, pepper), hint=token_hint(token))
     return token
+
+
+# Recording every request as a write would make reads expensive; a minute is
+# precise enough to answer "is this token still in use?".
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of `Authorization: Bearer <token>` (the scheme in any case)."""
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
+async def authenticate(authorization: str | None, pepper: bytes) -> User | None:
+    """The user of a personal API token, or None."""
+    token = bearer_token(authorization)
+    if token is None or not is_well_formed(token, API_TOKEN_PREFIX):
+        return None
+    api_token = (
+        await ApiToken.filter(digest=token_digest(token, pepper)).select_related("user").first()
+    )
+    if api_token is None:
+        return None
+    now = datetime.now(UTC)
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
+        await ApiToken.filter(id=api_token.id).update(last_used_at=now)
+    return api_token.user

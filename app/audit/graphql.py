@@ -1,17 +1,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
 
+from app.audit.loaders import EVENT_PAGES
 from app.audit.models import AuditEvent
-from app.graphql.ids import encode_id
+from app.graphql.core.ids import encode_id
+from app.graphql.core.pagination import Page, to_connection
 
 
 @strawberry.type(name="AuditEvent", description="Who did what to which object, and when.")
 class AuditEventNode:
-    action: str = strawberry.field(description="e.g. registry.added, credentials.generated")
-    actor_email: str | None
+    action: str = strawberry.field(
+        description="e.g. registry.added, credentials.generated, credentials.disclosed"
+    )
+    actor_email: str | None = strawberry.field(
+        description="The user, or `deploy-target:<name>` for a deploy target."
+    )
     target_type: str
     target_id: strawberry.ID = strawberry.field(description="Global ID of the target.")
     target_name: str
@@ -29,3 +38,19 @@ class AuditEventNode:
             detail=event.detail,
             created_at=event.created_at,
         )
+
+
+@strawberry.type
+class AuditProjectFields:
+    """What the audit domain adds to `Project` (resolved on `Project` rows)."""
+
+    if TYPE_CHECKING:
+        id: int
+
+    @strawberry.field(description="What happened in this project, newest first.")
+    async def audit_events(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> relay.Connection[AuditEventNode]:
+        page = Page.of(first, after)
+        rows = await info.context.loaders[EVENT_PAGES].load((self.id, page))
+        return to_connection(rows, page, AuditEventNode.from_model)

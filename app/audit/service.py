@@ -1,24 +1,28 @@
 from __future__ import annotations
 
-from app.accounts.models import User
+from typing import Any
+
 from app.audit.models import AuditEvent
 
 
 async def record(
     *,
     project_id: int,
-    actor: User | None,
+    actor: Any | None,
     action: str,
     target_type: str,
     target_id: int,
     target_name: str,
     detail: str | None = None,
+    actor_email: str | None = None,
 ) -> AuditEvent:
-    """Record one event. Callers pass names and ids only, never secret values."""
+    """Record one event. Callers pass names and ids only, never secret values.
+    `actor` is a user; a process without one (a deploy target) passes
+    `actor_email` with its own name instead."""
     return await AuditEvent.create(
         project_id=project_id,
-        actor=actor,
-        actor_email=actor.email if actor else None,
+        actor_id=actor.id if actor else None,
+        actor_email=actor.email if actor else actor_email,
         action=action,
         target_type=target_type,
         target_id=target_id,

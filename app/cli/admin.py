@@ -10,9 +10,10 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from app import db
+from app import storage as database
 from app.accounts.models import User
 from app.accounts.service import create_user, issue_api_token
+from app.applications.targets import create_target
 from app.errors import DomainError
 from app.registries.provisioning import provision_all_projects
 from app.registries.registry_config import distribution_config
@@ -31,12 +32,12 @@ def run_with_database(work: Callable[[Settings, ServiceKeys], Awaitable[T]]) -> 
 
     async def main() -> T:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await db.apply_migrations(settings.resolved_database_url)
-        await db.connect(settings.resolved_database_url)
+        await database.apply_migrations(settings.resolved_database_url)
+        await database.connect(settings.resolved_database_url)
         try:
             return await work(settings, keys)
         finally:
-            await db.disconnect()
+            await database.disconnect()
 
     try:
         return asyncio.run(main())
@@ -90,6 +91,25 @@ def provision_regions_command() -> None:
         return await provision_all_projects(settings)
 
     typer.echo(f"Created {run_with_database(work)} default registries.")
+
+
+@admin.command("create-deploy-target")
+def create_deploy_target_command(
+    name: Annotated[str, typer.Argument(help="A DNS label, e.g. eu-central-1.")],
+    region: Annotated[str, typer.Option(help="Region slug whose deployments it claims.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Register a deploy target and print its token (shown once)."""
+
+    async def work(settings: Settings, keys: ServiceKeys) -> str:
+        return await create_target(name, region, settings, keys.token_pepper)
+
+    token = run_with_database(work)
+    if as_json:
+        typer.echo(json.dumps({"name": name, "region": region, "token": token}))
+    else:
+        typer.echo(f"Deploy target {name} ({region}); its token (shown once, keep it secret):")
+        typer.echo(token)
 
 
 @admin.command("rotate-keys")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app import db
+from app import storage
 from app.accounts.models import User
 from app.accounts.service import create_user, issue_api_token
 from app.cli.admin import admin
@@ -30,22 +30,22 @@ def migrate() -> None:
     """Apply database migrations."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(db.apply_migrations(settings.resolved_database_url))
+    asyncio.run(storage.apply_migrations(settings.resolved_database_url))
     typer.echo("Database is up to date.")
 
 
 async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
     """Migrate; in development, create a demo user on an empty database."""
-    await db.apply_migrations(settings.resolved_database_url)
+    await storage.apply_migrations(settings.resolved_database_url)
     if settings.is_production:
         return None
-    await db.connect(settings.resolved_database_url)
+    await storage.connect(settings.resolved_database_url)
     try:
         if await User.exists():
             return None
         return await issue_api_token(await create_user(DEMO_EMAIL), keys.token_pepper)
     finally:
-        await db.disconnect()
+        await storage.disconnect()
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-"""Assembles the domain parts into one schema with its guard rails."""
+"""Assembles the domains' parts into one schema with its guard rails."""
 
 from __future__ import annotations
 
@@ -22,17 +22,17 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from app.accounts.graphql import UserNode
-from app.graphql.permissions import AUTHENTICATED
-from app.projects.graphql import ProjectMutations, ProjectNode, ProjectQueries
-from app.registries.graphql import RegistryMutations, RegistryNode, RegistryQueries
+from app.domains import DOMAINS
+from app.graphql.core.errors import registered_error_types
+from app.graphql.core.permissions import AUTHENTICATED
+from app.graphql.project import Project
 from app.request_id import current_request_id
 
 log = logging.getLogger(__name__)
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
-    "Project": ProjectNode,
-    "Registry": RegistryNode,
-    "User": UserNode,
+    node_type.__strawberry_definition__.name: node_type  # type: ignore[attr-defined]
+    for node_type in [Project, *(t for d in DOMAINS for t in d.node_types)]
 }
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -57,11 +57,11 @@ class CoreQueries:
         if node_type is None:
             return None
         [node] = await node_type.resolve_nodes(info=info, node_ids=[global_id.node_id])
-        return node
+        return node  # type: ignore[no-any-return]
 
 
-Query = merge_types("Query", (CoreQueries, ProjectQueries, RegistryQueries))
-Mutation = merge_types("Mutation", (ProjectMutations, RegistryMutations))
+Query = merge_types("Query", (CoreQueries, *(d.query for d in DOMAINS if d.query)))
+Mutation = merge_types("Mutation", tuple(d.mutation for d in DOMAINS if d.mutation))
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -88,7 +88,13 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=list(NODE_TYPES.values()),
+        # Every node type, and every error type a domain registered (so a union
+        # that forgets one still leaves it in the schema, and tests can find it).
+        types=[
+            *NODE_TYPES.values(),
+            *registered_error_types().values(),
+            *(t for d in DOMAINS for t in d.extra_types),
+        ],
         # Factories, so each request gets fresh extension state; the parse and
         # validation caches are module-level LRUs shared across requests.
         extensions=[

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from app.accounts.models import User
+from app.graphql.core.loaders import BatchLoad
 from app.projects.models import Project, ProjectMember, Role
 
 
@@ -14,7 +15,9 @@ async def load_projects(ids: Sequence[int]) -> list[Project | None]:
     return [found.get(project_id) for project_id in ids]
 
 
-async def load_roles(viewer: User, project_ids: Sequence[int]) -> list[Role | None]:
+async def load_roles(viewer: User | None, project_ids: Sequence[int]) -> list[Role | None]:
+    if viewer is None:
+        return [None for _ in project_ids]
     rows = await ProjectMember.filter(user_id=viewer.id, project_id__in=project_ids).values_list(
         "project_id", "role"
     )
@@ -30,3 +33,8 @@ async def load_members(project_ids: Sequence[int]) -> list[list[ProjectMember]]:
     for member in members:
         grouped[member.project_id].append(member)
     return [grouped[project_id] for project_id in project_ids]
+
+
+PROJECT = BatchLoad[int, Project | None](load_projects)
+ROLE = BatchLoad[int, Role | None](load_roles, per_viewer=True)
+MEMBERS = BatchLoad[int, list[ProjectMember]](load_members)

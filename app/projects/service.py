@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 from app.accounts.models import User
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.events import PROJECT_CREATED, Hooks
 from app.projects.access import project_for
 from app.projects.models import Project, ProjectMember, Role
-from app.registries.provisioning import provision_default_registries
 from app.settings import Settings
 
 NAME_MAX_LENGTH = 100
@@ -36,7 +36,9 @@ def namespace_base(name: str) -> str:
     return slug[:NAMESPACE_BASE_MAX_LENGTH].strip("-") or "project"
 
 
-async def create_project(actor: User, name: str, settings: Settings) -> Project:
+async def create_project(actor: User, name: str, settings: Settings, hooks: Hooks) -> Project:
+    """`hooks` let other domains add to the new project in the same transaction
+    (registries provision one default Nodion registry per region)."""
     name = clean_name(name)
     base = namespace_base(name)
     for attempt in range(NAMESPACE_ATTEMPTS):
@@ -47,7 +49,7 @@ async def create_project(actor: User, name: str, settings: Settings) -> Project:
             async with in_transaction():
                 project = await Project.create(name=name, namespace=namespace)
                 await ProjectMember.create(project=project, user=actor, role=Role.ADMIN)
-                await provision_default_registries(project, settings)
+                await hooks.run(PROJECT_CREATED, project, settings)
                 await record(
                     project_id=project.id,
                     actor=actor,

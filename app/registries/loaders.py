@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from app.graphql.core.loaders import BatchLoad
 from app.registries.models import Registry
 
 
@@ -18,3 +19,7 @@ async def load_registries_by_project(project_ids: Sequence[int]) -> list[list[Re
     for registry in await Registry.filter(project_id__in=project_ids).order_by("id"):
         grouped[registry.project_id].append(registry)
     return [grouped[project_id] for project_id in project_ids]
+
+
+REGISTRY = BatchLoad[int, Registry | None](load_registries)
+REGISTRIES_BY_PROJECT = BatchLoad[int, list[Registry]](load_registries_by_project)

@@ -5,23 +5,16 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from app.registries.statuses import VerificationStatus
+
+__all__ = ["Registry", "RegistryType", "VerificationStatus"]
+
 
 class RegistryType(StrEnum):
     NODION = "NODION"
     DOCKER_HUB = "DOCKER_HUB"
     GHCR = "GHCR"
     CUSTOM = "CUSTOM"
-
-
-class VerificationStatus(StrEnum):
-    OK = "OK"
-    UNAUTHORIZED = "UNAUTHORIZED"
-    NOT_A_REGISTRY = "NOT_A_REGISTRY"
-    UNREACHABLE = "UNREACHABLE"
-    TLS_ERROR = "TLS_ERROR"
-    TIMEOUT = "TIMEOUT"
-    BLOCKED = "BLOCKED"
-    NOT_VERIFIED = "NOT_VERIFIED"
 
 
 class Registry(Model):
@@ -59,6 +52,11 @@ class Registry(Model):
     @property
     def has_credentials(self) -> bool:
         return self.token_ciphertext is not None
+
+    @property
+    def anonymous(self) -> bool:
+        """A third-party registry without credentials pulls public images anonymously."""
+        return self.type is not RegistryType.NODION and not self.has_credentials
 
     @property
     def encryption_context(self) -> str:

@@ -9,20 +9,17 @@ from tortoise.transactions import in_transaction
 
 from app.accounts.models import User
 from app.audit.service import record
-from app.errors import (
-    Conflict,
-    CredentialsAlreadyGenerated,
-    NotSupported,
-    ValidationFailed,
-    VerificationFailed,
-)
+from app.errors import Conflict, NotSupported, ValidationFailed
+from app.events import REGISTRY_REMOVING, Hooks
 from app.projects.access import check_role, project_for, role_in
 from app.projects.models import Project, Role
 from app.projects.service import clean_name
 from app.registries.ca_certificates import normalize_ca_certificate
+from app.registries.errors import CredentialsAlreadyGenerated, VerificationFailed
 from app.registries.hostnames import normalize_hostname
 from app.registries.models import Registry, RegistryType, VerificationStatus
-from app.registries.providers import PROVIDERS
+from app.registries.providers import PROVIDERS, Provider
+from app.registries.statuses import CheckStatus
 from app.registries.v2_client import RegistryClient
 from app.security.crypto import DecryptionError
 from app.security.keys import ServiceKeys
@@ -99,6 +96,7 @@ def _third_party_credentials(username: str | None, token: str | None) -> tuple[s
 async def _verified_status(
     verify: bool,
     outbound: Outbound,
+    provider: Provider,
     hostname: str,
     credentials: tuple[str, str] | None,
     ca_certificate: str | None,
@@ -106,8 +104,9 @@ async def _verified_status(
     """Check the registry before anything is stored; a failure stores nothing."""
     if not verify:
         return VerificationStatus.NOT_VERIFIED
-    outcome = await RegistryClient(outbound, hostname, credentials, ca_certificate).verify()
-    if outcome.status != VerificationStatus.OK:
+    client = RegistryClient(outbound, provider.api_host_for(hostname), credentials, ca_certificate)
+    outcome = await client.verify()
+    if outcome.status is not CheckStatus.OK:
         raise VerificationFailed(outcome.status, outcome.message)
     return VerificationStatus.OK
 
@@ -136,12 +135,14 @@ async def add_registry(
     credentials = _third_party_credentials(spec.username, spec.token)
     ca_certificate = None
     if spec.ca_certificate:
-        if spec.type is not RegistryType.CUSTOM:
+        if not provider.accepts_ca_certificate:
             raise ValidationFailed(
-                "caCertificate", "Only a custom registry takes a CA certificate."
+                "caCertificate", f"A {provider.display_name} registry takes no CA certificate."
             )
         ca_certificate = normalize_ca_certificate(spec.ca_certificate)
-    status = await _verified_status(spec.verify, outbound, hostname, credentials, ca_certificate)
+    status = await _verified_status(
+        spec.verify, outbound, provider, hostname, credentials, ca_certificate
+    )
     async with in_transaction():
         registry = await Registry.create(
             project=project,
@@ -237,7 +238,12 @@ async def update_credentials(
         raise NotSupported(ROTATION_HINT)
     credentials = _third_party_credentials(username, token)
     registry.verification_status = await _verified_status(
-        verify, outbound, registry.hostname, credentials, registry.ca_certificate
+        verify,
+        outbound,
+        PROVIDERS[registry.type],
+        registry.hostname,
+        credentials,
+        registry.ca_certificate,
     )
     registry.last_verified_at = datetime.now(UTC) if verify else None
     registry.verification_message = None
@@ -268,9 +274,11 @@ async def _store_third_party_credentials(
     await registry.save()
 
 
-async def remove_registry(actor: User, registry_id: int) -> Registry:
+async def remove_registry(actor: User, registry_id: int, hooks: Hooks) -> Registry:
+    """`hooks` let other domains refuse while they still use the registry."""
     registry = await registry_for(actor, registry_id, Role.ADMIN)
     async with in_transaction():
+        await hooks.run(REGISTRY_REMOVING, registry)
         if registry.type is RegistryType.NODION:
             await _hand_over_default(registry)
         # Deleting the row deletes its digest, so the token stops working at once.

@@ -1,10 +1,11 @@
 """Docker registry token authentication: who may do what in a managed registry.
 
 Implements the rules of distribution's token auth spec for our managed
-registries: a credential is a NODION registry's username and token; it is
-valid only for that registry's `service` (its region hostname); it grants
-`pull` and `push` on repositories under the project's namespace, and every
-other requested scope is answered with empty actions (the spec's intersection
+registries. A credential is recognised by its token prefix: a NODION
+registry's generated token (`nrt_`, verified here) or one a domain plugs in
+(the deployments' short-lived `ndc_` credentials). Each is valid only for one
+registry's `service` (its region hostname) and grants an `Access`; every other
+requested scope is answered with empty actions (the spec's intersection
 rule), never with an error.
 """
 
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from tortoise.expressions import Q
@@ -49,19 +52,56 @@ def parse_scopes(values: list[str]) -> list[Scope]:
     return scopes
 
 
-def grant(scopes: list[Scope], namespace: str) -> list[dict[str, Any]]:
-    """The access claim: each requested scope, with the actions this namespace may do."""
-    access = []
+@dataclass(frozen=True)
+class Access:
+    """What a verified credential may do: in which registry (`audience`, the
+    hostname docker sends as `service`), on which repositories, which actions."""
+
+    audience: str
+    actions: tuple[str, ...]
+    namespace: str | None = None
+    """Every repository under `<namespace>/`."""
+    repository: str | None = None
+    """Exactly this repository (a deployment's build)."""
+    on_use: Callable[[], Awaitable[None]] | None = field(default=None, compare=False)
+
+    def covers(self, name: str) -> bool:
+        if not is_repository_name(name):
+            return False
+        if self.repository is not None:
+            return name == self.repository
+        return self.namespace is not None and name.startswith(f"{self.namespace}/")
+
+
+Verifier = Callable[[str, str, str, bytes], Awaitable[Access | None]]
+"""`(username, token, service, pepper) -> Access or None`, one per token prefix."""
+
+
+def grant(scopes: list[Scope], access: Access) -> list[dict[str, Any]]:
+    """The access claim: each requested scope, with the actions this credential
+    may do there (none outside what it covers: the spec's intersection rule)."""
+    granted = []
     for scope in scopes:
         allowed: list[str] = []
-        if (
-            scope.type == "repository"
-            and scope.name.startswith(f"{namespace}/")
-            and is_repository_name(scope.name)
-        ):
-            allowed = [action for action in GRANTABLE_ACTIONS if action in scope.actions]
-        access.append({"type": scope.type, "name": scope.name, "actions": allowed})
-    return access
+        if scope.type == "repository" and access.covers(scope.name):
+            allowed = [action for action in access.actions if action in scope.actions]
+        granted.append({"type": scope.type, "name": scope.name, "actions": allowed})
+    return granted
+
+
+async def verify_registry_token(
+    username: str, token: str, service: str, pepper: bytes
+) -> Access | None:
+    """A NODION registry's generated credentials: push and pull in its namespace."""
+    registry = await authenticate(username, token, service, pepper)
+    if registry is None:
+        return None
+    return Access(
+        audience=registry.hostname,
+        actions=GRANTABLE_ACTIONS,
+        namespace=registry.project.namespace,
+        on_use=partial(note_use, registry),
+    )
 
 
 async def authenticate(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -12,9 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.registries.token_auth import authenticate, grant, issue_token, note_use, parse_scopes
+from app.registries.token_auth import (
+    Access,
+    Verifier,
+    grant,
+    issue_token,
+    parse_scopes,
+    verify_registry_token,
+)
 from app.security.keys import ServiceKeys
 from app.security.throttle import FailureThrottle
+from app.security.tokens import REGISTRY_TOKEN_PREFIX
 from app.settings import Settings
 
 REALM = 'Basic realm="Nodion registry"'
@@ -49,9 +58,18 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
 
 
 class TokenEndpoint:
-    def __init__(self, settings: Settings, keys: ServiceKeys) -> None:
+    """`verifiers`: more kinds of credential by token prefix, from other domains
+    (the registry's own generated tokens are always recognised)."""
+
+    def __init__(
+        self, settings: Settings, keys: ServiceKeys, verifiers: Mapping[str, Verifier] = {}
+    ) -> None:
         self.settings = settings
         self.keys = keys
+        self.verifiers: dict[str, Verifier] = {
+            REGISTRY_TOKEN_PREFIX: verify_registry_token,
+            **verifiers,
+        }
         self.by_address = FailureThrottle(
             limit=settings.auth_max_failures_per_address, window=settings.auth_failure_window
         )
@@ -107,10 +125,8 @@ class TokenEndpoint:
                 "Too many failed logins; try again later.",
                 {"Retry-After": str(wait)},
             )
-        registry = await authenticate(
-            asked.username, asked.password, asked.service, self.keys.token_pepper
-        )
-        if registry is None:
+        access = await self._verify(asked)
+        if access is None:
             self.by_address.record_failure(address)
             self.by_username.record_failure(asked.username)
             return _error(
@@ -119,16 +135,27 @@ class TokenEndpoint:
                 "Unknown credentials, or credentials of another registry or region.",
                 {"WWW-Authenticate": REALM},
             )
-        await note_use(registry)
+        if access.on_use is not None:
+            await access.on_use()
         body = issue_token(
             self.keys.signer,
             issuer=self.settings.token_issuer,
             subject=asked.username,
-            audience=registry.hostname,
-            access=grant(parse_scopes(asked.scopes), registry.project.namespace),
+            audience=access.audience,
+            access=grant(parse_scopes(asked.scopes), access),
             ttl=self.settings.registry_token_ttl,
         )
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    async def _verify(self, asked: TokenRequest) -> Access | None:
+        assert asked.username and asked.password
+        if not asked.service:
+            return None
+        prefix = asked.password[:4]
+        verifier = self.verifiers.get(prefix)
+        if verifier is None:
+            return None
+        return await verifier(asked.username, asked.password, asked.service, self.keys.token_pepper)
 
     async def certificates(self, request: Request) -> Response:
         return Response(self.keys.signer.certificate_pem(), media_type="application/x-pem-file")

@@ -15,15 +15,13 @@ import json
 import re
 import ssl
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import httpx
 
+from app.registries.statuses import CheckStatus
 from app.security.outbound import BlockedAddress, Outbound
 
-# Docker Hub's name for users is not the host its API answers on.
-API_HOSTS = {"docker.io": "registry-1.docker.io"}
 MANIFEST_TYPES = ", ".join(
     (
         "application/vnd.oci.image.index.v1+json",
@@ -35,28 +33,17 @@ MANIFEST_TYPES = ", ".join(
 CHALLENGE_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
 
 
-class ImageStatus(StrEnum):
-    FOUND = "FOUND"
-    NOT_FOUND = "NOT_FOUND"
-    UNAUTHORIZED = "UNAUTHORIZED"
-    NOT_A_REGISTRY = "NOT_A_REGISTRY"
-    UNREACHABLE = "UNREACHABLE"
-    TLS_ERROR = "TLS_ERROR"
-    TIMEOUT = "TIMEOUT"
-    BLOCKED = "BLOCKED"
-
-
 @dataclass(frozen=True)
 class Outcome:
-    """A status name shared by verification and image checks, and what to do."""
+    """What happened, and what to do about it."""
 
-    status: str
+    status: CheckStatus
     message: str
     digest: str | None = None
 
 
 class _Stop(Exception):
-    def __init__(self, status: str, message: str) -> None:
+    def __init__(self, status: CheckStatus, message: str) -> None:
         super().__init__(status)
         self.outcome = Outcome(status, message)
 
@@ -82,13 +69,12 @@ class RegistryClient:
     def __init__(
         self,
         outbound: Outbound,
-        hostname: str,
+        api_host: str,
         credentials: tuple[str, str] | None,
         ca_certificate: str | None = None,
     ) -> None:
         self.outbound = outbound
-        self.hostname = hostname
-        self.host = API_HOSTS.get(hostname, hostname)
+        self.host = api_host
         self.credentials = credentials
         self.ca_certificate = ca_certificate
 
@@ -96,8 +82,7 @@ class RegistryClient:
         return await self._run(self._verify)
 
     async def check_image(self, name: str, reference: str) -> Outcome:
-        if self.hostname == "docker.io" and "/" not in name:
-            name = f"library/{name}"
+        """`name` as the registry's API knows it (see Provider.api_repository)."""
         return await self._run(lambda client: self._check_image(client, name, reference))
 
     async def _run(self, probe: Any) -> Outcome:
@@ -112,31 +97,31 @@ class RegistryClient:
             return stop.outcome
         except BlockedAddress as blocked:
             return Outcome(
-                "BLOCKED",
+                CheckStatus.BLOCKED,
                 f"Nodion does not connect there: {blocked}. A registry "
                 "must be reachable on the public internet over https.",
             )
         except (TimeoutError, httpx.TimeoutException):
             return Outcome(
-                "TIMEOUT",
+                CheckStatus.TIMEOUT,
                 f"{host} did not answer within "
                 f"{self.outbound.timeout:g} seconds; check the hostname and port.",
             )
         except (httpx.TooManyRedirects, httpx.RemoteProtocolError, httpx.DecodingError):
             return Outcome(
-                "NOT_A_REGISTRY",
+                CheckStatus.NOT_A_REGISTRY,
                 f"{host} does not speak the Docker Registry v2 API; check the hostname.",
             )
         except (httpx.TransportError, OSError) as error:
             if _caused_by_tls(error):
                 return Outcome(
-                    "TLS_ERROR",
+                    CheckStatus.TLS_ERROR,
                     f"The TLS certificate of {host} is not trusted for "
                     "this name. For a private CA, add its certificate as "
                     "caCertificate.",
                 )
             return Outcome(
-                "UNREACHABLE",
+                CheckStatus.UNREACHABLE,
                 f"Could not connect to {host}; check the hostname "
                 "and port, and that the registry is reachable from the internet.",
             )
@@ -148,13 +133,14 @@ class RegistryClient:
         ).startswith("registry/2") or "json" in response.headers.get("content-type", "")
         if response.status_code == 200 and looks_like_registry:
             who = "the credentials work" if self.credentials else "anonymous pulls work"
-            return Outcome("OK", f"Connected to {self.host}; {who}.")
+            return Outcome(CheckStatus.OK, f"Connected to {self.host}; {who}.")
         if response.status_code >= 500:
             return Outcome(
-                "UNREACHABLE", f"{self.host} answered HTTP {response.status_code}; try again later."
+                CheckStatus.UNREACHABLE,
+                f"{self.host} answered HTTP {response.status_code}; try again later.",
             )
         return Outcome(
-            "NOT_A_REGISTRY",
+            CheckStatus.NOT_A_REGISTRY,
             f"https://{self.host}/v2/ does not answer like a "
             f"Docker Registry v2 API (HTTP {response.status_code}); check the hostname.",
         )
@@ -169,14 +155,14 @@ class RegistryClient:
         )
         if response.status_code == 200:
             digest = response.headers.get("docker-content-digest")
-            return Outcome("FOUND", f"{name}:{reference} exists.", digest)
+            return Outcome(CheckStatus.FOUND, f"{name}:{reference} exists.", digest)
         if response.status_code == 404:
             return Outcome(
-                "NOT_FOUND",
+                CheckStatus.NOT_FOUND,
                 f"{name}:{reference} does not exist on {self.host}; check the image name and tag.",
             )
         return Outcome(
-            "NOT_A_REGISTRY",
+            CheckStatus.NOT_A_REGISTRY,
             f"{self.host} answered HTTP {response.status_code} for the image manifest.",
         )
 
@@ -190,7 +176,7 @@ class RegistryClient:
                 body += chunk
                 if len(body) > limit:
                     raise _Stop(
-                        "NOT_A_REGISTRY",
+                        CheckStatus.NOT_A_REGISTRY,
                         f"{self.host} sent more than {limit} bytes "
                         "where a registry sends a few; check the hostname.",
                     )
@@ -205,12 +191,12 @@ class RegistryClient:
     def _unauthorized(self) -> _Stop:
         if self.credentials:
             return _Stop(
-                "UNAUTHORIZED",
+                CheckStatus.UNAUTHORIZED,
                 f"{self.host} rejected these credentials; check the "
                 "username and that the token has read access.",
             )
         return _Stop(
-            "UNAUTHORIZED",
+            CheckStatus.UNAUTHORIZED,
             f"{self.host} requires credentials; add a username and a token with read access.",
         )
 
@@ -230,7 +216,7 @@ class RegistryClient:
         challenge = parse_challenge(response.headers.get("www-authenticate", ""))
         if challenge is None:
             raise _Stop(
-                "NOT_A_REGISTRY",
+                CheckStatus.NOT_A_REGISTRY,
                 f"{self.host} answers 401 without a registry's "
                 "authentication challenge; check the hostname.",
             )
@@ -268,5 +254,6 @@ class RegistryClient:
             return str(answer.get("token") or answer["access_token"])
         except (ValueError, KeyError, AttributeError):
             raise _Stop(
-                "NOT_A_REGISTRY", f"The token service of {self.host} did not answer with a token."
+                CheckStatus.NOT_A_REGISTRY,
+                f"The token service of {self.host} did not answer with a token.",
             ) from None

@@ -13,17 +13,29 @@ realms connect through the same backend, so they are checked too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from typing import Any
 
 import httpcore
 import httpx
 
+from app.networks import Network, parse_networks
+
+__all__ = ["BlockedAddress", "GuardedBackend", "Outbound", "parse_networks", "permitted"]
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 # Not covered by the ipaddress properties below, yet never a public registry.
@@ -56,19 +68,6 @@ def refusal_reason(address: IPAddress) -> str | None:
         ("non-global", not address.is_global),
     )
     return next((reason for reason, refused in checks if refused), None)
-
-
-def parse_networks(text: str) -> list[Network]:
-    """`10.0.0.0/8, 127.0.0.1/32` → networks (ValueError names the bad entry)."""
-    networks = []
-    for entry in (part.strip() for part in text.split(",")):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise ValueError(f"{entry!r} is not a CIDR network") from None
-    return networks
 
 
 def permitted(address: IPAddress, allowlist: Sequence[Network]) -> str | None:
@@ -132,6 +131,88 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
+# httpcore's failures as httpx's, most specific first (a subclass before its base).
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except httpcore.ProxyError as error:  # no proxy is ever configured; kept for completeness
+        raise httpx.ProxyError(str(error)) from error
+    except Exception as error:
+        for source, target in _HTTPX_ERRORS:
+            if isinstance(error, source):
+                raise target(str(error)) from error
+        raise  # BlockedAddress and anything else pass through unchanged
+
+
+class _GuardedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: AsyncIterable[bytes]) -> None:
+        self.inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors():
+            async for chunk in self.inner:
+                yield chunk
+
+    async def aclose(self) -> None:
+        close = getattr(self.inner, "aclose", None)
+        if close is not None:
+            await close()
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore pool whose network backend is the
+    guard: built from public APIs only (httpx has no public way to give its own
+    transport a network backend), so an upgrade cannot silently unplug it."""
+
+    def __init__(self, pool: httpcore.AsyncConnectionPool) -> None:
+        self.pool = pool
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors():
+            response = await self.pool.handle_async_request(core_request)
+        assert isinstance(response.stream, AsyncIterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_GuardedStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+
+
 class Outbound:
     """Makes guarded HTTPS clients; one per check, with the registry's own CA if any."""
 
@@ -154,13 +235,12 @@ class Outbound:
         context = ssl.create_default_context()
         if ca_certificate:
             context.load_verify_locations(cadata=ca_certificate)
-        transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
-        # httpx has no public hook for the network backend; its transport keeps
-        # the httpcore pool in `_pool` (tests cover this wiring end to end).
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            max_connections=4,
-            network_backend=GuardedBackend(self.allowlist, self.resolver, self.inner),
+        transport = GuardedTransport(
+            httpcore.AsyncConnectionPool(
+                ssl_context=context,
+                max_connections=4,
+                network_backend=GuardedBackend(self.allowlist, self.resolver, self.inner),
+            )
         )
         step = min(5.0, self.timeout)
         return httpx.AsyncClient(

@@ -21,6 +21,8 @@ CHECKSUM_LENGTH = 6  # 62**6 > 2**32
 
 REGISTRY_TOKEN_PREFIX = "nrt_"  # noqa: S105 - a public prefix, not a secret
 API_TOKEN_PREFIX = "nat_"  # noqa: S105
+DEPLOY_TARGET_TOKEN_PREFIX = "ndt_"  # noqa: S105
+DEPLOY_CREDENTIAL_PREFIX = "ndc_"
 
 
 def _base62(number: int, width: int) -> str:
@@ -46,7 +48,15 @@ def _shape(prefix: str) -> re.Pattern[str]:
     )
 
 
-_SHAPES = {prefix: _shape(prefix) for prefix in (REGISTRY_TOKEN_PREFIX, API_TOKEN_PREFIX)}
+_SHAPES = {
+    prefix: _shape(prefix)
+    for prefix in (
+        REGISTRY_TOKEN_PREFIX,
+        API_TOKEN_PREFIX,
+        DEPLOY_TARGET_TOKEN_PREFIX,
+        DEPLOY_CREDENTIAL_PREFIX,
+    )
+}
 
 
 def is_well_formed(token: str, prefix: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import db
+from app import storage
 from app.registries.models import Registry
 from app.security.crypto import KeyRing, generate_key_entry
 from tests.servers import Service, free_port, run_cli, running_service
@@ -100,7 +100,7 @@ async def test_rotate_keys_moves_every_secret_to_the_new_key(server: Service, fi
 
     assert first.stdout.startswith("Re-encrypted 1 secrets"), first.stderr
     assert second.stdout.startswith("Re-encrypted 0 secrets")
-    await db.connect(server.env["NODION_DATABASE_URL"])
+    await storage.connect(server.env["NODION_DATABASE_URL"])
     try:
         [row] = await Registry.filter(token_ciphertext__isnull=False)
         only_new = KeyRing.parse(new_key)
@@ -108,7 +108,7 @@ async def test_rotate_keys_moves_every_secret_to_the_new_key(server: Service, fi
             "nrt_"
         )
     finally:
-        await db.disconnect()
+        await storage.disconnect()
 
 
 def test_production_without_keys_refuses_to_start(tmp_path: Path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from app import db
+from app import storage
 from app.main import create_app
 from app.security.tokens import API_TOKEN_PREFIX, new_token
 from app.settings import Settings
@@ -13,7 +13,7 @@ from tests.servers import free_port
 
 async def test_database_down_gives_503_with_a_clear_message(tmp_path, keys, outbound):
     unreachable = f"postgres://postgres@127.0.0.1:{free_port()}/nodion"  # nothing listens
-    await db.connect(unreachable)
+    await storage.connect(unreachable)
     app = create_app(
         Settings(data_dir=tmp_path, database_url=unreachable),
         keys,
@@ -31,7 +31,7 @@ async def test_database_down_gives_503_with_a_clear_message(tmp_path, keys, outb
             ready = await http.get("/readyz")
             alive = await http.get("/healthz")
     finally:
-        await db.disconnect()
+        await storage.disconnect()
 
     assert api.status_code == 503
     assert api.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"

@@ -4,22 +4,26 @@ holds a token or a third-party password in plaintext."""
 
 from __future__ import annotations
 
+import base64
 import logging
 from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
 
+from app.applications.targets import create_target
 from tests.graphql_documents import (
     GENERATE_CREDENTIALS,
     UPDATE_CREDENTIALS,
     add_unverified,
+    create_application,
     create_project,
     default_registry,
+    deploy_application,
 )
 
 INTROSPECTION = """{ __schema { types { name kind
-  possibleTypes { name }
+  possibleTypes { name } interfaces { name }
   fields { name args { name type { kind name ofType { kind name ofType { kind name } } } }
            type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
 } } }"""
@@ -43,25 +47,32 @@ class QueryBuilder:
             type_ref = type_ref["ofType"]
         return type_ref["name"], required
 
-    def selection(self, type_name: str, depth: int) -> str:
+    def selection(self, type_name: str, depth: int, path: tuple[str, ...] = ()) -> str:
         kind = self.types[type_name]["kind"]
         if kind in ("SCALAR", "ENUM"):
             return ""
-        if kind in ("UNION", "INTERFACE"):
+        if kind == "INTERFACE":
+            # Its types may share a field name with different types (Registry.region:
+            # String, Application.region: String!), which one selection cannot
+            # merge; each node type is walked on its own instead (see the test).
+            return "{ __typename }"
+        if kind == "UNION":
             parts = ["__typename"]
             for possible in self.types[type_name]["possibleTypes"]:
-                inner = self.selection(possible["name"], depth)
+                inner = self.selection(possible["name"], depth, path)
                 if inner:
                     parts.append(f"... on {possible['name']} {inner}")
             return "{ " + " ".join(parts) + " }"
         parts = ["__typename"]
         for field in self.types[type_name]["fields"]:
-            rendered = self._field(type_name, field, depth)
+            rendered = self._field(type_name, field, depth, (*path, type_name))
             if rendered:
                 parts.append(rendered)
         return "{ " + " ".join(parts) + " }"
 
-    def _field(self, owner: str, field: dict[str, Any], depth: int) -> str | None:
+    def _field(
+        self, owner: str, field: dict[str, Any], depth: int, path: tuple[str, ...]
+    ) -> str | None:
         args = []
         for arg in field["args"]:
             _, required = self._named(arg["type"])
@@ -74,9 +85,9 @@ class QueryBuilder:
         if self.types[target]["kind"] in ("SCALAR", "ENUM"):
             self.seen_fields.add(f"{owner}.{field['name']}")
             return head
-        if depth >= MAX_DEPTH:
-            return None
-        inner = self.selection(target, depth + 1)
+        if depth >= MAX_DEPTH or target in path:
+            return None  # a type already expanded on this path adds no new field
+        inner = self.selection(target, depth + 1, path)
         self.seen_fields.add(f"{owner}.{field['name']}")
         return f"{head} {inner}"
 
@@ -91,12 +102,17 @@ async def _table_dump() -> str:
         "project_members",
         "registries",
         "audit_events",
+        "applications",
+        "deployments",
+        "deploy_targets",
     ):
         dump.append(repr(await connection.execute_query_dict(f'SELECT * FROM "{table}"')))
     return "\n".join(dump)
 
 
-async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_url):
+async def test_no_secret_is_readable_anywhere(
+    api, anonymous, caplog, database_url, client, settings, keys
+):
     caplog.set_level(logging.DEBUG)
     project = await create_project(api)
     managed = default_registry(project)
@@ -118,7 +134,23 @@ async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_u
             }
         },
     )
-    secrets = [nodion_token, old_password, new_password, api.token]
+    app = await create_application(
+        api,
+        project["id"],
+        name="web",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="team/app",
+        containerRegistryId=hub_id,
+    )
+    deployment = await deploy_application(api, app["id"])
+    target = await create_target("eu-1", "eu-central", settings, keys.token_pepper)
+    claimed = await client.post(
+        "/deploy/v1/deployments/claim", headers={"Authorization": f"Bearer {target}"}
+    )
+    handed_over = claimed.json()["dockerConfig"]["auths"]["docker.io"]["auth"]
+    assert new_password in base64.b64decode(handed_over).decode()  # the one way out
+    secrets = [nodion_token, old_password, new_password, api.token, target, handed_over]
 
     schema = (await anonymous(INTROSPECTION))["__schema"]
     builder = QueryBuilder(
@@ -127,8 +159,14 @@ async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_u
     queries = [
         "query " + builder.selection("Query", 0),
         *(
-            f'query {{ node(id: "{i}") {builder.selection("Node", 1)} }}'
-            for i in (project["id"], managed["id"], hub_id)
+            f'query {{ node(id: "{i}") {{ ... on {kind} {builder.selection(kind, 1)} }} }}'
+            for i, kind in (
+                (project["id"], "Project"),
+                (managed["id"], "Registry"),
+                (hub_id, "Registry"),
+                (app["id"], "Application"),
+                (deployment["id"], "Deployment"),
+            )
         ),
     ]
     responses = [repr(await api(q)) for q in queries]
@@ -141,6 +179,9 @@ async def test_no_secret_is_readable_anywhere(api, anonymous, caplog, database_u
         "RegistryProvider.defaultHostname",
         "User.email",
         "ProjectMember.role",
+        "Application.imageReference",
+        "Deployment.imageReference",
+        "Deployment.target",
     ):
         assert field in builder.seen_fields, field
     assert "alice" in responses[0] and "credentials.updated" in responses[0]

@@ -4,7 +4,7 @@ import asyncio
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
-from app.graphql.ids import decode_id
+from app.graphql.core.ids import decode_id
 from app.registries.models import Registry
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed, token_digest
 from tests.graphql_documents import (

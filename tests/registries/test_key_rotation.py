@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from app.graphql.ids import decode_id
+from app.graphql.core.ids import decode_id
 from app.registries.models import Registry
 from app.registries.service import reencrypt_all
 from app.security.crypto import DecryptionError, KeyRing, generate_key_entry

@@ -5,13 +5,21 @@ replaced by one that records the attempt."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 import httpcore
+import httpx
 import pytest
 
 from app.registries.models import Registry
-from app.security.outbound import BlockedAddress, GuardedBackend, parse_networks, permitted
+from app.security.outbound import (
+    BlockedAddress,
+    GuardedBackend,
+    Outbound,
+    parse_networks,
+    permitted,
+)
 from tests.registries.conftest import add_custom
 from tests.registries.fake_servers import http_server, silent_server, tls_context
 
@@ -159,3 +167,37 @@ async def test_a_realm_or_redirect_to_a_refused_address_is_blocked(api, ca, tmp_
     assert "127.0.0.2" in result["message"]
     assert registry.connections  # the allowed registry was asked...
     assert forbidden.connections == []  # ...and the refused address never was
+
+
+async def _listener() -> tuple[asyncio.Server, list[str]]:
+    accepted: list[str] = []
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer.get_extra_info("peername")[0])
+        writer.close()
+
+    return await asyncio.start_server(accept, "127.0.0.1", 0), accepted
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+async def test_clients_of_the_outbound_module_connect_only_where_the_guard_allows(allowed):
+    """The guard is wired into every client Outbound makes: a name resolving to
+    loopback is refused before any connection; with the network allowed, the
+    same client does connect (so the refusal is the guard's, not a failure)."""
+    server, accepted = await _listener()
+    port = server.sockets[0].getsockname()[1]
+
+    async def dns(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    allowlist = parse_networks("127.0.0.1/32" if allowed else "")
+    outbound = Outbound(allowlist, timeout=2, max_response_bytes=1024, resolver=dns)
+    async with server, outbound.client() as client:
+        if allowed:
+            with pytest.raises(httpx.TransportError):  # connected, then no TLS: not blocked
+                await client.get(f"https://registry.test:{port}/v2/")
+            assert accepted == ["127.0.0.1"]
+        else:
+            with pytest.raises(BlockedAddress, match="loopback"):
+                await client.get(f"https://registry.test:{port}/v2/")
+            assert accepted == []

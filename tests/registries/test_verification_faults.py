@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from app.registries.models import Registry
+from app.registries.models import Registry, RegistryType
+from app.registries.providers import PROVIDERS
 from app.registries.v2_client import RegistryClient
 from app.security.crypto import KeyRing, generate_key_entry
 from app.security.outbound import Outbound, parse_networks
@@ -156,10 +157,11 @@ async def test_docker_hub_names_and_token_flow(ca, tmp_path):
         outbound = Outbound(
             parse_networks("127.0.0.1/32"), timeout=3, max_response_bytes=65_536, resolver=dns
         )
-        client = RegistryClient(outbound, "docker.io", None, ca.pem)
+        docker_hub = PROVIDERS[RegistryType.DOCKER_HUB]
+        assert docker_hub.api_host_for("docker.io") == "registry-1.docker.io"
         # The fake answers on one port for both names; point the client at it.
-        client.host = f"registry-1.docker.io:{server.port}"
-        outcome = await client.check_image("nginx", "1.27")
+        client = RegistryClient(outbound, f"registry-1.docker.io:{server.port}", None, ca.pem)
+        outcome = await client.check_image(docker_hub.api_repository("docker.io", "nginx"), "1.27")
 
     assert outcome.status == "FOUND"
     assert outcome.digest == "sha256:" + "a" * 64

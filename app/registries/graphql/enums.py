@@ -1,7 +1,7 @@
 import strawberry
 
-from app.registries.models import RegistryType, VerificationStatus
-from app.registries.v2_client import ImageStatus
+from app.registries.models import RegistryType
+from app.registries.statuses import ImageStatus, VerificationStatus
 
 RegistryTypeEnum = strawberry.enum(RegistryType, name="RegistryType")
 VerificationStatusEnum = strawberry.enum(VerificationStatus, name="VerificationStatus")

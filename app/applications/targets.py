@@ -1,0 +1,218 @@
+"""Deploy targets: machines that claim deployments of their region, pull the
+image with the credentials handed to them for that deployment, and report
+back. The claim is the only path by which a stored secret leaves the service
+for a deployment, and each disclosure is an audit event."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from app.applications.models import Deployment, DeploymentStatus, DeployTarget, Strategy
+from app.audit.service import record
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.registries.credentials import Purpose, disclose
+from app.registries.models import Registry, RegistryType
+from app.registries.token_auth import Access
+from app.security.keys import ServiceKeys
+from app.security.tokens import (
+    DEPLOY_CREDENTIAL_PREFIX,
+    DEPLOY_TARGET_TOKEN_PREFIX,
+    is_well_formed,
+    new_token,
+    token_digest,
+)
+from app.settings import Settings
+
+TARGET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+FINAL = (DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED)
+MESSAGE_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Claim:
+    deployment: Deployment
+    docker_config: dict[str, Any] = field(repr=False)  # holds a secret
+
+
+async def create_target(name: str, region: str, settings: Settings, pepper: bytes) -> str:
+    """Register a deploy target; its token is returned once and stored as a digest."""
+    if not TARGET_NAME.match(name):
+        raise ValidationFailed(
+            "name", "A target name is a DNS label: lower-case letters, digits and '-'."
+        )
+    if settings.region(region) is None:
+        known = ", ".join(r.slug for r in settings.regions)
+        raise ValidationFailed("region", f"Unknown region {region[:63]!r}; choose one of: {known}.")
+    token = new_token(DEPLOY_TARGET_TOKEN_PREFIX)
+    try:
+        await DeployTarget.create(
+            name=name, region=region, token_digest=token_digest(token, pepper)
+        )
+    except IntegrityError:
+        raise ValidationFailed("name", f"A deploy target named {name} exists already.") from None
+    return token
+
+
+async def authenticate_target(token: str | None, pepper: bytes) -> DeployTarget | None:
+    if not token or not is_well_formed(token, DEPLOY_TARGET_TOKEN_PREFIX):
+        return None
+    target = await DeployTarget.get_or_none(token_digest=token_digest(token, pepper))
+    if target is not None:
+        await DeployTarget.filter(id=target.id).update(last_seen_at=datetime.now(UTC))
+    return target
+
+
+async def claim(target: DeployTarget, settings: Settings, keys: ServiceKeys) -> Claim | None:
+    """Claim the oldest PENDING deployment of the target's region, or None.
+
+    The conditional UPDATE is the lock: of targets racing for one deployment,
+    exactly one changes its row (SQLite and PostgreSQL alike); the others move
+    on to the next. Every failed attempt means another claim succeeded, so the
+    loop ends."""
+    while True:
+        candidate = (
+            await Deployment.filter(region=target.region, status=DeploymentStatus.PENDING)
+            .order_by("id")
+            .only("id")
+            .first()
+        )
+        if candidate is None:
+            return None
+        credential = new_token(DEPLOY_CREDENTIAL_PREFIX)
+        now = datetime.now(UTC)
+        won = await Deployment.filter(id=candidate.id, status=DeploymentStatus.PENDING).update(
+            status=DeploymentStatus.CLAIMED,
+            claimed_at=now,
+            target_id=target.id,
+            target_name=target.name,
+            credential_digest=token_digest(credential, keys.token_pepper),
+            credential_expires_at=now + timedelta(seconds=settings.deploy_credential_ttl),
+        )
+        if won:
+            break
+    deployment = await Deployment.get(id=candidate.id).select_related("application", "registry")
+    await _audit(target, deployment, "deployment.claimed")
+    config = await _docker_config(target, deployment, credential, keys)
+    return Claim(deployment, config)
+
+
+def credential_username(deployment: Deployment) -> str:
+    return f"deployment-{deployment.id}"
+
+
+async def _docker_config(
+    target: DeployTarget, deployment: Deployment, credential: str, keys: ServiceKeys
+) -> dict[str, Any]:
+    """A Docker `config.json` for this deployment's registry: the minted
+    credential for a Nodion registry, the stored one for a third-party
+    registry, nothing for an anonymous one."""
+    registry: Registry | None = deployment.registry
+    if registry is None:
+        return {"auths": {}}
+    actor = f"deploy-target:{target.name}"
+    if registry.type is RegistryType.NODION:
+        username, secret = credential_username(deployment), credential
+        await record(
+            project_id=deployment.project_id,
+            actor=None,
+            actor_email=actor,
+            action="credentials.disclosed",
+            target_type="Registry",
+            target_id=registry.id,
+            target_name=registry.name,
+            detail=f"deployment:{deployment.id} (minted)",
+        )
+    else:
+        stored = await disclose(
+            registry, keys, Purpose.DEPLOYMENT, actor_email=actor, detail=str(deployment.id)
+        )
+        if stored is None:
+            return {"auths": {}}
+        username, secret = stored.username, stored.token
+    auth = base64.b64encode(f"{username}:{secret}".encode()).decode()
+    return {"auths": {registry.hostname: {"auth": auth}}}
+
+
+async def report(
+    target: DeployTarget, deployment_id: int, status: DeploymentStatus, message: str | None
+) -> Deployment:
+    """The claiming target reports how the deployment ended. The minted
+    credential is dropped with it, so it stops working at once."""
+    if status not in FINAL:
+        raise ValidationFailed("status", "Report SUCCEEDED or FAILED.")
+    if message is not None and len(message) > MESSAGE_MAX_LENGTH:
+        raise ValidationFailed("message", f"A message is at most {MESSAGE_MAX_LENGTH} characters.")
+    deployment = await Deployment.get_or_none(id=deployment_id, target_id=target.id).select_related(
+        "application"
+    )
+    if deployment is None:
+        raise NotFound("No deployment with this id was claimed by this target.")
+    changed = await Deployment.filter(
+        id=deployment_id, target_id=target.id, status=DeploymentStatus.CLAIMED
+    ).update(
+        status=status,
+        message=message,
+        finished_at=datetime.now(UTC),
+        credential_digest=None,
+        credential_expires_at=None,
+    )
+    if not changed:
+        raise Conflict(f"Deployment {deployment_id} has already finished.")
+    await deployment.refresh_from_db()
+    await _audit(target, deployment, f"deployment.{status.value.lower()}")
+    return deployment
+
+
+async def verify_deploy_credential(
+    username: str, token: str, service: str, pepper: bytes
+) -> Access | None:
+    """Token-endpoint verifier for minted credentials: valid for the deployment's
+    region registry while it is CLAIMED and unexpired; pull on the project's
+    namespace for a prebuilt image, pull and push on exactly `<namespace>/<app>`
+    for a build."""
+    if not is_well_formed(token, DEPLOY_CREDENTIAL_PREFIX):
+        return None
+    deployment = (
+        await Deployment.filter(
+            Q(credential_digest=token_digest(token, pepper))
+            & Q(status=DeploymentStatus.CLAIMED)
+            & Q(credential_expires_at__gt=datetime.now(UTC))
+        )
+        .select_related("registry", "application__project")
+        .first()
+    )
+    if deployment is None or deployment.registry is None:
+        return None
+    username_ok = hmac.compare_digest(username.encode(), credential_username(deployment).encode())
+    service_ok = hmac.compare_digest(service.encode(), deployment.registry.hostname.encode())
+    if not (username_ok and service_ok):
+        return None
+    namespace = deployment.application.project.namespace
+    if deployment.strategy is Strategy.PREBUILT_IMAGE:
+        return Access(audience=deployment.registry.hostname, actions=("pull",), namespace=namespace)
+    return Access(
+        audience=deployment.registry.hostname,
+        actions=("pull", "push"),
+        repository=deployment.repository,
+    )
+
+
+async def _audit(target: DeployTarget, deployment: Deployment, action: str) -> None:
+    await record(
+        project_id=deployment.project_id,
+        actor=None,
+        actor_email=f"deploy-target:{target.name}",
+        action=action,
+        target_type="Deployment",
+        target_id=deployment.id,
+        target_name=f"{deployment.application.name} #{deployment.id}",
+        detail=deployment.status.value,
+    )

@@ -1,0 +1,27 @@
+"""Domain hooks: how one domain reacts to another's change without the
+changing domain importing it (e.g. registries provision a project's default
+registries when projects creates one). The app wires them from the domain list."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+Handler = Callable[..., Awaitable[Any]]
+
+PROJECT_CREATED = "project.created"
+"""Handlers get `(project, settings)`, inside the transaction that creates it."""
+
+
+class Hooks:
+    def __init__(self, handlers: Mapping[str, Sequence[Handler]] | None = None) -> None:
+        self.handlers = {event: list(found) for event, found in (handlers or {}).items()}
+
+    async def run(self, event: str, *args: Any) -> None:
+        for handler in self.handlers.get(event, ()):
+            await handler(*args)
+
+
+REGISTRY_REMOVING = "registry.removing"
+"""Handlers get `(registry)` inside the removal's transaction, before the row goes;
+a handler raises `Conflict` to refuse (e.g. applications still pull from it)."""

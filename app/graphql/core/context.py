@@ -1,0 +1,44 @@
+"""Per-request context: the viewer, what the service was configured with, and
+fresh DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.events import Hooks
+from app.graphql.core.loaders import Loaders
+from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound
+from app.settings import Settings
+
+
+class Viewer(Protocol):
+    """The signed-in user as the shared layer sees it (accounts owns the model)."""
+
+    id: int
+    email: str
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    settings: Settings
+    keys: ServiceKeys
+    outbound: Outbound
+    hooks: Hooks
+    viewer: Any | None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.viewer)
+
+    @property
+    def user(self) -> Any:
+        """The viewer, in resolvers guarded by IsAuthenticated."""
+        assert self.viewer is not None
+        return self.viewer

@@ -1,0 +1,118 @@
+"""Keyset pagination, newest first, for Relay connections.
+
+Cursors encode the row id; ids only grow, so "newest first" is "id descending"
+and a page is one indexed range query, however deep the client pages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry import relay
+from strawberry.relay.utils import from_base64, to_base64
+from tortoise.connection import connections
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from app.graphql.core.errors import PublicGraphQLError
+from app.graphql.core.ids import node_id_int
+
+T = TypeVar("T")
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+CURSOR_PREFIX = "cursor"
+
+
+def _after_id(after: str | None) -> int | None:
+    if after is None:
+        return None
+    try:
+        prefix, value = from_base64(after)
+        row_id = node_id_int(value)
+        if prefix != CURSOR_PREFIX or row_id is None:
+            raise ValueError
+        return row_id
+    except ValueError:
+        raise PublicGraphQLError(
+            "`after` is not a cursor from this connection.", "BAD_USER_INPUT"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A requested page: `size` rows older than `after_id` (None: from the newest)."""
+
+    size: int
+    after_id: int | None
+
+    @classmethod
+    def of(cls, first: int | None, after: str | None) -> Page:
+        size = DEFAULT_PAGE if first is None else first
+        if not 0 <= size <= MAX_PAGE:
+            raise PublicGraphQLError(f"`first` must be from 0 to {MAX_PAGE}.", "BAD_USER_INPUT")
+        return cls(size, _after_id(after))
+
+
+def to_connection(rows: Sequence[Any], page: Page, wrap: Callable[[Any], T]) -> relay.Connection[T]:
+    """`rows`: up to `page.size + 1` rows, newest first (one more tells a next page)."""
+    edges = [
+        relay.Edge(cursor=to_base64(CURSOR_PREFIX, row.id), node=wrap(row))
+        for row in rows[: page.size]
+    ]
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(rows) > page.size,
+            has_previous_page=page.after_id is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+async def paginate(
+    queryset: QuerySet[Any], *, first: int | None, after: str | None, wrap: Callable[[Any], T]
+) -> relay.Connection[T]:
+    page = Page.of(first, after)
+    if page.after_id is not None:
+        queryset = queryset.filter(id__lt=page.after_id)
+    rows = await queryset.order_by("-id").limit(page.size + 1)
+    return to_connection(rows, page, wrap)
+
+
+async def load_pages(
+    model: type[Model], parent_column: str, keys: Sequence[tuple[int, Page]]
+) -> list[list[Any]]:
+    """For each (parent id, page): up to `page.size + 1` rows of `model` whose
+    `parent_column` is that id, newest first; for DataLoaders of connections
+    nested in lists. A window function ranks each parent's rows, so there is one
+    id query per distinct page (normally one) and one row query in all, however
+    many parents are asked for."""
+    parents_by_page: dict[Page, set[int]] = defaultdict(set)
+    for parent_id, page in keys:
+        parents_by_page[page].add(parent_id)
+    table = model.describe(serializable=False)["table"]
+    connection = connections.get("default")
+    wanted: dict[tuple[int, Page], list[int]] = defaultdict(list)
+    for page, parent_ids in parents_by_page.items():
+        # Table and column come from code; every value is an int that was parsed
+        # and range-checked (ids by the loaders, the page by Page.of).
+        parents = ",".join(str(int(parent_id)) for parent_id in sorted(parent_ids))
+        older = f" AND id < {int(page.after_id)}" if page.after_id is not None else ""
+        rows = await connection.execute_query_dict(
+            f"SELECT id, {parent_column} AS parent FROM (SELECT id, {parent_column}, "  # noqa: S608
+            f"ROW_NUMBER() OVER (PARTITION BY {parent_column} ORDER BY id DESC) AS row_rank "
+            f"FROM {table} WHERE {parent_column} IN ({parents}){older}) AS ranked "
+            f"WHERE row_rank <= {int(page.size) + 1}"
+        )
+        for row in rows:
+            wanted[(row["parent"], page)].append(row["id"])
+    every_id = [row_id for ids in wanted.values() for row_id in ids]
+    found = {row.id: row for row in await model.filter(id__in=every_id)} if every_id else {}
+    return [
+        [found[row_id] for row_id in sorted(wanted.get(key, []), reverse=True) if row_id in found]
+        for key in keys
+    ]

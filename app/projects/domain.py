@@ -1,0 +1,10 @@
+from app.domain import Domain
+from app.projects.graphql.mutations import ProjectMutations
+from app.projects.graphql.queries import ProjectQueries
+
+DOMAIN = Domain(
+    name="projects",
+    models="app.projects.models",
+    query=ProjectQueries,
+    mutation=ProjectMutations,
+)

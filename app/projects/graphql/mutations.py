@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from app.graphql.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from app.graphql.core.ids import decode_id
+from app.graphql.core.permissions import AUTHENTICATED
+from app.graphql.core.results import domain_result
+from app.projects import service
+from app.projects.graphql.types import RoleEnum
+from app.projects.models import Role
+from app.projects.project_type import ProjectType
+
+
+@strawberry.input
+class CreateProjectInput:
+    name: str
+
+
+@strawberry.input
+class AddProjectMemberInput:
+    project_id: strawberry.ID
+    email: str
+    role: RoleEnum
+
+
+@strawberry.input
+class RemoveProjectMemberInput:
+    project_id: strawberry.ID
+    email: str
+
+
+@strawberry.type
+class CreateProjectSuccess:
+    project: ProjectType
+
+
+@strawberry.type
+class ProjectMembersChanged:
+    project: ProjectType
+
+
+CreateProjectResult = Annotated[
+    CreateProjectSuccess | ValidationError | ConflictError,
+    strawberry.union("CreateProjectResult"),
+]
+ProjectMemberResult = Annotated[
+    ProjectMembersChanged | ValidationError | NotFoundError | PermissionDeniedError | ConflictError,
+    strawberry.union("ProjectMemberResult"),
+]
+
+
+@strawberry.type
+class ProjectMutations:
+    @strawberry.mutation(
+        permission_classes=AUTHENTICATED,
+        description="Create a project and its default Nodion registry in every region.",
+    )
+    @domain_result
+    async def create_project(self, info: Info, input: CreateProjectInput) -> CreateProjectResult:
+        context = info.context
+        project = await service.create_project(
+            context.user, input.name, context.settings, context.hooks
+        )
+        return CreateProjectSuccess(project=project)
+
+    @strawberry.mutation(
+        permission_classes=AUTHENTICATED,
+        description="Add a member, or change a member's role (ADMIN only).",
+    )
+    @domain_result
+    async def add_project_member(
+        self, info: Info, input: AddProjectMemberInput
+    ) -> ProjectMemberResult:
+        project = await service.set_member(
+            info.context.user,
+            decode_id(input.project_id, "Project"),
+            input.email,
+            Role(input.role),
+        )
+        return ProjectMembersChanged(project=project)
+
+    @strawberry.mutation(permission_classes=AUTHENTICATED, description="ADMIN only.")
+    @domain_result
+    async def remove_project_member(
+        self, info: Info, input: RemoveProjectMemberInput
+    ) -> ProjectMemberResult:
+        project_id = decode_id(input.project_id, "Project")
+        project = await service.remove_member(info.context.user, project_id, input.email)
+        return ProjectMembersChanged(project=project)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from app.graphql.core.ids import node_id_of
+from app.graphql.core.pagination import paginate
+from app.graphql.core.permissions import AUTHENTICATED
+from app.projects.graphql.types import ProjectFields
+from app.projects.loaders import PROJECT
+from app.projects.models import Project
+from app.projects.project_type import ProjectType
+
+
+@strawberry.type
+class ProjectQueries:
+    @strawberry.field(permission_classes=AUTHENTICATED, description="Your projects, newest first.")
+    async def projects(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> relay.Connection[ProjectType]:
+        loaders = info.context.loaders
+
+        def wrap(project: Project) -> Project:
+            # Prime the loader so nested `registry.project` needs no extra query.
+            loaders[PROJECT].prime(project.id, project)
+            return project
+
+        return await paginate(
+            Project.filter(members__user_id=info.context.user.id),
+            first=first,
+            after=after,
+            wrap=wrap,
+        )
+
+    @strawberry.field(permission_classes=AUTHENTICATED)
+    async def project(self, info: Info, id: strawberry.ID) -> ProjectType | None:
+        project_id = node_id_of(id, "Project")
+        if project_id is None:
+            return None
+        [node] = await ProjectFields.resolve_nodes(info=info, node_ids=[str(project_id)])
+        return node  # type: ignore[no-any-return]

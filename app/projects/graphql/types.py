@@ -1,0 +1,72 @@
+"""The Project node's own fields. Other domains add theirs (registries,
+applications, audit events) through `Domain.project_fields`; the app assembles
+the one `Project` type from all of them (app/graphql/project.py), and every
+domain refers to it by the lazy annotation `app.projects.project_type.ProjectType`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from app.graphql.core.ids import node_id_int
+from app.projects.loaders import MEMBERS, PROJECT, ROLE
+from app.projects.models import Project, ProjectMember, Role
+from app.projects.visibility import visible
+
+if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
+    from app.accounts.graphql import UserNode
+
+RoleEnum = strawberry.enum(Role, name="Role")
+
+
+UserType = Annotated["UserNode", strawberry.lazy("app.accounts.graphql")]
+
+
+@strawberry.type(name="ProjectMember")
+class ProjectMemberNode:
+    """Resolved straight from `ProjectMember` rows (with their user)."""
+
+    user: UserType
+    role: RoleEnum
+
+
+@strawberry.type(name="ProjectFields", description="A project: its own namespace in every region.")
+class ProjectFields(relay.Node):
+    """Resolved straight from `Project` rows: resolvers return models."""
+
+    id: relay.NodeID[int]
+    name: str
+    namespace: str = strawberry.field(
+        description="Managed registries grant access to `<namespace>/…` repositories only."
+    )
+    created_at: datetime
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, cls | Project)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        loaders = info.context.loaders
+        ids = [node_id_int(node_id) for node_id in node_ids]
+        rows = await loaders[PROJECT].load_many([i for i in ids if i is not None])
+        by_id = {row.id: row for row in await visible(loaders, rows, lambda p: p.id) if row}
+        return [by_id.get(i) if i is not None else None for i in ids]
+
+    @strawberry.field(description="Your role in this project.")
+    async def viewer_role(self, info: Info) -> RoleEnum:
+        role = await info.context.loaders[ROLE].load(self.id)
+        assert role is not None  # the project is only reachable by members
+        return role
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[ProjectMemberNode]:
+        members: list[ProjectMember] = await info.context.loaders[MEMBERS].load(self.id)
+        return members  # type: ignore[return-value]

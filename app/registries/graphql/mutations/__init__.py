@@ -1,0 +1,14 @@
+"""Registry mutations, one per module (its input, payload and result union beside it)."""
+
+from strawberry.tools import merge_types
+
+from app.registries.graphql.mutations.add_registry import AddRegistry
+from app.registries.graphql.mutations.generate_credentials import GenerateCredentials
+from app.registries.graphql.mutations.remove_registry import RemoveRegistry
+from app.registries.graphql.mutations.update_credentials import UpdateCredentials
+from app.registries.graphql.mutations.verify_registry import VerifyRegistry
+
+RegistryMutations = merge_types(
+    "RegistryMutations",
+    (AddRegistry, GenerateCredentials, UpdateCredentials, VerifyRegistry, RemoveRegistry),
+)
