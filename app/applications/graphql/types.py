@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -11,11 +10,10 @@ from strawberry.types import Info
 from app.applications.loaders import APPLICATION, DEPLOYMENT, DEPLOYMENT_PAGES
 from app.applications.models import Application, Deployment, DeploymentStatus, Strategy
 from app.applications.service import image_reference
-from app.graphql.core.ids import node_id_int
 from app.graphql.core.pagination import Page, to_connection
 from app.projects.loaders import PROJECT
+from app.projects.nodes import ProjectScopedNode
 from app.projects.project_type import ProjectType
-from app.projects.visibility import visible
 from app.registries.loaders import REGISTRY
 
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
@@ -27,8 +25,11 @@ RegistryType = Annotated["RegistryNode", strawberry.lazy("app.registries.graphql
 
 
 @strawberry.type(name="Application", description="An app of a project, run in one region.")
-class ApplicationNode(relay.Node):
+class ApplicationNode(ProjectScopedNode):
     """Resolved straight from `Application` rows: resolvers return models."""
+
+    model = Application
+    loader = APPLICATION
 
     id: relay.NodeID[int]
     name: str
@@ -42,20 +43,6 @@ class ApplicationNode(relay.Node):
     created_at: datetime
     project_id: strawberry.Private[int]
     registry_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, cls | Application)
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        loaders = info.context.loaders
-        ids = [node_id_int(node_id) for node_id in node_ids]
-        rows = await loaders[APPLICATION].load_many([i for i in ids if i is not None])
-        by_id = {row.id: row for row in await visible(loaders, rows, lambda r: r.project_id) if row}
-        return [by_id.get(i) if i is not None else None for i in ids]
 
     @strawberry.field(description="The registry images are pulled from (builds push there).")
     async def registry(self, info: Info) -> RegistryType:
@@ -80,8 +67,11 @@ class ApplicationNode(relay.Node):
 
 
 @strawberry.type(name="Deployment", description="One rollout of an application's image.")
-class DeploymentNode(relay.Node):
+class DeploymentNode(ProjectScopedNode):
     """Resolved straight from `Deployment` rows."""
+
+    model = Deployment
+    loader = DEPLOYMENT
 
     id: relay.NodeID[int]
     status: DeploymentStatusEnum
@@ -94,20 +84,6 @@ class DeploymentNode(relay.Node):
     finished_at: datetime | None
     project_id: strawberry.Private[int]
     application_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, cls | Deployment)
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        loaders = info.context.loaders
-        ids = [node_id_int(node_id) for node_id in node_ids]
-        rows = await loaders[DEPLOYMENT].load_many([i for i in ids if i is not None])
-        by_id = {row.id: row for row in await visible(loaders, rows, lambda r: r.project_id) if row}
-        return [by_id.get(i) if i is not None else None for i in ids]
 
     @strawberry.field(description="Name of the deploy target that claimed it.")
     def target(self) -> str | None:

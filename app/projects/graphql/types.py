@@ -5,18 +5,16 @@ domain refers to it by the lazy annotation `app.projects.project_type.ProjectTyp
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.graphql.core.ids import node_id_int
 from app.projects.loaders import MEMBERS, PROJECT, ROLE
 from app.projects.models import Project, ProjectMember, Role
-from app.projects.visibility import visible
+from app.projects.nodes import ProjectScopedNode
 
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
     from app.accounts.graphql import UserNode
@@ -36,8 +34,12 @@ class ProjectMemberNode:
 
 
 @strawberry.type(name="ProjectFields", description="A project: its own namespace in every region.")
-class ProjectFields(relay.Node):
+class ProjectFields(ProjectScopedNode):
     """Resolved straight from `Project` rows: resolvers return models."""
+
+    model = Project
+    loader = PROJECT
+    project_key = "id"
 
     id: relay.NodeID[int]
     name: str
@@ -45,20 +47,6 @@ class ProjectFields(relay.Node):
         description="Managed registries grant access to `<namespace>/…` repositories only."
     )
     created_at: datetime
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, cls | Project)
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        loaders = info.context.loaders
-        ids = [node_id_int(node_id) for node_id in node_ids]
-        rows = await loaders[PROJECT].load_many([i for i in ids if i is not None])
-        by_id = {row.id: row for row in await visible(loaders, rows, lambda p: p.id) if row}
-        return [by_id.get(i) if i is not None else None for i in ids]
 
     @strawberry.field(description="Your role in this project.")
     async def viewer_role(self, info: Info) -> RoleEnum:

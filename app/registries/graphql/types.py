@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.graphql.core.ids import node_id_int
 from app.projects.loaders import PROJECT
+from app.projects.nodes import ProjectScopedNode
 from app.projects.project_type import ProjectType
-from app.projects.visibility import visible
 from app.registries.graphql.enums import RegistryTypeEnum, VerificationStatusEnum
 from app.registries.loaders import REGISTRY
 from app.registries.models import Registry
@@ -22,8 +19,11 @@ from app.registries.models import Registry
     description="A container registry of a project. Secrets are write-only: no field "
     "returns a token, decrypted or encrypted.",
 )
-class RegistryNode(relay.Node):
+class RegistryNode(ProjectScopedNode):
     """Resolved straight from `Registry` rows: resolvers return models."""
+
+    model = Registry
+    loader = REGISTRY
 
     id: relay.NodeID[int]
     type: RegistryTypeEnum
@@ -55,20 +55,6 @@ class RegistryNode(relay.Node):
     verification_message: str | None
     last_verified_at: datetime | None
     project_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, cls | Registry)
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        loaders = info.context.loaders
-        ids = [node_id_int(node_id) for node_id in node_ids]
-        rows = await loaders[REGISTRY].load_many([i for i in ids if i is not None])
-        by_id = {row.id: row for row in await visible(loaders, rows, lambda r: r.project_id) if row}
-        return [by_id.get(i) if i is not None else None for i in ids]
 
     @strawberry.field
     async def project(self, info: Info) -> ProjectType:
