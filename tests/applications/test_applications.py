@@ -285,3 +285,20 @@ async def test_other_users_see_nothing(api, make_api):
         {"id": app["id"]},
     )
     assert result["deployApplication"]["__typename"] == "NotFoundError"
+
+
+async def test_deploy_refuses_bad_tags_and_ids_and_queues_nothing(api):
+    project = await create_project(api, "Shop")
+    app = await create_application(
+        api, project["id"], name="web", region="eu-central", strategy="DOCKERFILE"
+    )
+    deploy = "mutation($id: ID!, $tag: String) { deployApplication(applicationId: $id, tag: $tag) {"
+    deploy += " __typename ... on Error { message } ... on ValidationError { field } } }"
+    for tag in ("bad tag", "-x", "t" * 129, "ünïcode", "a\x00b"):
+        result = (await api(deploy, {"id": app["id"], "tag": tag}))["deployApplication"]
+        assert result["__typename"] == "ValidationError", tag
+        assert result["field"] == "tag"
+    for bad_id in (project["id"], "QXBwbGljYXRpb246OTk5OTk5OTk5OTk5", "garbage", "x" * 10_000):
+        result = (await api(deploy, {"id": bad_id}))["deployApplication"]
+        assert result["__typename"] == "NotFoundError", bad_id
+    assert await Deployment.all().count() == 0
