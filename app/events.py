@@ -23,5 +23,6 @@ class Hooks:
 
 
 REGISTRY_REMOVING = "registry.removing"
-"""Handlers get `(registry)` inside the removal's transaction, before the row goes;
-a handler raises `Conflict` to refuse (e.g. applications still pull from it)."""
+"""Handlers get `(registry)` inside the removal's transaction, before the row goes
+and after a successor became the region's default Nodion registry; a handler
+raises `Conflict` to refuse (e.g. applications still pull from it)."""

@@ -230,8 +230,21 @@ async def deploy(actor: User, application_id: int, tag: str | None) -> Deploymen
     return deployment
 
 
-async def refuse_removal_in_use(registry: Registry) -> None:
-    """Hook: a registry that applications or running deployments pull from stays."""
+BUILDS = (Strategy.DOCKERFILE, Strategy.BUILDPACKS)
+
+
+async def before_registry_removed(registry: Registry) -> None:
+    """Hook. Builds follow the region's default Nodion registry, so rotating it
+    (add a fresh one, remove the old) moves them along. A registry that
+    prebuilt-image apps or running deployments pull from stays."""
+    if registry.type is RegistryType.NODION and registry.region is not None:
+        successor = await default_registry(
+            registry.project_id, registry.region, besides=registry.id
+        )
+        if successor is not None:
+            await Application.filter(registry_id=registry.id, strategy__in=BUILDS).update(
+                registry_id=successor.id
+            )
     names = (
         await Application.filter(registry_id=registry.id)
         .order_by("name")

@@ -29,7 +29,14 @@ def default_of(rows: Iterable[Registry], region: str) -> Registry | None:
     )
 
 
-async def default_registry(project_id: int, region: str) -> Registry | None:
-    return await Registry.get_or_none(
+async def default_registry(
+    project_id: int, region: str, *, besides: int | None = None
+) -> Registry | None:
+    """`besides`: a registry being removed, which is still marked default until
+    its row goes while its successor already is."""
+    rows = Registry.filter(
         project_id=project_id, type=RegistryType.NODION, is_default=True, region=region
     )
+    if besides is not None:
+        rows = rows.exclude(id=besides)
+    return await rows.order_by("-id").first()

@@ -275,12 +275,13 @@ async def _store_third_party_credentials(
 
 
 async def remove_registry(actor: User, registry_id: int, hooks: Hooks) -> Registry:
-    """`hooks` let other domains refuse while they still use the registry."""
+    """`hooks` let other domains move off the registry or refuse while they
+    still use it; they run after a successor became the region's default."""
     registry = await registry_for(actor, registry_id, Role.ADMIN)
     async with in_transaction():
-        await hooks.run(REGISTRY_REMOVING, registry)
         if registry.type is RegistryType.NODION:
             await _hand_over_default(registry)
+        await hooks.run(REGISTRY_REMOVING, registry)
         # Deleting the row deletes its digest, so the token stops working at once.
         await registry.delete()
         await audit(actor, registry, "registry.removed")

@@ -302,3 +302,43 @@ async def test_deploy_refuses_bad_tags_and_ids_and_queues_nothing(api):
         result = (await api(deploy, {"id": bad_id}))["deployApplication"]
         assert result["__typename"] == "NotFoundError", bad_id
     assert await Deployment.all().count() == 0
+
+
+async def test_rotating_the_nodion_registry_moves_build_apps_along(api):
+    project = await create_project(api, "Shop")
+    old = next(r for r in project["registries"] if r["region"] == "eu-central")
+    build = await create_application(
+        api, project["id"], name="web", region="eu-central", strategy="DOCKERFILE"
+    )
+    prebuilt = await create_application(
+        api,
+        project["id"],
+        name="cache",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="redis",
+    )
+    fresh = (
+        await api(
+            ADD_REGISTRY,
+            {"input": {"projectId": project["id"], "type": "NODION", "region": "eu-central"}},
+        )
+    )["addRegistry"]["registry"]
+
+    refused = (await api(REMOVE_REGISTRY, {"id": old["id"]}))["removeRegistry"]
+    assert refused["__typename"] == "ConflictError"
+    assert "cache" in refused["message"] and "web" not in refused["message"]
+    assert build["registry"]["id"] == old["id"]  # nothing moved by the refused removal
+    await api(
+        UPDATE_APPLICATION,
+        {"input": {"applicationId": prebuilt["id"], "containerRegistryId": fresh["id"]}},
+    )
+    removed = (await api(REMOVE_REGISTRY, {"id": old["id"]}))["removeRegistry"]
+    assert removed["__typename"] == "RemoveRegistrySuccess"
+    moved = await api(
+        "query($id: ID!) { node(id: $id) { ... on Application {"
+        " registry { id } imageReference } } }",
+        {"id": build["id"]},
+    )
+    assert moved["node"]["registry"]["id"] == fresh["id"]
+    assert moved["node"]["imageReference"] == "registry.eu-central.nodion.net/shop/web:latest"
