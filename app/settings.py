@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from app.networks import parse_networks
 
@@ -95,3 +96,33 @@ class Settings(BaseSettings):
 
     def registry_hostname(self, region_slug: str) -> str:
         return f"registry.{region_slug}.{self.registry_domain}"
+
+
+# Shown when a variable is not even parseable (pydantic-settings reads complex
+# values as JSON before validating them).
+EXAMPLES = {"regions": '[{"slug": "eu-central", "name": "EU Central"}]'}
+_UNPARSEABLE_FIELD = re.compile(r'field "([a-z_]+)"')
+
+
+def describe_invalid_settings(error: ValidationError | SettingsError) -> list[str]:
+    """One line per invalid variable, naming it and what is allowed. Never the
+    value itself: it may be a secret."""
+    if isinstance(error, SettingsError):
+        match = _UNPARSEABLE_FIELD.search(str(error))
+        field = match.group(1) if match else ""
+        example = EXAMPLES.get(field)
+        return [
+            f"{_variable(field)} is not valid JSON"
+            + (f"; expected e.g. {example}" if example else "")
+        ]
+    lines = []
+    for problem in error.errors():
+        field, *inner = (str(part) for part in problem["loc"])
+        where = f" ({'.'.join(inner)})" if inner else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{_variable(field)}{where}: {message}")
+    return lines
+
+
+def _variable(field: str) -> str:
+    return f"NODION_{field.upper()}" if field else "a NODION_* variable"

@@ -2,48 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from app import storage as database
 from app.accounts.models import User
 from app.accounts.service import create_user, issue_api_token
 from app.applications.targets import create_target
-from app.errors import DomainError
+from app.cli.errors import CliError
+from app.cli.local import run_with_database
 from app.registries.provisioning import provision_all_projects
 from app.registries.registry_config import distribution_config
 from app.registries.service import Reencryption, reencrypt_all
 from app.security.crypto import generate_key_entry
-from app.security.keys import ServiceKeys, load_keys, new_pepper
+from app.security.keys import (
+    DEV_SIGNING_CERT_FILE,
+    DEV_SIGNING_KEY_FILE,
+    ServiceKeys,
+    load_keys,
+    new_pepper,
+    write_private,
+)
+from app.security.signing import TokenSigner
 from app.settings import Settings
 
-admin = typer.Typer(help="Operator commands (they use the configured database directly).")
-T = TypeVar("T")
-
-
-def run_with_database(work: Callable[[Settings, ServiceKeys], Awaitable[T]]) -> T:
-    settings = Settings()
-    keys = load_keys(settings)
-
-    async def main() -> T:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await database.apply_migrations(settings.resolved_database_url)
-        await database.connect(settings.resolved_database_url)
-        try:
-            return await work(settings, keys)
-        finally:
-            await database.disconnect()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(1) from None
+admin = typer.Typer(
+    help="Operator commands (they use the configured database directly).", no_args_is_help=True
+)
 
 
 def _print_token(email: str, token: str, as_json: bool) -> None:
@@ -76,8 +63,7 @@ def create_token_command(
     async def work(settings: Settings, keys: ServiceKeys) -> str:
         user = await User.get_or_none(email=email.strip().lower())
         if user is None:
-            typer.echo(f"error: no user with email {email!r}", err=True)
-            raise typer.Exit(1)
+            raise CliError(f"no user with email {email!r}")
         return await issue_api_token(user, keys.token_pepper)
 
     _print_token(email.strip().lower(), run_with_database(work), as_json)
@@ -138,10 +124,30 @@ def rotate_keys_command() -> None:
 def generate_key_command(
     key_id: Annotated[str, typer.Argument(help="Name of the new key, e.g. 2026-11.")],
 ) -> None:
-    """Print a new key-ring entry and a token pepper for production settings."""
-    entry = generate_key_entry(key_id)
-    typer.echo(f"NODION_ENCRYPTION_KEYS entry (put it first to make it active): {entry}")
-    typer.echo(f"NODION_TOKEN_PEPPER (set once, never change it): {new_pepper()}")
+    """Print a new encryption key and a token pepper as lines for a .env file."""
+    typer.echo(f"# New key ring entry {key_id!r}. When rotating, put it first and keep the old")
+    typer.echo("# entries after it: NODION_ENCRYPTION_KEYS=new,old (see `admin rotate-keys`).")
+    typer.echo(f"NODION_ENCRYPTION_KEYS={generate_key_entry(key_id)}")
+    typer.echo("# Set the pepper once and never change it: it keys every token digest.")
+    typer.echo(f"NODION_TOKEN_PEPPER={new_pepper()}")
+
+
+@admin.command("generate-signing-key")
+def generate_signing_key_command(
+    folder: Annotated[Path, typer.Argument(help="Folder for the key and certificate files.")],
+) -> None:
+    """Create the registry-token signing key (EC P-256, mode 0600) and its certificate,
+    and print their settings as lines for a .env file."""
+    folder = folder.absolute()
+    key_file, cert_file = folder / DEV_SIGNING_KEY_FILE, folder / DEV_SIGNING_CERT_FILE
+    if key_file.exists() or cert_file.exists():
+        raise CliError(f"{key_file} or {cert_file} exists already; it is not replaced")
+    signer = TokenSigner.generate()
+    write_private(key_file, signer.private_key_pem())
+    cert_file.write_bytes(signer.certificate_pem())
+    typer.echo("# The registries trust this certificate (admin registry-config writes it).")
+    typer.echo(f"NODION_TOKEN_SIGNING_KEY_FILE={key_file}")
+    typer.echo(f"NODION_TOKEN_SIGNING_CERT_FILE={cert_file}")
 
 
 @admin.command("registry-config")
@@ -157,8 +163,7 @@ def registry_config_command(
     chosen = settings.region(region)
     if chosen is None:
         known = ", ".join(r.slug for r in settings.regions)
-        typer.echo(f"error: unknown region {region!r}; configured: {known}", err=True)
-        raise typer.Exit(1)
+        raise CliError(f"unknown region {region!r}; configured: {known}")
     keys = load_keys(settings)
     cert_bundle.parent.mkdir(parents=True, exist_ok=True)
     cert_bundle.write_bytes(keys.signer.certificate_pem())

@@ -1,42 +1,60 @@
-"""The `nodion` command."""
+"""The `nodion` command: the service's own commands (serve, migrate, admin) and
+the user commands, which are GraphQL clients of a running service."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from app import storage
 from app.accounts.models import User
 from app.accounts.service import create_user, issue_api_token
+from app.cli import account
 from app.cli.admin import admin
+from app.cli.apps import apps
+from app.cli.errors import CliError, ExitCode
+from app.cli.hints import program
+from app.cli.local import check_port_free, migrate, prepare_data_dir
+from app.cli.projects import projects
+from app.cli.registries import registries
 from app.request_id import configure_logging
-from app.security.keys import ServiceKeys, load_keys
-from app.settings import Settings
+from app.security.keys import ConfigurationError, ServiceKeys, load_keys
+from app.settings import Settings, describe_invalid_settings
 
 cli = typer.Typer(
-    help="Nodion registries: the container registry control plane.", no_args_is_help=True
+    help="Nodion registries: the container registry control plane.",
+    no_args_is_help=True,
+    # Plain tracebacks for bugs: the rich ones print local variables, tokens included.
+    pretty_exceptions_enable=False,
 )
+account.register(cli)
+cli.add_typer(projects, name="projects")
+cli.add_typer(registries, name="registries")
+cli.add_typer(apps, name="apps")
 cli.add_typer(admin, name="admin")
 
 DEMO_EMAIL = "demo@nodion.local"
 SCHEMA_FILE = Path("schema.graphql")
 
 
-@cli.command()
-def migrate() -> None:
-    """Apply database migrations."""
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (operator)."""
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(storage.apply_migrations(settings.resolved_database_url))
+    prepare_data_dir(settings)
+    asyncio.run(migrate(settings))
     typer.echo("Database is up to date.")
 
 
 async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
     """Migrate; in development, create a demo user on an empty database."""
-    await storage.apply_migrations(settings.resolved_database_url)
+    await migrate(settings)
     if settings.is_production:
         return None
     await storage.connect(settings.resolved_database_url)
@@ -48,6 +66,22 @@ async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
         await storage.disconnect()
 
 
+def _banner(url: str, settings: Settings, demo_token: str | None) -> None:
+    typer.echo(f"Nodion registries API: {url} (open it in a browser for GraphiQL)")
+    nodion = program()
+    if demo_token:
+        typer.echo(f"Created the demo user {DEMO_EMAIL}. Its API token (shown once):")
+        typer.echo(f"  {demo_token}")
+        typer.echo(
+            f"Try: curl -s {url} -H 'Authorization: Bearer {demo_token}' "
+            "-H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { email } }\"}'"
+        )
+    elif settings.is_production:
+        typer.echo(f"Create a user and its API token with: {nodion} admin create-user EMAIL")
+    else:
+        typer.echo(f"Get an API token with: {nodion} admin create-token {DEMO_EMAIL}")
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -57,31 +91,19 @@ def serve(
     ] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
 ) -> None:
-    """Migrate the database and serve the API (GraphiQL at /graphql)."""
+    """Migrate the database and serve the API (GraphiQL at /graphql) (operator)."""
     import uvicorn
 
     from app.main import create_app
 
     settings = Settings()
     configure_logging(settings.log_level)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    check_port_free(host, port)
+    prepare_data_dir(settings)
     keys = load_keys(settings)
     demo_token = asyncio.run(_prepare(settings, keys))
     scheme = "https" if ssl_certfile else "http"
-    url = f"{scheme}://{host}:{port}/graphql"
-    typer.echo(f"Nodion registries API: {url} (open it in a browser for GraphiQL)")
-    if demo_token:
-        typer.echo(f"Created the demo user {DEMO_EMAIL}. Its API token (shown once):")
-        typer.echo(f"  {demo_token}")
-        typer.echo(
-            f"Try: curl -s {url} -H 'Authorization: Bearer {demo_token}' "
-            "-H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { email } }\"}'"
-        )
-    else:
-        typer.echo(
-            "Get an API token with: nodion admin create-token EMAIL "
-            f"(or nodion admin create-user EMAIL; the demo user is {DEMO_EMAIL})"
-        )
+    _banner(f"{scheme}://{host}:{port}/graphql", settings, demo_token)
     uvicorn.run(
         create_app(settings, keys),
         host=host,
@@ -104,4 +126,18 @@ def export_schema(
 
 
 def main() -> None:
-    cli()
+    """Run the command; expected failures end as one line on stderr and an exit
+    code (see app/cli/errors.py), never as a traceback."""
+    try:
+        cli()
+    except CliError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        sys.exit(error.code)
+    except (ValidationError, SettingsError) as error:
+        for line in describe_invalid_settings(error):
+            typer.echo(f"configuration error: {line}", err=True)
+        sys.exit(ExitCode.ERROR)
+    except ConfigurationError as error:
+        hint = f"; run: {program()} {error.command}" if error.command else ""
+        typer.echo(f"configuration error: {error.message}{hint}", err=True)
+        sys.exit(ExitCode.ERROR)

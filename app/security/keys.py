@@ -28,10 +28,15 @@ MIN_PEPPER_BYTES = 32
 
 
 class ConfigurationError(SystemExit):
-    """Stops start-up with a message that names the setting to fix."""
+    """Stops start-up with a message that names the setting to fix. `command` is
+    a `nodion` command line (without the program) that produces the missing
+    value; the CLI prints it with the path that runs `nodion` there."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(f"configuration error: {message}")
+    def __init__(self, message: str, *, command: str | None = None) -> None:
+        self.message = message
+        self.command = command
+        hint = f"; run: nodion {command}" if command else ""
+        super().__init__(f"configuration error: {message}{hint}")
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,8 @@ def load_keys(settings: Settings) -> ServiceKeys:
                 if value is None
             ]
             raise ConfigurationError(
-                f"{' and '.join(missing)} must be set in production "
-                "(generate values with `nodion admin generate-key`)"
+                f"{' and '.join(missing)} must be set in production",
+                command="admin generate-key key1",
             )
         dev = _dev_keys(settings.data_dir)
         keys_spec = keys_spec or dev["encryption_keys"]
@@ -76,15 +81,16 @@ def load_signer(settings: Settings) -> TokenSigner:
         if settings.is_production:
             raise ConfigurationError(
                 "NODION_TOKEN_SIGNING_KEY_FILE and NODION_TOKEN_SIGNING_CERT_FILE must be set "
-                "in production (an EC P-256 key and its certificate, PEM)"
+                "in production (an EC P-256 key and its certificate, PEM)",
+                command="admin generate-signing-key nodion-keys",
             )
         key_file = settings.data_dir / DEV_SIGNING_KEY_FILE
         cert_file = settings.data_dir / DEV_SIGNING_CERT_FILE
         if not key_file.exists():
             signer = TokenSigner.generate()
-            _write_private(key_file, signer.private_key_pem())
+            write_private(key_file, signer.private_key_pem())
             cert_file.write_bytes(signer.certificate_pem())
-            log.warning("Generated a development token signing key in %s.", key_file)
+            log.warning("Generated a development token signing key in %s.", key_file.absolute())
             return signer
     try:
         return TokenSigner.from_pem(key_file.read_bytes(), cert_file.read_bytes())
@@ -94,7 +100,7 @@ def load_signer(settings: Settings) -> TokenSigner:
         ) from None
 
 
-def _write_private(path: Path, content: bytes) -> None:
+def write_private(path: Path, content: bytes) -> None:
     """Create `path` readable by its owner only; never silently replace it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -128,10 +134,10 @@ def _dev_keys(data_dir: Path) -> dict[str, str]:
     if path.exists():
         return json.loads(path.read_text())
     generated = {"encryption_keys": generate_key_entry("dev1"), "token_pepper": new_pepper()}
-    _write_private(path, json.dumps(generated).encode())
+    write_private(path, json.dumps(generated).encode())
     log.warning(
         "Generated development keys in %s. Set NODION_ENCRYPTION_KEYS and "
         "NODION_TOKEN_PEPPER in production.",
-        path,
+        path.absolute(),
     )
     return generated

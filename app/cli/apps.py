@@ -1,0 +1,172 @@
+"""`nodion apps …`: applications of a project, and their deployments."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from app.cli import config, documents
+from app.cli.client import Api, unwrap
+from app.cli.errors import CliError, ExitCode
+from app.cli.output import JsonOption, key, print_fields, print_json, print_table
+from app.cli.resolve import application_id, project_id, registry_id
+
+apps = typer.Typer(help="Applications and their deployments.", no_args_is_help=True)
+
+
+class Strategy(StrEnum):
+    dockerfile = "dockerfile"
+    buildpacks = "buildpacks"
+    prebuilt_image = "prebuilt_image"
+
+
+APP_COLUMNS = [
+    ("NAME", key("name")),
+    ("REGION", key("region")),
+    ("STRATEGY", key("strategy")),
+    ("IMAGE", key("imageReference")),
+    ("ID", key("id")),
+]
+DEPLOYMENT_COLUMNS = [
+    ("STATUS", key("status")),
+    ("IMAGE", key("imageReference")),
+    ("CREATED", key("createdAt")),
+    ("FINISHED", key("finishedAt")),
+    ("MESSAGE", key("message")),
+    ("ID", key("id")),
+]
+
+ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name or ID.")]
+WithinProject = Annotated[
+    str | None, typer.Option("--project", "-p", help="Look the app name up in this project only.")
+]
+AppArgument = Annotated[str, typer.Argument(help="App ID or name.")]
+
+
+def _api() -> Api:
+    return Api(config.current())
+
+
+def _print_application(application: dict[str, Any]) -> None:
+    print_fields(
+        [
+            ("App", application["name"]),
+            ("Project", application["project"]["name"]),
+            ("Region", application["region"]),
+            ("Strategy", application["strategy"]),
+            (
+                "Registry",
+                f"{application['registry']['name']} ({application['registry']['hostname']})",
+            ),
+            ("Image", application["imageReference"]),
+            ("ID", application["id"]),
+        ]
+    )
+
+
+@apps.command("create")
+def create_app(
+    name: Annotated[str, typer.Argument(help="The app's name.")],
+    project: ProjectOption,
+    region: Annotated[str, typer.Option(help="Region slug, e.g. eu-central.")],
+    strategy: Annotated[Strategy, typer.Option(help="How the image comes to be.")],
+    container_registry: Annotated[
+        str | None,
+        typer.Option(
+            help="Registry to pull a prebuilt image from (name or ID); "
+            "default: the region's Nodion registry."
+        ),
+    ] = None,
+    image: Annotated[str | None, typer.Option(help="Image name, e.g. nginx or shop/web.")] = None,
+    tag: Annotated[str | None, typer.Option(help="Image tag, e.g. 1.27.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an app. A prebuilt image without --container-registry comes from the
+    region's default Nodion registry; the output names the hostname picked."""
+    api = _api()
+    project_ref = project_id(api, project)
+    fields = {
+        "projectId": project_ref,
+        "name": name,
+        "region": region,
+        "strategy": strategy.value.upper(),
+        "containerRegistryId": registry_id(api, container_registry, project_ref)
+        if container_registry
+        else None,
+        "image": image,
+        "tag": tag,
+    }
+    result = api.execute(
+        documents.CREATE_APPLICATION,
+        {"input": {field: value for field, value in fields.items() if value is not None}},
+    )["createApplication"]
+    application = unwrap(result, "CreateApplicationSuccess")["application"]
+    if as_json:
+        print_json(application)
+        return
+    _print_application(application)
+    if container_registry is None and strategy is Strategy.prebuilt_image:
+        typer.echo(
+            f"No --container-registry given: using the Nodion registry of {region}, "
+            f"{application['registry']['hostname']}."
+        )
+
+
+@apps.command("list")
+def list_apps(project: ProjectOption, as_json: JsonOption = False) -> None:
+    """The project's apps, newest first."""
+    api = _api()
+    found = api.execute(documents.PROJECT_APPLICATIONS, {"id": project_id(api, project)})["project"]
+    if found is None:
+        raise CliError(f"no project {project!r} is visible to you", ExitCode.NOT_FOUND)
+    if as_json:
+        print_json(found["applications"])
+    else:
+        print_table(found["applications"], APP_COLUMNS, "No apps yet.")
+
+
+@apps.command("deploy")
+def deploy_app(
+    app: AppArgument,
+    tag: Annotated[str | None, typer.Option(help="Deploy this tag instead of the app's.")] = None,
+    project: WithinProject = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Start a deployment of the app's image (or of --tag)."""
+    api = _api()
+    variables = {"id": application_id(api, app, project), "tag": tag}
+    result = api.execute(documents.DEPLOY_APPLICATION, variables)["deployApplication"]
+    deployment = unwrap(result, "DeployApplicationSuccess")["deployment"]
+    if as_json:
+        print_json(deployment)
+        return
+    print_fields(
+        [
+            ("Deployment", deployment["id"]),
+            ("App", deployment["application"]["name"]),
+            ("Status", deployment["status"]),
+            ("Image", deployment["imageReference"]),
+        ]
+    )
+
+
+@apps.command("deployments")
+def list_deployments(
+    app: AppArgument,
+    project: WithinProject = None,
+    first: Annotated[int, typer.Option(help="How many, newest first (at most 100).")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """The app's deployments, newest first."""
+    api = _api()
+    variables = {"id": application_id(api, app, project), "first": first}
+    found = api.execute(documents.APPLICATION_DEPLOYMENTS, variables)["node"]
+    if not found:
+        raise CliError(f"no app {app!r} is visible to you", ExitCode.NOT_FOUND)
+    rows = [edge["node"] for edge in found["deployments"]["edges"]]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, DEPLOYMENT_COLUMNS, "No deployments yet.")

@@ -1,0 +1,89 @@
+"""The user commands' only way to the service: GraphQL over HTTP, as the
+dashboard does it. No database access, no settings of the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from app.cli.config import Connection
+from app.cli.errors import CliError, ExitCode
+from app.cli.hints import program
+
+TIMEOUT_SECONDS = 60  # registry checks alone may take the service 10 s
+
+# The typed errors of mutation results, by the exit code a script sees.
+EXIT_CODES = {
+    "NotFoundError": ExitCode.NOT_FOUND,
+    "PermissionDeniedError": ExitCode.FORBIDDEN,
+}
+
+
+class Api:
+    def __init__(self, connection: Connection) -> None:
+        self.url = connection.url
+        self._token = connection.token
+
+    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a request; any failure becomes a CliError with its exit code."""
+        if not self._token:
+            raise CliError(
+                f"no API token: run `{program()} login --url {self.url}` or set NODION_TOKEN",
+                ExitCode.AUTH,
+            )
+        try:
+            response = httpx.post(
+                f"{self.url}/graphql",
+                json={"query": document, "variables": variables or {}},
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=TIMEOUT_SECONDS,
+            )
+        except httpx.TimeoutException:
+            raise CliError(
+                f"the Nodion API at {self.url} did not answer within {TIMEOUT_SECONDS} s",
+                ExitCode.UNREACHABLE,
+            ) from None
+        except httpx.TransportError as error:
+            raise CliError(
+                f"cannot reach the Nodion API at {self.url} ({error}); is the service running "
+                "and is the URL right? (NODION_URL, or log in again with --url)",
+                ExitCode.UNREACHABLE,
+            ) from None
+        return self._data(response)
+
+    def _data(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise CliError(
+                f"{self.url} did not answer like a Nodion API (HTTP {response.status_code} "
+                f"at {response.url.path}); check the URL",
+                ExitCode.UNREACHABLE if response.status_code >= 500 else ExitCode.ERROR,
+            )
+        errors = body.get("errors") or []
+        if errors:
+            codes = {(error.get("extensions") or {}).get("code") for error in errors}
+            message = "; ".join(str(error.get("message")) for error in errors)
+            if "UNAUTHENTICATED" in codes:
+                raise CliError(message, ExitCode.AUTH)
+            if response.status_code == 503 or "SERVICE_UNAVAILABLE" in codes:
+                raise CliError(message, ExitCode.UNREACHABLE)
+            raise CliError(message)
+        if not isinstance(body.get("data"), dict):
+            raise CliError(f"{self.url} answered HTTP {response.status_code} without data")
+        return body["data"]
+
+
+def unwrap(result: dict[str, Any], success: str) -> dict[str, Any]:
+    """The success member of a mutation's result union, or a CliError carrying
+    the API's typed message (and the field to fix, for a ValidationError)."""
+    typename = result.get("__typename")
+    if typename == success:
+        return result
+    message = str(result.get("message") or f"unexpected answer {typename}")
+    if field := result.get("field"):
+        message = f"{message} (field: {field})"
+    raise CliError(message, EXIT_CODES.get(str(typename), ExitCode.REFUSED))

@@ -1,0 +1,111 @@
+"""What operator commands need before they touch the service's own database:
+a data folder (announced when created), a reachable database (one clear line
+when it is not), and for `serve` a free port (checked before any banner)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import typer
+from tortoise.exceptions import DBConnectionError
+
+from app import storage
+from app.cli.errors import CliError
+from app.errors import DomainError
+from app.security.keys import ServiceKeys, load_keys
+from app.settings import Settings
+
+T = TypeVar("T")
+SQLITE_PREFIX = "sqlite://"
+# What drivers raise when the database is not there: refused, unknown host,
+# wrong password (asyncpg's errors are OSError or PostgresError subclasses).
+UNREACHABLE = (OSError, DBConnectionError, sqlite3.Error)
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    if not database_url.startswith(SQLITE_PREFIX):
+        return None
+    path = database_url.removeprefix(SQLITE_PREFIX).split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def shown_url(database_url: str) -> str:
+    """The database URL without its password, for messages."""
+    parts = urlsplit(database_url)
+    if not parts.password:
+        return database_url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Create the data folder and say so: a fresh, empty folder (and database)
+    where one was expected is a surprise, e.g. when run outside the repository."""
+    folder = settings.data_dir
+    database = sqlite_file(settings.resolved_database_url)
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        typer.echo(
+            f"Created the data folder {folder.absolute()} (NODION_DATA_DIR chooses another).",
+            err=True,
+        )
+    if database is not None and not database.exists():
+        if not database.parent.is_dir():
+            raise CliError(
+                f"cannot create the SQLite database {database}: the folder {database.parent} "
+                "does not exist (NODION_DATABASE_URL)"
+            )
+        typer.echo(f"Creating a new SQLite database {database}.", err=True)
+
+
+async def migrate(settings: Settings) -> None:
+    try:
+        await storage.apply_migrations(settings.resolved_database_url)
+    except UNREACHABLE as error:
+        raise CliError(
+            f"cannot reach the database {shown_url(settings.resolved_database_url)}: "
+            f"{error or type(error).__name__} (NODION_DATABASE_URL)"
+        ) from None
+
+
+def run_with_database(work: Callable[[Settings, ServiceKeys], Awaitable[T]]) -> T:
+    """Migrate, connect, run `work`; domain failures become one `error:` line."""
+    settings = Settings()
+    prepare_data_dir(settings)
+    keys = load_keys(settings)
+
+    async def main() -> T:
+        await migrate(settings)
+        await storage.connect(settings.resolved_database_url)
+        try:
+            return await work(settings, keys)
+        finally:
+            await storage.disconnect()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        raise CliError(error.message) from None
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail before any banner when the port is taken (uvicorn would only log it
+    after the start-up messages)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CliError(
+                    f"port {port} on {host} is already in use (another `nodion serve`?); "
+                    f"pick another with --port {port + 1}"
+                ) from None
+            raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from None

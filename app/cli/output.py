@@ -1,0 +1,52 @@
+"""What user commands print: aligned tables for people, one JSON document for scripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import typer
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document (the API's fields) instead.")
+]
+
+Row = dict[str, Any]
+Column = tuple[str, Callable[[Row], Any]]
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2))
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def print_table(rows: Sequence[Row], columns: Sequence[Column], empty: str) -> None:
+    if not rows:
+        typer.echo(empty)
+        return
+    headers = [title for title, _ in columns]
+    body = [[cell(get(row)) for _, get in columns] for row in rows]
+    widths = [max(len(line[i]) for line in [headers, *body]) for i in range(len(headers))]
+    for line in [headers, *body]:
+        typer.echo(
+            "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+        )
+
+
+def print_fields(fields: Sequence[tuple[str, Any]]) -> None:
+    """`label: value` lines, the labels aligned."""
+    width = max(len(label) for label, _ in fields) + 1
+    for label, value in fields:
+        typer.echo(f"{label + ':':<{width}} {cell(value)}")
+
+
+def key(name: str) -> Callable[[Row], Any]:
+    return lambda row: row.get(name)
