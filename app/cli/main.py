@@ -4,6 +4,7 @@ the user commands, which are GraphQL clients of a running service."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +99,9 @@ def serve(
 
     settings = Settings()
     configure_logging(settings.log_level)
+    if settings.log_level.upper() != "DEBUG":
+        # Tortoise logs each closed connection at INFO: noise above the banner.
+        logging.getLogger("tortoise").setLevel(logging.WARNING)
     check_port_free(host, port)
     prepare_data_dir(settings)
     keys = load_keys(settings)
