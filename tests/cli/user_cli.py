@@ -36,6 +36,7 @@ class Result:
 @dataclass
 class UserCli:
     env: dict[str, str]
+    token: str | None = None  # the API token it logged in with
 
     @property
     def config_file(self) -> Path:
@@ -61,3 +62,4 @@ class UserCli:
 
     def login(self, url: str, token: str) -> None:
         self.ok("login", "--url", url, "--token-stdin", stdin=token + "\n")
+        self.token = token
