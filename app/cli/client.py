@@ -82,7 +82,7 @@ def unwrap(result: dict[str, Any], success: str) -> dict[str, Any]:
     the API's typed message (and the field to fix, for a ValidationError)."""
     typename = result.get("__typename")
     if typename == success:
-        return result
+        return {field: value for field, value in result.items() if field != "__typename"}
     message = str(result.get("message") or f"unexpected answer {typename}")
     if field := result.get("field"):
         message = f"{message} (field: {field})"

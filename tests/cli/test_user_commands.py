@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import stat
 import uuid
+from pathlib import Path
+
+import pytest
 
 from app.cli import documents
 from app.cli.errors import ExitCode
+from app.cli.registries import split_reference
 from app.security.tokens import API_TOKEN_PREFIX, new_token
 from tests.cli.user_cli import UserCli
 from tests.servers import Service, free_port
@@ -197,3 +201,57 @@ def test_api_validation_errors_exit_with_the_refused_code(logged_in: UserCli):
 
     assert result.code == ExitCode.REFUSED
     assert "hostname" in result.stderr
+
+
+def test_update_credentials_and_remove(logged_in: UserCli):
+    logged_in.ok("projects", "create", "Shop")
+    logged_in.ok("registries", "add", "--project", "Shop", "--type", "ghcr", "--no-verify")
+    token_file = Path(logged_in.env["XDG_CONFIG_HOME"]).parent / "ghcr-token"
+    token_file.write_text("ghp_" + "x" * 36 + "\n")
+
+    updated = logged_in(
+        "registries",
+        "update-credentials",
+        "ghcr.io",
+        "--project",
+        "Shop",
+        "--username",
+        "me",
+        "--token-file",
+        str(token_file),
+        "--no-verify",
+        "--json",
+    )
+    nodion_registry = logged_in(
+        "registries",
+        "update-credentials",
+        "registry.us-east.nodion.net",
+        "--username",
+        "me",
+        "--token-file",
+        str(token_file),
+    )
+    removed = logged_in("registries", "remove", "ghcr.io", "--project", "Shop")
+    remaining = logged_in.ok("registries", "list", "--project", "Shop", "--json").json()
+
+    assert updated.code == ExitCode.OK, updated
+    assert updated.json()["username"] == "me"
+    assert updated.json()["tokenHint"] == "xxxx"
+    assert "ghp_" not in updated.stdout
+    assert nodion_registry.code == ExitCode.REFUSED
+    assert "rotate" in nodion_registry.stderr.lower()
+    assert removed.code == ExitCode.OK, removed
+    assert "ghcr.io" not in {r["hostname"] for r in remaining}
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("nginx", ("nginx", "latest")),
+        ("library/nginx:1.27", ("library/nginx", "1.27")),
+        ("localhost:5000/shop/web", ("localhost:5000/shop/web", "latest")),
+        ("localhost:5000/shop/web:2", ("localhost:5000/shop/web", "2")),
+    ],
+)
+def test_image_references_split_into_image_and_tag(reference: str, expected: tuple[str, str]):
+    assert split_reference(reference) == expected
