@@ -12,14 +12,12 @@ from app.cli.client import Api
 from app.cli.output import JsonOption, print_json
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
 
-DEFAULT_URL = "http://127.0.0.1:8000"
-
 
 def login(
     url: Annotated[
         str | None,
         typer.Option(
-            help=f"The service's URL (default: NODION_URL, the saved one, {DEFAULT_URL})."
+            help=f"The service's URL (default: NODION_URL, the saved one, {config.DEFAULT_URL})."
         ),
     ] = None,
     token_stdin: TokenStdinOption = False,
@@ -30,7 +28,10 @@ def login(
     The token is read from standard input or a file, or asked for without echo;
     never pass it as an argument."""
     base = config.normalize_url(
-        url or os.environ.get(config.URL_VARIABLE) or config.read_file().get("url") or DEFAULT_URL
+        url
+        or os.environ.get(config.URL_VARIABLE)
+        or config.read_file().get("url")
+        or config.DEFAULT_URL
     )
     token = read_secret(stdin=token_stdin, file=token_file, prompt="API token")
     viewer = Api(config.Connection(base, token)).execute(documents.VIEWER)["viewer"]

@@ -16,6 +16,7 @@ from app.cli.hints import program
 
 URL_VARIABLE = "NODION_URL"
 TOKEN_VARIABLE = "NODION_TOKEN"  # noqa: S105 - the variable's name, not a token
+DEFAULT_URL = "http://127.0.0.1:8000"  # where `scripts/serve.sh` listens
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def current() -> Connection:
     url = os.environ.get(URL_VARIABLE) or stored.get("url")
     if not url:
         raise CliError(
-            f"not logged in: run `{program()} login --url URL` "
+            f"not logged in: run `{program()} login --url {DEFAULT_URL}` (your service's URL) "
             "(or set NODION_URL and NODION_TOKEN)",
             ExitCode.AUTH,
         )
