@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.accounts.service import create_user, issue_api_token
 from app.applications.targets import create_target
 from app.cli.errors import CliError
-from app.cli.local import run_with_database
+from app.cli.local import prepare_data_dir, run_with_database
 from app.registries.provisioning import provision_all_projects
 from app.registries.registry_config import distribution_config
 from app.registries.service import Reencryption, reencrypt_all
@@ -164,6 +164,7 @@ def registry_config_command(
     if chosen is None:
         known = ", ".join(r.slug for r in settings.regions)
         raise CliError(f"unknown region {region!r}; configured: {known}")
+    prepare_data_dir(settings)
     keys = load_keys(settings)
     cert_bundle.parent.mkdir(parents=True, exist_ok=True)
     cert_bundle.write_bytes(keys.signer.certificate_pem())

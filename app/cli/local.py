@@ -50,7 +50,11 @@ def prepare_data_dir(settings: Settings) -> None:
     where one was expected is a surprise, e.g. when run outside the repository."""
     folder = settings.data_dir
     database = sqlite_file(settings.resolved_database_url)
-    if not folder.exists():
+    # Development keeps generated keys there; production needs it only for SQLite.
+    needed = not settings.is_production or (
+        database is not None and database.parent == folder.resolve()
+    )
+    if needed and not folder.exists():
         folder.mkdir(mode=0o700, parents=True)
         typer.echo(
             f"Created the data folder {folder.absolute()} (NODION_DATA_DIR chooses another).",
