@@ -38,11 +38,14 @@ def sqlite_file(database_url: str) -> Path | None:
 
 def shown_url(database_url: str) -> str:
     """The database URL without its password, for messages."""
-    parts = urlsplit(database_url)
-    if not parts.password:
-        return database_url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    # Without the query too: drivers accept `?password=…` there.
+    parts = urlsplit(database_url)._replace(query="")
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return urlunsplit(parts)
+    # Rebuilt from the raw text, so a percent-encoded password is hidden too.
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def prepare_data_dir(settings: Settings) -> None:

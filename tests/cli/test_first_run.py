@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.cli.errors import ExitCode
+from app.cli.local import shown_url
 from tests.cli.user_cli import EXECUTABLE, UserCli, user_environment
 from tests.servers import free_port, wait_for_port
 
@@ -187,3 +188,16 @@ def test_production_from_nothing_to_a_started_service(
     shown = "nodion" if on_path and Path(on_path).resolve() == EXECUTABLE.resolve() else EXECUTABLE
     assert f"Create a user and its API token with: {shown} admin create-user EMAIL" in banner
     assert whoami.stdout.strip() == f"ops@example.com at http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://nodion:s3cret@db:5432/nodion", "postgres://nodion:***@db:5432/nodion"),
+        ("postgres://nodion:p%40ss@[::1]:5432/x", "postgres://nodion:***@[::1]:5432/x"),
+        ("postgres://db/x?password=s3cret", "postgres://db/x"),
+        ("postgres://nodion@db/x", "postgres://nodion@db/x"),
+    ],
+)
+def test_database_urls_are_shown_without_passwords(url: str, shown: str):
+    assert shown_url(url) == shown
