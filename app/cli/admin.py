@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.accounts.models import User
-from app.accounts.service import create_user, issue_api_token
-from app.applications.targets import create_target
 from app.cli.errors import CliError
-from app.cli.local import prepare_data_dir, run_with_database
-from app.registries.provisioning import provision_all_projects
-from app.registries.registry_config import distribution_config
-from app.registries.service import Reencryption, reencrypt_all
-from app.security.crypto import generate_key_entry
-from app.security.keys import (
-    DEV_SIGNING_CERT_FILE,
-    DEV_SIGNING_KEY_FILE,
-    ServiceKeys,
-    load_keys,
-    new_pepper,
-    write_private,
-)
-from app.security.signing import TokenSigner
-from app.settings import Settings
+from app.cli.local import run_with_database
+
+# The service's modules are imported by the commands that use them: the user
+# commands of `nodion` (GraphQL clients) then start without loading the service.
+if TYPE_CHECKING:
+    from app.registries.service import Reencryption
+    from app.security.keys import ServiceKeys
+    from app.settings import Settings
 
 admin = typer.Typer(
     help="Operator commands (they use the configured database directly).", no_args_is_help=True
@@ -46,6 +36,7 @@ def create_user_command(
     email: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
 ) -> None:
     """Create a user and print a new API token for it."""
+    from app.accounts.service import create_user, issue_api_token
 
     async def work(settings: Settings, keys: ServiceKeys) -> str:
         user = await create_user(email)
@@ -59,6 +50,8 @@ def create_token_command(
     email: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
 ) -> None:
     """Print a new API token for an existing user."""
+    from app.accounts.models import User
+    from app.accounts.service import issue_api_token
 
     async def work(settings: Settings, keys: ServiceKeys) -> str:
         user = await User.get_or_none(email=email.strip().lower())
@@ -72,6 +65,7 @@ def create_token_command(
 @admin.command("provision-regions")
 def provision_regions_command() -> None:
     """Give every project a default Nodion registry in each configured region (idempotent)."""
+    from app.registries.provisioning import provision_all_projects
 
     async def work(settings: Settings, keys: ServiceKeys) -> int:
         return await provision_all_projects(settings)
@@ -86,6 +80,7 @@ def create_deploy_target_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Register a deploy target and print its token (shown once)."""
+    from app.applications.targets import create_target
 
     async def work(settings: Settings, keys: ServiceKeys) -> str:
         return await create_target(name, region, settings, keys.token_pepper)
@@ -101,6 +96,7 @@ def create_deploy_target_command(
 @admin.command("rotate-keys")
 def rotate_keys_command() -> None:
     """Re-encrypt every stored secret under the first key of NODION_ENCRYPTION_KEYS."""
+    from app.registries.service import reencrypt_all
 
     async def work(settings: Settings, keys: ServiceKeys) -> Reencryption:
         return await reencrypt_all(keys)
@@ -125,6 +121,9 @@ def generate_key_command(
     key_id: Annotated[str, typer.Argument(help="Name of the new key, e.g. 2026-11.")],
 ) -> None:
     """Print a new encryption key and a token pepper as lines for a .env file."""
+    from app.security.crypto import generate_key_entry
+    from app.security.keys import new_pepper
+
     typer.echo(f"# New key ring entry {key_id!r}. When rotating, put it first and keep the old")
     typer.echo("# entries after it: NODION_ENCRYPTION_KEYS=new,old (see `admin rotate-keys`).")
     typer.echo(f"NODION_ENCRYPTION_KEYS={generate_key_entry(key_id)}")
@@ -138,6 +137,9 @@ def generate_signing_key_command(
 ) -> None:
     """Create the registry-token signing key (EC P-256, mode 0600) and its certificate,
     and print their settings as lines for a .env file."""
+    from app.security.keys import DEV_SIGNING_CERT_FILE, DEV_SIGNING_KEY_FILE, write_private
+    from app.security.signing import TokenSigner
+
     folder = folder.absolute()
     key_file, cert_file = folder / DEV_SIGNING_KEY_FILE, folder / DEV_SIGNING_CERT_FILE
     if key_file.exists() or cert_file.exists():
@@ -159,6 +161,11 @@ def registry_config_command(
     cert_bundle: Annotated[Path, typer.Option(help="Where to write the certificate bundle.")],
 ) -> None:
     """Write the token-signing certificate bundle and print a distribution config.yml."""
+    from app.cli.local import prepare_data_dir
+    from app.registries.registry_config import distribution_config
+    from app.security.keys import load_keys
+    from app.settings import Settings
+
     settings = Settings()
     chosen = settings.region(region)
     if chosen is None:

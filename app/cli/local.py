@@ -10,23 +10,29 @@ import socket
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
-from tortoise.exceptions import DBConnectionError
 
-from app import storage
 from app.cli.errors import CliError
-from app.errors import DomainError
-from app.security.keys import ServiceKeys, load_keys
-from app.settings import Settings
+
+# The service's modules are imported where used, so that importing this module
+# (every `nodion` command does) stays cheap for the user commands.
+if TYPE_CHECKING:
+    from app.security.keys import ServiceKeys
+    from app.settings import Settings
 
 T = TypeVar("T")
 SQLITE_PREFIX = "sqlite://"
-# What drivers raise when the database is not there: refused, unknown host,
-# wrong password (asyncpg's errors are OSError or PostgresError subclasses).
-UNREACHABLE = (OSError, DBConnectionError, sqlite3.Error)
+
+
+def unreachable_errors() -> tuple[type[BaseException], ...]:
+    """What drivers raise when the database is not there: refused, unknown host,
+    wrong password (asyncpg's errors are OSError or PostgresError subclasses)."""
+    from tortoise.exceptions import DBConnectionError
+
+    return (OSError, DBConnectionError, sqlite3.Error)
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -73,9 +79,11 @@ def prepare_data_dir(settings: Settings) -> None:
 
 
 async def migrate(settings: Settings) -> None:
+    from app import storage
+
     try:
         await storage.apply_migrations(settings.resolved_database_url)
-    except UNREACHABLE as error:
+    except unreachable_errors() as error:
         raise CliError(
             f"cannot reach the database {shown_url(settings.resolved_database_url)}: "
             f"{error or type(error).__name__} (NODION_DATABASE_URL)"
@@ -84,6 +92,11 @@ async def migrate(settings: Settings) -> None:
 
 def run_with_database(work: Callable[[Settings, ServiceKeys], Awaitable[T]]) -> T:
     """Migrate, connect, run `work`; domain failures become one `error:` line."""
+    from app import storage
+    from app.errors import DomainError
+    from app.security.keys import load_keys
+    from app.settings import Settings
+
     settings = Settings()
     prepare_data_dir(settings)
     keys = load_keys(settings)

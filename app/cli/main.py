@@ -1,32 +1,19 @@
-"""The `nodion` command: the service's own commands (serve, migrate, admin) and
-the user commands, which are GraphQL clients of a running service."""
+"""The `nodion` command, assembled: the service's own commands (serve, migrate,
+admin) and the user commands, which are GraphQL clients of a running service."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
-from app import storage
-from app.accounts.models import User
-from app.accounts.service import create_user, issue_api_token
-from app.cli import account
+from app.cli import account, service
 from app.cli.admin import admin
 from app.cli.apps import apps
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
-from app.cli.local import check_port_free, migrate, prepare_data_dir
 from app.cli.projects import projects
 from app.cli.registries import registries
-from app.request_id import configure_logging
-from app.security.keys import ConfigurationError, ServiceKeys, load_keys
-from app.settings import Settings, describe_invalid_settings
 
 cli = typer.Typer(
     help="Nodion registries: the container registry control plane.",
@@ -38,95 +25,23 @@ account.register(cli)
 cli.add_typer(projects, name="projects")
 cli.add_typer(registries, name="registries")
 cli.add_typer(apps, name="apps")
+service.register(cli)
 cli.add_typer(admin, name="admin")
 
-DEMO_EMAIL = "demo@nodion.local"
-SCHEMA_FILE = Path("schema.graphql")
 
-
-@cli.command("migrate")
-def migrate_command() -> None:
-    """Apply database migrations (operator)."""
-    settings = Settings()
-    prepare_data_dir(settings)
-    asyncio.run(migrate(settings))
-    typer.echo("Database is up to date.")
-
-
-async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
-    """Migrate; in development, create a demo user on an empty database."""
-    await migrate(settings)
-    if settings.is_production:
+def _settings_problems(error: BaseException) -> list[str] | None:
+    """One line per invalid setting, when `error` is about the service's settings.
+    Only consulted once app.settings was imported (nothing else raises these)."""
+    if "app.settings" not in sys.modules:
         return None
-    await storage.connect(settings.resolved_database_url)
-    try:
-        if await User.exists():
-            return None
-        return await issue_api_token(await create_user(DEMO_EMAIL), keys.token_pepper)
-    finally:
-        await storage.disconnect()
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
+    from app.settings import describe_invalid_settings
 
-def _banner(url: str, settings: Settings, demo_token: str | None) -> None:
-    typer.echo(f"Nodion registries API: {url} (open it in a browser for GraphiQL)")
-    nodion = program()
-    if demo_token:
-        typer.echo(f"Created the demo user {DEMO_EMAIL}. Its API token (shown once):")
-        typer.echo(f"  {demo_token}")
-        typer.echo(
-            f"Try: curl -s {url} -H 'Authorization: Bearer {demo_token}' "
-            "-H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { email } }\"}'"
-        )
-    elif settings.is_production:
-        typer.echo(f"Create a user and its API token with: {nodion} admin create-user EMAIL")
-    else:
-        typer.echo(f"Get an API token with: {nodion} admin create-token {DEMO_EMAIL}")
-
-
-@cli.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    ssl_certfile: Annotated[
-        Path | None, typer.Option(help="Serve https with this certificate (PEM).")
-    ] = None,
-    ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
-) -> None:
-    """Migrate the database and serve the API (GraphiQL at /graphql) (operator)."""
-    import uvicorn
-
-    from app.main import create_app
-
-    settings = Settings()
-    configure_logging(settings.log_level)
-    if settings.log_level.upper() != "DEBUG":
-        # Tortoise logs each closed connection at INFO: noise above the banner.
-        logging.getLogger("tortoise").setLevel(logging.WARNING)
-    check_port_free(host, port)
-    prepare_data_dir(settings)
-    keys = load_keys(settings)
-    demo_token = asyncio.run(_prepare(settings, keys))
-    scheme = "https" if ssl_certfile else "http"
-    _banner(f"{scheme}://{host}:{port}/graphql", settings, demo_token)
-    uvicorn.run(
-        create_app(settings, keys),
-        host=host,
-        port=port,
-        log_config=None,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-    )
-
-
-@cli.command("export-schema")
-def export_schema(
-    path: Annotated[Path, typer.Argument(help="Where to write the SDL.")] = SCHEMA_FILE,
-) -> None:
-    """Write the GraphQL schema (SDL) that the dashboard is built against."""
-    from app.graphql.schema import schema
-
-    path.write_text(schema.as_str() + "\n")
-    typer.echo(f"Wrote {path}")
+    if isinstance(error, ValidationError | SettingsError):
+        return describe_invalid_settings(error)
+    return None
 
 
 def main() -> None:
@@ -137,11 +52,19 @@ def main() -> None:
     except CliError as error:
         typer.echo(f"error: {error.message}", err=True)
         sys.exit(error.code)
-    except (ValidationError, SettingsError) as error:
-        for line in describe_invalid_settings(error):
-            typer.echo(f"configuration error: {line}", err=True)
+    except SystemExit as exit_:
+        # A ConfigurationError names the setting to fix and a command that
+        # produces it; other exits (click's own) pass through.
+        keys = sys.modules.get("app.security.keys")
+        if keys is None or not isinstance(exit_, keys.ConfigurationError):
+            raise
+        hint = f"; run: {program()} {exit_.command}" if exit_.command else ""
+        typer.echo(f"configuration error: {exit_.message}{hint}", err=True)
         sys.exit(ExitCode.ERROR)
-    except ConfigurationError as error:
-        hint = f"; run: {program()} {error.command}" if error.command else ""
-        typer.echo(f"configuration error: {error.message}{hint}", err=True)
+    except Exception as error:
+        problems = _settings_problems(error)
+        if problems is None:
+            raise
+        for line in problems:
+            typer.echo(f"configuration error: {line}", err=True)
         sys.exit(ExitCode.ERROR)

@@ -255,3 +255,10 @@ def test_update_credentials_and_remove(logged_in: UserCli):
 )
 def test_image_references_split_into_image_and_tag(reference: str, expected: tuple[str, str]):
     assert split_reference(reference) == expected
+
+
+def test_user_commands_ignore_the_services_settings(logged_in: UserCli):
+    """They are clients: a broken service configuration in the shell is not theirs."""
+    result = logged_in("projects", "list", NODION_ENVIRONMENT="prod", NODION_REGIONS="x")
+
+    assert result.code == ExitCode.OK, result

@@ -1,0 +1,120 @@
+"""`nodion serve`, `migrate`, `export-schema`: the service's own commands.
+
+The service's modules are imported inside the commands, so that the user
+commands (GraphQL clients) start without loading the whole service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.cli.hints import program
+from app.cli.local import check_port_free, migrate, prepare_data_dir
+
+if TYPE_CHECKING:
+    from app.security.keys import ServiceKeys
+    from app.settings import Settings
+
+DEMO_EMAIL = "demo@nodion.local"
+SCHEMA_FILE = Path("schema.graphql")
+
+
+def migrate_command() -> None:
+    """Apply database migrations (operator)."""
+    from app.settings import Settings
+
+    settings = Settings()
+    prepare_data_dir(settings)
+    asyncio.run(migrate(settings))
+    typer.echo("Database is up to date.")
+
+
+async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
+    """Migrate; in development, create a demo user on an empty database."""
+    from app import storage
+    from app.accounts.models import User
+    from app.accounts.service import create_user, issue_api_token
+
+    await migrate(settings)
+    if settings.is_production:
+        return None
+    await storage.connect(settings.resolved_database_url)
+    try:
+        if await User.exists():
+            return None
+        return await issue_api_token(await create_user(DEMO_EMAIL), keys.token_pepper)
+    finally:
+        await storage.disconnect()
+
+
+def _banner(url: str, settings: Settings, demo_token: str | None) -> None:
+    typer.echo(f"Nodion registries API: {url} (open it in a browser for GraphiQL)")
+    nodion = program()
+    if demo_token:
+        typer.echo(f"Created the demo user {DEMO_EMAIL}. Its API token (shown once):")
+        typer.echo(f"  {demo_token}")
+        typer.echo(
+            f"Try: curl -s {url} -H 'Authorization: Bearer {demo_token}' "
+            "-H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { email } }\"}'"
+        )
+    elif settings.is_production:
+        typer.echo(f"Create a user and its API token with: {nodion} admin create-user EMAIL")
+    else:
+        typer.echo(f"Get an API token with: {nodion} admin create-token {DEMO_EMAIL}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve https with this certificate (PEM).")
+    ] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
+) -> None:
+    """Migrate the database and serve the API (GraphiQL at /graphql) (operator)."""
+    import uvicorn
+
+    from app.main import create_app
+    from app.request_id import configure_logging
+    from app.security.keys import load_keys
+    from app.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if settings.log_level.upper() != "DEBUG":
+        # Tortoise logs each closed connection at INFO: noise above the banner.
+        logging.getLogger("tortoise").setLevel(logging.WARNING)
+    check_port_free(host, port)
+    prepare_data_dir(settings)
+    keys = load_keys(settings)
+    demo_token = asyncio.run(_prepare(settings, keys))
+    scheme = "https" if ssl_certfile else "http"
+    _banner(f"{scheme}://{host}:{port}/graphql", settings, demo_token)
+    uvicorn.run(
+        create_app(settings, keys),
+        host=host,
+        port=port,
+        log_config=None,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
+
+
+def export_schema(
+    path: Annotated[Path, typer.Argument(help="Where to write the SDL.")] = SCHEMA_FILE,
+) -> None:
+    """Write the GraphQL schema (SDL) that the dashboard is built against."""
+    from app.graphql.schema import schema
+
+    path.write_text(schema.as_str() + "\n")
+    typer.echo(f"Wrote {path}")
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("serve")(serve)
+    cli.command("migrate")(migrate_command)
+    cli.command("export-schema")(export_schema)
