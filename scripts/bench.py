@@ -117,7 +117,7 @@ def parse_wrk(output: str) -> Run:
 
 def wrk(load: Load, seconds: int, connections: int) -> Run:
     command = [
-        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
         "-s", str(load.script), load.url,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
