@@ -21,7 +21,7 @@ from app.events import Hooks
 from app.graphql.core.context import Context
 from app.graphql.schema import schema
 from app.registries.token_endpoint import TokenEndpoint
-from app.request_id import RequestIdMiddleware, current_request_id
+from app.request_id import RequestIdMiddleware, configure_logging, current_request_id
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
 from app.settings import Settings
@@ -132,3 +132,14 @@ def create_app(
         lifespan=lifespan,
     )
     return app
+
+
+def create_served_app() -> Starlette:
+    """The app as `nodion serve` runs it in each worker process: configured from
+    the environment, logging set up there too (workers do not inherit it)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if settings.log_level.upper() != "DEBUG":
+        # As `nodion serve` does: Tortoise logs each closed connection at INFO.
+        logging.getLogger("tortoise").setLevel(logging.WARNING)
+    return create_app(settings)

@@ -74,11 +74,13 @@ def serve(
         Path | None, typer.Option(help="Serve https with this certificate (PEM).")
     ] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (the service keeps no state in memory).")
+    ] = 1,
 ) -> None:
     """Migrate the database and serve the API (GraphiQL at /graphql) (operator)."""
     import uvicorn
 
-    from app.main import create_app
     from app.request_id import configure_logging
     from app.security.keys import load_keys
     from app.settings import Settings
@@ -94,8 +96,12 @@ def serve(
     demo_token = asyncio.run(_prepare(settings, keys))
     scheme = "https" if ssl_certfile else "http"
     _banner(f"{scheme}://{host}:{port}/graphql", settings, demo_token)
+    # Each worker process builds the app from the same environment (the keys are in
+    # it, or in the data folder where load_keys has just put them in development).
     uvicorn.run(
-        create_app(settings, keys),
+        "app.main:create_served_app",
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         log_config=None,

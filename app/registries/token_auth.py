@@ -21,9 +21,10 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from app.registries.models import Registry, RegistryType
+from app.audit.service import record
+from app.registries.credential_lookup import RegistryLogin, registry_login
+from app.registries.models import Registry
 from app.registries.references import is_repository_name
-from app.registries.service import audit
 from app.security.signing import TokenSigner
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed, token_digest
 
@@ -93,48 +94,51 @@ async def verify_registry_token(
     username: str, token: str, service: str, pepper: bytes
 ) -> Access | None:
     """A NODION registry's generated credentials: push and pull in its namespace."""
-    registry = await authenticate(username, token, service, pepper)
-    if registry is None:
+    login = await authenticate(username, token, service, pepper)
+    if login is None:
         return None
     return Access(
-        audience=registry.hostname,
+        audience=login.service,
         actions=GRANTABLE_ACTIONS,
-        namespace=registry.project.namespace,
-        on_use=partial(note_use, registry),
+        namespace=login.namespace,
+        on_use=partial(note_use, login),
     )
 
 
 async def authenticate(
     username: str, token: str, service: str | None, pepper: bytes
-) -> Registry | None:
+) -> RegistryLogin | None:
     """The NODION registry these credentials belong to, if they are valid for `service`.
     One indexed lookup; a mistyped token is rejected before touching the database."""
     if not service or not is_well_formed(token, REGISTRY_TOKEN_PREFIX):
         return None
-    registry = (
-        await Registry.filter(token_digest=token_digest(token, pepper), type=RegistryType.NODION)
-        .select_related("project")
-        .first()
-    )
-    if registry is None or registry.username is None:
+    login = await registry_login(token_digest(token, pepper))
+    if login is None:
         return None
-    username_ok = hmac.compare_digest(registry.username.encode(), username.encode())
-    service_ok = hmac.compare_digest(registry.hostname.encode(), service.encode())
-    return registry if username_ok and service_ok else None
+    username_ok = hmac.compare_digest(login.username.encode(), username.encode())
+    service_ok = hmac.compare_digest(login.service.encode(), service.encode())
+    return login if username_ok and service_ok else None
 
 
-async def note_use(registry: Registry) -> None:
+async def note_use(credential: RegistryLogin) -> None:
     """Set lastUsedAt, at most once a minute per credential, so a busy registry does
     not turn every pull into a write; each such update is also an audit event."""
     now = datetime.now(UTC)
     cutoff = now - LAST_USED_RESOLUTION
     # The row was just read: while it is fresh, no statement at all. When stale, the
     # conditional UPDATE lets only one of several concurrent logins record the use.
-    if registry.last_used_at is not None and registry.last_used_at >= cutoff:
+    if credential.last_used_at is not None and credential.last_used_at >= cutoff:
         return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)
-    if await Registry.filter(Q(id=registry.id) & stale).update(last_used_at=now):
-        await audit(None, registry, "credentials.used")
+    if await Registry.filter(Q(id=credential.registry_id) & stale).update(last_used_at=now):
+        await record(
+            project_id=credential.project_id,
+            actor=None,
+            action="credentials.used",
+            target_type="Registry",
+            target_id=credential.registry_id,
+            target_name=credential.registry_name,
+        )
 
 
 def issue_token(

@@ -1,0 +1,79 @@
+"""Which NODION registry a login's token belongs to: one prepared SELECT.
+
+The token endpoint verifies a login on every `docker pull`, so this lookup is the
+service's hottest query. It is written once as SQL text per database dialect and
+sent as is (asyncpg keeps it prepared per connection); building it with the ORM's
+query builder on every login cost about as much as running it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from app.registries.models import RegistryType
+
+
+@dataclass(frozen=True)
+class RegistryLogin:
+    """The registry row a token digest matches, before username and service are checked."""
+
+    username: str
+    service: str  # the registry hostname it is valid for (distribution's `service`)
+    namespace: str  # repositories under `<namespace>/` may be granted
+    registry_id: int
+    registry_name: str
+    project_id: int
+    last_used_at: datetime | None
+
+
+class PreparedSelect:
+    """A fixed SELECT with one parameter; its text is made once per dialect
+    (`?` for SQLite, `$1` for PostgreSQL), never per call."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self._texts: dict[str, str] = {}
+
+    def text_for(self, connection: BaseDBAsyncClient) -> str:
+        dialect = connection.capabilities.dialect
+        text = self._texts.get(dialect)
+        if text is None:
+            text = self._texts[dialect] = self.template.format(
+                param="?" if dialect == "sqlite" else "$1"
+            )
+        return text
+
+    async def first_row(self, value: str) -> tuple | None:
+        connection = Tortoise.get_connection("default")
+        _, rows = await connection.execute_query(self.text_for(connection), [value])
+        return tuple(rows[0]) if rows else None
+
+
+def _datetime(value: datetime | str | None) -> datetime | None:
+    # asyncpg returns datetimes; SQLite returns the ISO text Tortoise stored.
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+REGISTRY_BY_DIGEST = PreparedSelect(
+    "SELECT r.username, r.hostname, p.namespace, r.id, r.name, r.project_id, r.last_used_at "
+    "FROM registries r JOIN projects p ON p.id = r.project_id "
+    "WHERE r.token_digest = {param} AND r.type = 'NODION' AND r.username IS NOT NULL"
+)
+assert RegistryType.NODION.value == "NODION"  # the literal in the SELECT above
+
+
+async def registry_login(digest: str) -> RegistryLogin | None:
+    """The NODION registry with generated credentials whose token has this digest."""
+    row = await REGISTRY_BY_DIGEST.first_row(digest)
+    if row is None:
+        return None
+    username, hostname, namespace, registry_id, name, project_id, last_used_at = row
+    return RegistryLogin(
+        username, hostname, namespace, registry_id, name, project_id, _datetime(last_used_at)
+    )
