@@ -9,14 +9,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.tools import merge_types
 from strawberry.types import Info
@@ -84,6 +85,15 @@ def _ignore_introspection(context: IgnoreContext) -> bool:
     return context.field_name.startswith("__")
 
 
+# The limits' validation rules are classes made once here. QueryDepthLimiter and
+# MaxAliasesLimiter make new ones each time they are constructed, i.e. on every
+# request, and ValidationCache keys its LRU by the rule classes: it never hit.
+VALIDATION_RULES = [
+    max_depth_rule(MAX_DEPTH, _ignore_introspection),
+    max_aliases_rule(MAX_ALIASES),
+]
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
@@ -98,8 +108,7 @@ def build_schema() -> strawberry.Schema:
         # Factories, so each request gets fresh extension state; the parse and
         # validation caches are module-level LRUs shared across requests.
         extensions=[
-            partial(QueryDepthLimiter, max_depth=MAX_DEPTH, should_ignore=_ignore_introspection),
-            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+            partial(AddValidationRules, VALIDATION_RULES),
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
             partial(ParserCache, maxsize=CACHE_SIZE),
             partial(ValidationCache, maxsize=CACHE_SIZE),
