@@ -29,12 +29,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app import db
-from app.graphql.ids import encode_id
+from app import storage
+from app.accounts.service import authenticate
+from app.graphql.core.ids import encode_id
 from app.projects.models import Project
 from app.registries.models import Registry
 from app.request_id import configure_logging
-from app.security.auth import authenticate
 from app.security.keys import load_keys
 from app.settings import Settings
 
@@ -85,11 +85,11 @@ def floor_app(settings: Settings, token_body_size: int) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await db.connect(settings.resolved_database_url)
+        await storage.connect(settings.resolved_database_url)
         try:
             yield
         finally:
-            await db.disconnect()
+            await storage.disconnect()
 
     return Starlette(
         routes=[
