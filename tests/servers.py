@@ -60,6 +60,7 @@ class Service:
     env: dict[str, str]
     output: list[str]
     verify: str | bool = True  # a CA file when the service serves https
+    pid: int = 0  # of the `nodion serve` process
 
     def graphql(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
         response = httpx.post(
@@ -92,10 +93,12 @@ def running_service(
     encryption_keys: str | None = None,
     *,
     tls: tuple[Path, Path, Path] | None = None,
+    workers: int = 1,
     **extra_env: str,
 ) -> Iterator[Service]:
     """`nodion serve` on a free port, with its own keys; yields once it answers.
-    `tls` = (certificate, key, CA file) serves https."""
+    `tls` = (certificate, key, CA file) serves https; `workers` > 1 runs that many
+    uvicorn worker processes."""
     port = free_port()
     env = {
         **os.environ,
@@ -108,7 +111,7 @@ def running_service(
     }
     https = ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []
     process = subprocess.Popen(
-        [*NODION, "serve", "--port", str(port), *https],
+        [*NODION, "serve", "--port", str(port), "--workers", str(workers), *https],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -130,7 +133,12 @@ def running_service(
         wait_for_port(port, process)
         scheme = "https" if tls else "http"
         yield Service(
-            f"{scheme}://127.0.0.1:{port}", token, env, output, str(tls[2]) if tls else True
+            f"{scheme}://127.0.0.1:{port}",
+            token,
+            env,
+            output,
+            str(tls[2]) if tls else True,
+            process.pid,
         )
     finally:
         _stop(process)
