@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -19,8 +20,10 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.relay import GlobalID, GlobalIDValueError
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import Info
+from tortoise.models import Model
 
 from app.accounts.graphql import UserNode
 from app.domains import DOMAINS
@@ -94,8 +97,20 @@ VALIDATION_RULES = [
 ]
 
 
+class RowsAreValues(StrawberryGraphQLCoreExecutionContext):
+    """Resolvers here return ORM rows as results, and a Tortoise model instance is
+    awaitable (`await row` gives the row back). graphql-core awaited every one, a
+    coroutine and a task per row of a list; a row is a plain value."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        is_awaitable = self.is_awaitable
+        self.is_awaitable = lambda value: is_awaitable(value) and not isinstance(value, Model)
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
+        execution_context_class=RowsAreValues,
         query=Query,
         mutation=Mutation,
         # Every node type, and every error type a domain registered (so a union
