@@ -20,6 +20,9 @@ class Domain:
     mutation: type | None = None
     project_fields: type | None = None
     """A strawberry type whose fields this domain adds to `Project`."""
+    project_page_loads: Mapping[str, Any] = field(default_factory=dict)
+    """Project field name -> the BatchLoad by project id that answers it: a list of
+    projects loads those once for its page when the query selects the field."""
     hooks: Mapping[str, Sequence[Handler]] = field(default_factory=dict)
     token_verifiers: Mapping[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     """More credentials `docker login` accepts, by token prefix (see registries.token_auth)."""

@@ -32,6 +32,10 @@ def token_verifiers() -> dict[str, Any]:
     return {prefix: verify for d in DOMAINS for prefix, verify in d.token_verifiers.items()}
 
 
+def project_page_loads() -> dict[str, Any]:
+    return {name: load for d in DOMAINS for name, load in d.project_page_loads.items()}
+
+
 def routes(settings: Any, keys: Any) -> list[Any]:
     return [route for d in DOMAINS if d.routes for route in d.routes(settings, keys)]
 

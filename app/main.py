@@ -38,6 +38,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.keys = keys
         self.outbound = outbound
         self.hooks = hooks
+        self.project_page_loads = domains.project_page_loads()
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
@@ -49,6 +50,7 @@ class GraphQLApp(GraphQL[Context, None]):
             outbound=self.outbound,
             hooks=self.hooks,
             viewer=viewer,
+            project_page_loads=self.project_page_loads,
         )
 
 

@@ -3,6 +3,7 @@ fresh DataLoaders."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -10,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.events import Hooks
-from app.graphql.core.loaders import Loaders
+from app.graphql.core.loaders import BatchLoad, Loaders
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.settings import Settings
@@ -32,6 +33,8 @@ class Context:
     outbound: Outbound
     hooks: Hooks
     viewer: Any | None
+    project_page_loads: Mapping[str, BatchLoad[Any, Any]] = field(default_factory=dict)
+    """See `Domain.project_page_loads`."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,6 +8,7 @@ stateless; another worker may change anything between two requests).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -39,3 +40,30 @@ class Loaders:
             load = partial(spec.load, self.viewer) if spec.per_viewer else spec.load
             loader = self._made[spec] = DataLoader(load)
         return loader
+
+
+R = TypeVar("R")
+
+
+def now_or_later(loader: DataLoader[K, V], key: K) -> V | Awaitable[V]:
+    """The value if this request has loaded it already (e.g. a list resolver loaded
+    it for its whole page), else the loader's awaitable. A resolver that returns
+    this, as a plain function, costs no await per item of such a list; graphql-core
+    awaits what it returns otherwise."""
+    future = loader.cache_map.get(key)
+    loaded = future is not None and future.done() and not future.cancelled()
+    if loaded and future.exception() is None:  # type: ignore[union-attr]
+        return future.result()  # type: ignore[union-attr]
+    return loader.load(key)
+
+
+def then(value: V | Awaitable[V], use: Callable[[V], R]) -> R | Awaitable[R]:
+    """`use(value)` now if the value is here, else once it has been awaited."""
+    if not inspect.isawaitable(value):
+        return use(value)  # type: ignore[arg-type]
+    awaitable = value
+
+    async def later() -> R:
+        return use(await awaitable)
+
+    return later()

@@ -7,6 +7,7 @@ from strawberry.types import Info
 from app.graphql.core.ids import node_id_of
 from app.graphql.core.pagination import paginate
 from app.graphql.core.permissions import AUTHENTICATED
+from app.graphql.core.selection import selects
 from app.projects.graphql.types import ProjectFields
 from app.projects.loaders import PROJECT
 from app.projects.models import Project
@@ -26,12 +27,20 @@ class ProjectQueries:
             loaders[PROJECT].prime(project.id, project)
             return project
 
-        return await paginate(
+        connection = await paginate(
             Project.filter(members__user_id=info.context.user.id),
             first=first,
             after=after,
             wrap=wrap,
         )
+        # Fields other domains answer from a batched load: load it once for the
+        # page now, so those fields find their rows loaded and need no await each.
+        ids = [edge.node.id for edge in connection.edges]
+        node = [info.field_name, "edges", "node"]
+        for name, load in info.context.project_page_loads.items():
+            if ids and selects(info.selected_fields, [*node, name]):
+                await loaders[load].load_many(ids)
+        return connection
 
     @strawberry.field(permission_classes=AUTHENTICATED)
     async def project(self, info: Info, id: strawberry.ID) -> ProjectType | None:
