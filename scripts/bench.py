@@ -391,7 +391,16 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
         print(f"\n{database}: medians of {args.rounds} rounds")
         print("| path | this service | floor | ratio req/s | p99 vs floor |")
         print("|---|---|---|---|---|")
-        return {label: summary(label, report[label]) for label in lines}
+        rows = {label: summary(label, report[label]) for label in lines}
+        for name in args.paths if len(args.workers) > 1 else ():
+            base = rows[f"{paths[name].name}, {args.workers[0]} worker(s)"]["rps"]
+            for workers in args.workers[1:]:
+                more = rows[f"{paths[name].name}, {workers} worker(s)"]["rps"]
+                print(
+                    f"{paths[name].name}: {workers} workers / {args.workers[0]}: "
+                    f"{more / base:.2f} x the requests/s (medians)"
+                )
+        return rows
 
 
 @contextmanager
