@@ -25,6 +25,8 @@ from app.request_id import RequestIdMiddleware, configure_logging, current_reque
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
 from app.settings import Settings
+from app.web.headers import SecurityHeadersMiddleware
+from app.web.routes import graphiql_response, web_routes
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer=viewer,
             project_page_loads=self.project_page_loads,
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        return graphiql_response(self.settings)
 
 
 def outbound_from(settings: Settings) -> Outbound:
@@ -128,8 +133,9 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             *TokenEndpoint(settings, keys, domains.token_verifiers()).routes(),
             *domains.routes(settings, keys),
+            *web_routes(),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)],
         exception_handlers={error: database_unavailable for error in DATABASE_UNAVAILABLE},
         lifespan=lifespan,
     )

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # Server-side secret for the HMAC digests of tokens (base64, >= 32 bytes).
     token_pepper: SecretStr | None = None
     log_level: str = "INFO"
+    # GraphiQL at GET /graphql; unset means on in development, off in production.
+    graphiql: bool | None = None
 
     # Docker token authentication of the managed registries.
     token_issuer: str = "nodion"  # noqa: S105 - the JWT `iss`, not a secret
@@ -84,6 +86,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return not self.is_production if self.graphiql is None else self.graphiql
 
     @cached_property
     def resolved_database_url(self) -> str:

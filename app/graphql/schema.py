@@ -28,6 +28,7 @@ from tortoise.models import Model
 from app.accounts.graphql import UserNode
 from app.domains import DOMAINS
 from app.graphql.core.errors import registered_error_types
+from app.graphql.core.introspection import AnonymousIntrospectionGuard
 from app.graphql.core.permissions import AUTHENTICATED
 from app.graphql.project import Project
 from app.request_id import current_request_id
@@ -123,6 +124,7 @@ def build_schema() -> strawberry.Schema:
         # Factories, so each request gets fresh extension state; the parse and
         # validation caches are module-level LRUs shared across requests.
         extensions=[
+            AnonymousIntrospectionGuard,
             partial(AddValidationRules, VALIDATION_RULES),
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
             partial(ParserCache, maxsize=CACHE_SIZE),

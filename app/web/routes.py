@@ -1,0 +1,40 @@
+"""Routes of the browser side: the dashboard, static assets and the GraphiQL page."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from app.settings import Settings
+from app.web.pages import HERE, STATIC, page
+
+GRAPHIQL_OFF = {
+    "message": "GraphiQL is turned off on this server (NODION_GRAPHIQL). "
+    "Send GraphQL requests with POST to this URL."
+}
+
+
+def graphiql_response(settings: Settings) -> Response:
+    """What GET /graphql answers a browser: the IDE, or 404 with a hint when off."""
+    if not settings.graphiql_enabled:
+        return JSONResponse(GRAPHIQL_OFF, status_code=404)
+    return page("graphiql.html")
+
+
+async def dashboard(request: Request) -> Response:
+    return page("dashboard.html")
+
+
+async def to_dashboard(request: Request) -> Response:
+    return RedirectResponse("/dashboard", status_code=307)
+
+
+def web_routes() -> list[BaseRoute]:
+    return [
+        Route("/", to_dashboard, methods=["GET"]),
+        Route("/dashboard", dashboard, methods=["GET"]),
+        Mount("/dashboard/assets", StaticFiles(directory=HERE / "dashboard"), name="dashboard"),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
