@@ -1,0 +1,74 @@
+// The dashboard: a hash router over a few views, each talking to /graphql
+// through api.js with the documents in documents.js.
+import { SignedOut } from "./api.js";
+import { h, replace } from "./dom.js";
+import * as session from "./session.js";
+import { renderSignIn } from "./views/signin.js";
+import { renderProjects } from "./views/projects.js";
+import { renderProject } from "./views/project.js";
+
+const app = document.getElementById("app");
+const account = document.getElementById("account");
+const breadcrumbs = document.getElementById("breadcrumbs");
+const notice = document.getElementById("notice");
+let noticeTimer;
+
+// Shared with the views: where to draw, how to navigate, how to say things.
+export const shell = {
+  setCrumbs(...parts) {
+    replace(breadcrumbs, parts.map((part, index) => [index ? h("span", { class: "crumb-separator", "aria-hidden": "true" }, "/") : null, part]));
+  },
+  notify(message) {
+    notice.textContent = message;
+    notice.classList.add("visible");
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => notice.classList.remove("visible"), 4000);
+  },
+  go(hash) {
+    if (window.location.hash === hash) route();
+    else window.location.hash = hash;
+  },
+  signedOut(message) {
+    session.signOut();
+    route(message);
+  },
+};
+
+function renderAccount() {
+  if (!session.token()) {
+    replace(account);
+    return;
+  }
+  replace(
+    account,
+    h("button", { type: "button", class: "button ghost", onclick: () => shell.signedOut("You are signed out.") }, "Sign out"),
+  );
+}
+
+async function route(message) {
+  renderAccount();
+  const path = window.location.hash.replace(/^#/, "") || "/";
+  if (!path.startsWith("/")) return; // an in-page anchor, not a route
+  if (!session.token()) {
+    shell.setCrumbs();
+    renderSignIn(app, shell, message);
+    return;
+  }
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts[0] === "projects" && parts[1]) {
+      await renderProject(app, shell, parts[1], parts[2] || "registries");
+    } else {
+      await renderProjects(app, shell);
+    }
+  } catch (error) {
+    if (error instanceof SignedOut) {
+      shell.signedOut(error.message);
+      return;
+    }
+    replace(app, h("div", { class: "card empty", role: "alert" }, h("h1", {}, "Something went wrong"), h("p", {}, error.message)));
+  }
+}
+
+window.addEventListener("hashchange", () => route());
+route();
