@@ -1,12 +1,10 @@
 // Every GraphQL document the dashboard sends, in one place: this file is the
 // dashboard's whole use of the API (see schema.graphql for the contract).
 
-const ERROR_FIELDS = `
-  __typename
-  ... on Error { message }
-  ... on ValidationError { field }
-  ... on RegistryVerificationError { status }
-`;
+// A fragment may only name types its union has, hence three variants.
+const ERROR_FIELDS = `__typename ... on Error { message }`;
+const WITH_FIELD = `${ERROR_FIELDS} ... on ValidationError { field }`;
+const WITH_VERIFICATION = `${WITH_FIELD} ... on RegistryVerificationError { status }`;
 
 export const REGISTRY_FIELDS = `
   fragment RegistryFields on Registry {
@@ -30,7 +28,7 @@ export const PROJECTS = `
 export const CREATE_PROJECT = `
   mutation CreateProject($name: String!) {
     createProject(input: { name: $name }) {
-      ${ERROR_FIELDS}
+      ${WITH_FIELD}
       ... on CreateProjectSuccess { project { id name namespace } }
     }
   }
@@ -55,7 +53,7 @@ export const PROJECT_REGISTRIES = `
 export const ADD_REGISTRY = `
   mutation AddRegistry($input: AddRegistryInput!) {
     addRegistry(input: $input) {
-      ${ERROR_FIELDS}
+      ${WITH_VERIFICATION}
       ... on AddRegistrySuccess { registry { ...RegistryFields } }
     }
   }
@@ -79,7 +77,7 @@ export const GENERATE_CREDENTIALS = `
 export const UPDATE_CREDENTIALS = `
   mutation UpdateCredentials($input: UpdateCredentialsInput!) {
     updateCredentials(input: $input) {
-      ${ERROR_FIELDS}
+      ${WITH_VERIFICATION}
       ... on UpdateCredentialsSuccess { registry { ...RegistryFields } }
     }
   }
@@ -99,7 +97,7 @@ export const VERIFY_REGISTRY = `
 export const CHECK_IMAGE = `
   query CheckImage($id: ID!, $image: String!, $tag: String!) {
     checkImage(registryId: $id, image: $image, tag: $tag) {
-      ${ERROR_FIELDS}
+      ${WITH_FIELD}
       ... on ImageCheck { status digest message }
     }
   }
@@ -152,7 +150,7 @@ export const PROJECT_APPLICATIONS = `
 export const CREATE_APPLICATION = `
   mutation CreateApplication($input: CreateApplicationInput!) {
     createApplication(input: $input) {
-      ${ERROR_FIELDS}
+      ${WITH_FIELD}
       ... on CreateApplicationSuccess { application { ...ApplicationFields } }
     }
   }
@@ -162,7 +160,7 @@ export const CREATE_APPLICATION = `
 export const DEPLOY_APPLICATION = `
   mutation DeployApplication($id: ID!, $tag: String) {
     deployApplication(applicationId: $id, tag: $tag) {
-      ${ERROR_FIELDS}
+      ${WITH_FIELD}
       ... on DeployApplicationSuccess { deployment { id status imageReference createdAt } }
     }
   }

@@ -1,6 +1,6 @@
 // The dashboard: a hash router over a few views, each talking to /graphql
 // through api.js with the documents in documents.js.
-import { SignedOut } from "./api.js";
+import { ApiError, SignedOut } from "./api.js";
 import { h, replace } from "./dom.js";
 import * as session from "./session.js";
 import { renderSignIn } from "./views/signin.js";
@@ -69,6 +69,15 @@ async function route(message) {
     replace(app, h("div", { class: "card empty", role: "alert" }, h("h1", {}, "Something went wrong"), h("p", {}, error.message)));
   }
 }
+
+// An action whose request failed (server unreachable, signed out meanwhile):
+// say so on the page instead of leaving an error in the console.
+window.addEventListener("unhandledrejection", (event) => {
+  if (!(event.reason instanceof ApiError)) return;
+  event.preventDefault();
+  if (event.reason instanceof SignedOut) shell.signedOut(event.reason.message);
+  else shell.notify(event.reason.message);
+});
 
 window.addEventListener("hashchange", () => route());
 route();

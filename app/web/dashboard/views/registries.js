@@ -90,9 +90,10 @@ function registryRow(registry, { state, shell, reload, pageAlert }) {
     h(
       "div",
       { class: "registry-main" },
-      h("div", { class: "registry-title" }, typeBadge(registry.type), h("h3", {}, registry.name), registry.isDefault ? h("span", { class: "pill accent" }, "Default") : null),
+      h("div", { class: "registry-kind" }, typeBadge(registry.type), registry.isDefault ? h("span", { class: "pill accent", title: "Used for builds in this region" }, "Default") : null),
+      h("h3", {}, registry.name),
       h("div", { class: "registry-host mono" }, registry.hostname),
-      h("dl", { class: "facts" }, fact("Region", registry.region || "—"), fact("Added", time(registry.createdAt))),
+      h("dl", { class: "facts" }, registry.region ? fact("Region", registry.region) : null, fact("Added", time(registry.createdAt))),
     ),
     h("div", { class: "registry-credentials" }, credentialsState(registry)),
     registry.type === "NODION" ? h("div", { class: "registry-verification" }) : verificationState(registry),
@@ -108,12 +109,19 @@ function credentialsState(registry) {
   if (registry.hasCredentials) {
     return [
       h("div", { class: "label" }, "Credentials"),
-      h("div", { class: "token-hint" }, registry.username ? h("span", { class: "mono" }, registry.username) : null, h("span", { class: "mono", dataset: { tokenHint: registry.tokenHint } }, `token ····${registry.tokenHint}`)),
-      h("dl", { class: "facts" }, fact("Created", time(registry.credentialsCreatedAt)), fact("Updated", time(registry.credentialsUpdatedAt)), fact("Last used", time(registry.lastUsedAt))),
+      h(
+        "dl",
+        { class: "facts" },
+        registry.username ? fact("Username", h("span", { class: "mono" }, registry.username)) : null,
+        fact("Token", h("span", { class: "mono token-hint", dataset: { tokenHint: registry.tokenHint } }, `····${registry.tokenHint}`)),
+        fact("Created", time(registry.credentialsCreatedAt)),
+        fact("Updated", time(registry.credentialsUpdatedAt)),
+        fact("Last used", time(registry.lastUsedAt)),
+      ),
     ];
   }
   if (registry.anonymous) return [h("div", { class: "label" }, "Credentials"), h("div", {}, "None: public images are pulled anonymously")];
-  return [h("div", { class: "label" }, "Credentials"), h("div", { class: "muted" }, "Not generated yet")];
+  return [h("div", { class: "label" }, "Credentials"), h("div", { class: "muted" }, "Not generated yet"), registry.type === "NODION" ? h("p", { class: "muted small" }, "Generate them to push from a pipeline.") : null];
 }
 
 function verificationState(registry) {
