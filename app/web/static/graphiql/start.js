@@ -20,14 +20,36 @@
   const fetcher = GraphiQL.createFetcher({ url: new URL("/graphql", window.location.href).href });
   const explorer = GraphiQLPluginExplorer.explorerPlugin();
 
-  // Tabs live in sessionStorage (gone with the browser tab), and headers are
-  // never persisted: they hold the API token, which must not reach localStorage.
+  // GraphiQL keeps tabs and query history in the storage it is given. Headers
+  // hold the API token: GraphiQL 3 leaves them out of tabs when
+  // shouldPersistHeaders is false, but its history stores them anyway, so every
+  // value is stripped of "headers" on its way into sessionStorage (which is
+  // gone with the browser tab; nothing goes to localStorage).
+  function withoutHeaders(value) {
+    try {
+      return JSON.stringify(JSON.parse(value), (key, item) => (key === "headers" ? undefined : item));
+    } catch {
+      return value;
+    }
+  }
+  const backing = window.sessionStorage;
+  const storage = {
+    getItem: (key) => backing.getItem(key),
+    setItem: (key, value) => backing.setItem(key, withoutHeaders(value)),
+    removeItem: (key) => backing.removeItem(key),
+    clear: () => backing.clear(),
+    key: (index) => backing.key(index),
+    get length() {
+      return backing.length;
+    },
+  };
+
   const root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {
       fetcher,
       plugins: [explorer],
-      storage: window.sessionStorage,
+      storage,
       defaultQuery: DEFAULT_QUERY,
       defaultHeaders: DEFAULT_HEADERS,
       defaultEditorToolsVisibility: "headers",

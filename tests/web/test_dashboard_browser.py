@@ -1,0 +1,238 @@
+"""The dashboard's registry flow in chromium, against a real service: sign in,
+a project, its Nodion registries, Docker Hub, a refused CUSTOM registry, and
+the one-time credentials dialog, with the network limited to the service."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+from tests.servers import Service, free_port
+from tests.web.conftest import Watched, screenshot
+
+REGIONS = {"eu-central": "registry.eu-central.nodion.net", "us-east": "registry.us-east.nodion.net"}
+
+
+def sign_in(page: Any, service: Service) -> None:
+    page.goto(service.url + "/")
+    page.get_by_label("API token").fill(service.demo_token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Projects").wait_for()
+
+
+def create_project(page: Any, name: str) -> None:
+    page.get_by_label("Project name").fill(name)
+    page.get_by_role("button", name="Create project").click()
+    page.locator("li.registry").first.wait_for()
+
+
+def heap_strings(page: Any) -> str:
+    """Every string alive in the page's JavaScript heap, after a full GC."""
+    cdp = page.context.new_cdp_session(page)
+    chunks: list[str] = []
+    cdp.on("HeapProfiler.addHeapSnapshotChunk", lambda event: chunks.append(event["chunk"]))
+    cdp.send("HeapProfiler.enable")
+    cdp.send("HeapProfiler.collectGarbage")
+    cdp.send("HeapProfiler.takeHeapSnapshot", {"reportProgress": False})
+    cdp.detach()
+    return "\n".join(json.loads("".join(chunks))["strings"])
+
+
+def everything_the_page_holds(page: Any) -> str:
+    """The DOM as HTML, plus what HTML does not show: form values and storage."""
+    return page.evaluate(
+        """() => [
+            document.documentElement.outerHTML,
+            ...Array.from(document.querySelectorAll("input, textarea, select"), (e) => e.value),
+            JSON.stringify({ ...sessionStorage }),
+            JSON.stringify({ ...localStorage }),
+            location.href,
+        ].join("\\n")"""
+    )
+
+
+def test_a_wrong_token_is_refused_and_said_so(watched: Watched, web_service: Service):
+    page = watched.page
+    page.goto(web_service.url + "/")
+    page.get_by_label("API token").fill("nat_not-a-real-token")
+    page.get_by_role("button", name="Sign in").click()
+
+    error = page.get_by_role("alert").filter(has_text="not accepted")
+    error.wait_for()
+    assert page.evaluate("sessionStorage.length") == 0
+    watched.assert_clean()
+
+
+def test_whole_registry_flow(watched: Watched, web_service: Service):
+    page = watched.page
+    sign_in(page, web_service)
+    assert page.evaluate("Object.keys(sessionStorage)") == ["nodion.apiToken"]
+    assert page.evaluate("localStorage.length") == 0
+    create_project(page, "Shop")
+
+    # One default Nodion registry per region.
+    nodion = page.locator("li.registry[data-type=NODION]")
+    assert sorted(nodion.evaluate_all("rows => rows.map(r => r.dataset.hostname)")) == sorted(
+        REGIONS.values()
+    )
+    assert nodion.filter(has_text="Default").count() == 2
+
+    # Docker Hub, saved without a check: the hostname is filled in and locked.
+    page.get_by_role("button", name="Add registry").click()
+    dialog = page.get_by_role("dialog")
+    unlabelled = dialog.locator("input, select, textarea").evaluate_all(
+        "fields => fields.filter(f => f.labels.length === 0).map(f => f.name)"
+    )
+    assert unlabelled == []
+    dialog.get_by_label("Provider").select_option("DOCKER_HUB")
+    hostname = dialog.get_by_label("Hostname")
+    assert hostname.input_value() == "docker.io" and not hostname.is_editable()
+    assert dialog.get_by_label("Access token or password").get_attribute("type") == "password"
+    dialog.get_by_label("Username").fill("me")
+    dialog.get_by_label("Access token or password").fill("dckr_pat_example")
+    dialog.get_by_label("Check the registry").uncheck()
+    dialog.get_by_role("button", name="Add registry").click()
+    docker_hub = page.locator("li.registry[data-type=DOCKER_HUB]")
+    docker_hub.wait_for()
+    assert docker_hub.get_attribute("data-hostname") == "docker.io"
+    assert docker_hub.locator("[data-status=NOT_VERIFIED]").count() == 1
+    assert docker_hub.locator("[data-token-hint]").get_attribute("data-token-hint") == "mple"
+
+    # A CUSTOM registry on a loopback port: the SSRF guard refuses it, next to Hostname.
+    page.get_by_role("button", name="Add registry").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Provider").select_option("CUSTOM")
+    assert dialog.get_by_label("Hostname").is_editable()
+    assert dialog.get_by_label("CA certificate (PEM)").is_visible()
+    dialog.get_by_label("Hostname").fill(f"127.0.0.1:{free_port()}")
+    dialog.get_by_role("button", name="Add registry").click()
+    hostname_field = dialog.locator(".field[data-field=hostname]")
+    hostname_error = hostname_field.get_by_role("alert")
+    hostname_error.filter(has_text="loopback").wait_for()
+    assert "Nodion does not connect there" in hostname_error.inner_text()
+    assert dialog.get_by_label("Hostname").get_attribute("aria-invalid") == "true"
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    assert page.locator("li.registry[data-type=CUSTOM]").count() == 0
+
+    # Generate credentials of the EU Central registry and read them once.
+    eu = page.locator(f"li.registry[data-hostname='{REGIONS['eu-central']}']")
+    eu.get_by_role("button", name="Generate credentials").click()
+    dialog = page.get_by_role("dialog", name="Registry credentials")
+    dialog.wait_for()
+    assert "shows it this once" in dialog.inner_text()
+    shown = {
+        name: dialog.locator(f"[data-credential={name}]").input_value()
+        for name in ("hostname", "username", "token", "dockerLogin")
+    }
+    assert dialog.get_by_role("button", name=re.compile("^Copy")).count() == 4
+    screenshot(page, "credentials-dialog")
+    token = shown["token"]
+    assert shown["hostname"] == REGIONS["eu-central"]
+    assert token.startswith("nrt_")
+    assert shown["dockerLogin"].startswith(f"docker login {REGIONS['eu-central']} ")
+    # The dialog showed the real token: the registry token endpoint accepts it.
+    grant = httpx.get(
+        web_service.url + "/registry/token",
+        params={"service": REGIONS["eu-central"]},
+        auth=(shown["username"], token),
+        timeout=10,
+    )
+    assert grant.status_code == 200, grant.text
+
+    dialog.get_by_role("button", name="I have copied the token").click()
+    dialog.wait_for(state="detached")
+    eu.locator("[data-token-hint]").wait_for()
+    assert token not in everything_the_page_holds(page)
+    assert token not in heap_strings(page)
+
+    # After a reload: the hint only.
+    page.reload()
+    eu.locator("[data-token-hint]").wait_for()
+    assert eu.locator("[data-token-hint]").get_attribute("data-token-hint") == token[-4:]
+    assert eu.get_by_role("button", name="Generate credentials").count() == 0
+    assert token not in everything_the_page_holds(page)
+    screenshot(page, "registries-page")
+    watched.assert_clean()
+
+
+def test_rotation_remove_asks_first_and_audit_shows_what_happened(
+    watched: Watched, web_service: Service
+):
+    """The product page's rotation: add a fresh Nodion registry, remove the old one."""
+    page = watched.page
+    sign_in(page, web_service)
+    create_project(page, "Rotated")
+    us = page.locator(f"li.registry[data-hostname='{REGIONS['us-east']}']")
+    old_id = us.get_attribute("data-registry-id")
+    old = page.locator(f"li.registry[data-registry-id='{old_id}']")
+
+    old.get_by_role("button", name="Remove").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    old.get_by_role("button", name="Remove").click()
+    page.get_by_role("dialog").get_by_role("button", name="Remove registry").click()
+    page.get_by_role("alert").filter(has_text="only Nodion registry of region us-east").wait_for()
+    assert old.count() == 1
+
+    page.get_by_role("button", name="Add registry").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Provider").select_option("NODION")
+    assert not dialog.get_by_label("Hostname").is_visible()
+    dialog.get_by_label("Region").select_option("us-east")
+    dialog.get_by_role("button", name="Add registry").click()
+    dialog.wait_for(state="detached")
+    us.nth(1).wait_for()
+
+    old.get_by_role("button", name="Remove").click()
+    page.get_by_role("dialog").get_by_role("button", name="Remove registry").click()
+    old.wait_for(state="detached")
+    assert us.count() == 1
+    assert us.filter(has_text="Default").count() == 1
+
+    page.get_by_role("link", name="Activity").click()
+    rows = page.locator("table tbody tr")
+    rows.filter(has_text="registry.removed").wait_for()
+    assert rows.filter(has_text="project.created").count() == 1
+    watched.assert_clean()
+
+
+def test_markup_in_a_name_is_shown_as_text(watched: Watched, web_service: Service):
+    page = watched.page
+    sign_in(page, web_service)
+    name = '<img src=x onerror="window.__injected = 1">Shop'
+    create_project(page, name)
+
+    assert page.get_by_role("heading", name=name).count() == 1
+    assert page.evaluate("window.__injected") is None
+    assert page.locator("img[src=x]").count() == 0
+    watched.assert_clean()
+
+
+APPLICATION_DOCUMENTS = {"PROJECT_APPLICATIONS", "CREATE_APPLICATION", "DEPLOY_APPLICATION"}
+
+
+def test_every_document_the_dashboard_sends_is_valid(watched: Watched, web_service: Service):
+    """documents.js against the schema the server runs (applications documents
+    only once the schema has applications)."""
+    from graphql import build_schema, parse, validate
+
+    from app.graphql.schema import schema
+
+    page = watched.page
+    page.goto(web_service.url + "/dashboard")
+    documents = page.evaluate(
+        """async () => Object.fromEntries(
+            Object.entries(await import("/dashboard/assets/documents.js"))
+                .filter(([name, value]) => !name.endsWith("_FIELDS")))"""
+    )
+    served = build_schema(schema.as_str())
+    has_applications = served.get_type("Application") is not None
+    assert len(documents) >= 12
+    for name, document in documents.items():
+        if name in APPLICATION_DOCUMENTS and not has_applications:
+            continue
+        assert validate(served, parse(document)) == [], name
+    watched.assert_clean()
