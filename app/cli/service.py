@@ -52,7 +52,10 @@ async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
 
 
 def _banner(url: str, settings: Settings, demo_token: str | None) -> None:
-    typer.echo(f"Nodion registries API: {url} (open it in a browser for GraphiQL)")
+    ide = " (open it in a browser for GraphiQL)" if settings.graphiql_enabled else ""
+    typer.echo(f"Nodion registries API: {url}{ide}")
+    dashboard = url.removesuffix("/graphql") + "/dashboard"
+    typer.echo(f"Dashboard: {dashboard} (sign in with an API token)")
     nodion = program()
     if demo_token:
         typer.echo(f"Created the demo user {DEMO_EMAIL}. Its API token (shown once):")
@@ -78,7 +81,7 @@ def serve(
         int, typer.Option(min=1, help="Worker processes (the service keeps no state in memory).")
     ] = 1,
 ) -> None:
-    """Migrate the database and serve the API (GraphiQL at /graphql) (operator)."""
+    """Migrate the database and serve the API, the dashboard and (in development) GraphiQL (operator)."""
     import uvicorn
 
     from app.request_id import configure_logging
