@@ -93,4 +93,4 @@ def screenshot(page: Any, name: str) -> None:
     folder = os.environ.get(SCREENSHOT_DIR_VARIABLE)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

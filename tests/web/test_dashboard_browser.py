@@ -57,8 +57,9 @@ def everything_the_page_holds(page: Any) -> str:
 def test_a_wrong_token_is_refused_and_said_so(watched: Watched, web_service: Service):
     page = watched.page
     page.goto(web_service.url + "/")
-    page.get_by_label("API token").fill("nat_not-a-real-token")
-    page.get_by_role("button", name="Sign in").click()
+    # By keyboard: the token field has focus, Enter submits.
+    page.keyboard.type("nat_not-a-real-token")
+    page.keyboard.press("Enter")
 
     error = page.get_by_role("alert").filter(has_text="not accepted")
     error.wait_for()
@@ -196,6 +197,45 @@ def test_rotation_remove_asks_first_and_audit_shows_what_happened(
     rows = page.locator("table tbody tr")
     rows.filter(has_text="registry.removed").wait_for()
     assert rows.filter(has_text="project.created").count() == 1
+    watched.assert_clean()
+
+
+def test_update_credentials_verify_and_check_image(watched: Watched, web_service: Service):
+    """On a CUSTOM registry saved unchecked at a loopback address: every check
+    is refused by the SSRF guard before any connection, and the page says so."""
+    page = watched.page
+    sign_in(page, web_service)
+    create_project(page, "Checked")
+    page.get_by_role("button", name="Add registry").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Provider").select_option("CUSTOM")
+    dialog.get_by_label("Hostname").fill(f"127.0.0.1:{free_port()}")
+    dialog.get_by_label("Check the registry").uncheck()
+    dialog.get_by_role("button", name="Add registry").click()
+    custom = page.locator("li.registry[data-type=CUSTOM]")
+    custom.wait_for()
+    assert "None: public images are pulled anonymously" in custom.inner_text()
+
+    custom.get_by_role("button", name="Update credentials").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Username").fill("ci")
+    dialog.get_by_label("New access token or password").fill("write-only-xyz1")
+    dialog.get_by_label("Check the new credentials").uncheck()
+    dialog.get_by_role("button", name="Save credentials").click()
+    custom.locator("[data-token-hint=xyz1]").wait_for()
+    assert "write-only-xyz1" not in everything_the_page_holds(page)
+
+    custom.get_by_role("button", name="Verify").click()
+    custom.locator("[data-status=BLOCKED]").wait_for()
+    assert "loopback" in custom.locator(".verification-message").inner_text()
+
+    custom.get_by_role("button", name="Check image").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Image").fill("team/app")
+    dialog.get_by_role("button", name="Check").click()
+    dialog.locator(".check-result [data-status=BLOCKED]").wait_for()
+    dialog.get_by_role("button", name="Close", exact=True).click()
+    dialog.wait_for(state="detached")
     watched.assert_clean()
 
 

@@ -14,7 +14,7 @@ export function openDialog({ title, body, actions = [], className = "", onClose 
       "header",
       { class: "dialog-header" },
       h("h2", { id: titleId }, title),
-      h("button", { type: "button", class: "icon-button", "aria-label": "Close", onclick: () => close() }, "×"),
+      h("button", { type: "button", class: "icon-button", "aria-label": "Close dialog", onclick: () => close() }, "×"),
     ),
     h("div", { class: "dialog-body" }, body),
     actions.length ? h("footer", { class: "dialog-actions" }, actions) : null,
