@@ -88,9 +88,9 @@ def watched(browser: Any, web_service: Service) -> Iterator[Watched]:
         context.close()
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
     """Saved only when NODION_SCREENSHOT_DIR is set (to look at the pages)."""
     folder = os.environ.get(SCREENSHOT_DIR_VARIABLE)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)

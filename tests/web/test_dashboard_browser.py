@@ -130,7 +130,7 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
         for name in ("hostname", "username", "token", "dockerLogin")
     }
     assert dialog.get_by_role("button", name=re.compile("^Copy")).count() == 4
-    screenshot(page, "credentials-dialog")
+    screenshot(page, "credentials-dialog", full_page=False)
     token = shown["token"]
     assert shown["hostname"] == REGIONS["eu-central"]
     assert token.startswith("nrt_")

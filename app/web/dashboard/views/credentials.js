@@ -32,7 +32,10 @@ export function showCredentialsOnce(credentials, onClosed) {
 
 function copyRow(label, value, name) {
   const id = `credential-${name}`;
-  const input = h("input", { id, class: "mono", type: "text", readonly: true, value, spellcheck: "false", autocomplete: "off", dataset: { credential: name } });
+  // The login line is long: a wrapping, read-only textarea shows all of it.
+  const attributes = { id, class: "mono", readonly: true, spellcheck: "false", autocomplete: "off", dataset: { credential: name } };
+  const input = name === "dockerLogin" ? h("textarea", { ...attributes, rows: 2 }) : h("input", { ...attributes, type: "text" });
+  input.value = value;
   const status = h("span", { class: "copy-status", role: "status" });
   const button = h(
     "button",
