@@ -28,6 +28,8 @@ PAGE_POLICY = "; ".join(
 # JSON, scripts, stylesheets: nothing of theirs may load anything or be framed.
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
+ASSET_PREFIXES = ("/static/", "/dashboard/assets/")
+
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -58,6 +60,10 @@ class SecurityHeadersMiddleware:
                     # Pages carry no secret, but a shared machine's cache should
                     # not keep a signed-in page either.
                     headers.setdefault("Cache-Control", "no-store")
+                elif scope["path"].startswith(ASSET_PREFIXES):
+                    # Revalidate (a cheap 304) so a new release's modules are
+                    # never mixed with cached old ones.
+                    headers.setdefault("Cache-Control", "no-cache")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -86,7 +86,11 @@ async def test_root_leads_to_the_dashboard_and_json_gets_strict_headers(web: htt
 
 async def test_dashboard_modules_are_javascript(web: httpx.AsyncClient):
     main = await web.get("/dashboard/assets/main.js")
-    assert main.status_code == 200
+    again = await web.get(
+        "/dashboard/assets/main.js", headers={"If-None-Match": main.headers["etag"]}
+    )
+    assert main.status_code == 200 and main.headers["cache-control"] == "no-cache"
+    assert again.status_code == 304
     assert main.headers["content-type"].split(";")[0] in (
         "text/javascript",
         "application/javascript",
