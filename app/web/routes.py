@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from app.settings import Settings
 from app.web.pages import HERE, STATIC, page
@@ -31,10 +35,16 @@ async def to_dashboard(request: Request) -> Response:
     return RedirectResponse("/dashboard", status_code=307)
 
 
+def compressed(directory: Path) -> ASGIApp:
+    """Static files, gzipped for clients that accept it (GraphiQL's bundle is
+    3.5 MB unminified; about a fifth of that on the wire)."""
+    return GZipMiddleware(StaticFiles(directory=directory), minimum_size=1024)
+
+
 def web_routes() -> list[BaseRoute]:
     return [
         Route("/", to_dashboard, methods=["GET"]),
         Route("/dashboard", dashboard, methods=["GET"]),
-        Mount("/dashboard/assets", StaticFiles(directory=HERE / "dashboard"), name="dashboard"),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/dashboard/assets", compressed(HERE / "dashboard"), name="dashboard"),
+        Mount("/static", compressed(STATIC), name="static"),
     ]

@@ -124,3 +124,13 @@ def test_graphiql_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert Settings().graphiql_enabled is False
     monkeypatch.setenv("NODION_GRAPHIQL", "true")
     assert Settings().graphiql_enabled is True
+
+
+async def test_assets_are_sent_gzipped(web: httpx.AsyncClient):
+    bundle = "/static/vendor/graphiql/graphiql.min.js"
+    async with web.stream("GET", bundle, headers={"Accept-Encoding": "gzip"}) as response:
+        wire = b"".join([chunk async for chunk in response.aiter_raw()])
+    plain = await web.get(bundle, headers={"Accept-Encoding": "identity"})
+
+    assert response.headers["content-encoding"] == "gzip"
+    assert len(wire) < len(plain.content) / 3
