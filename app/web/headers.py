@@ -9,22 +9,35 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+
 # Scripts and styles only from this origin: no inline script, no eval, so an
 # injected <script> or on*= attribute does not run. data: fonts and images are
 # what GraphiQL's stylesheet embeds.
-PAGE_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+def page_policy(*style_hashes: str) -> str:
+    styles = " ".join(["'self'", *(f"'{digest}'" for digest in style_hashes)])
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            f"style-src {styles}",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+PAGE_POLICY = page_policy()
+# GraphiQL's dialogs (Radix, via react-remove-scroll) add one <style> element
+# to lock scrolling. On our GraphiQL page (body overflow hidden, so a zero
+# scrollbar gap) its text is always the same; allowing exactly that text by
+# its hash keeps 'unsafe-inline' out. A GraphiQL upgrade that changes it fails
+# tests/web/test_graphiql_and_csp_browser.py (a CSP error in the console).
+GRAPHIQL_SCROLL_LOCK_STYLE = "sha256-Y/huXlwoYkVyQlxwSVcCi1RCDGDCSVBzDt0hYP9qlTc="
+GRAPHIQL_POLICY = page_policy(GRAPHIQL_SCROLL_LOCK_STYLE)
 # JSON, scripts, stylesheets: nothing of theirs may load anything or be framed.
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
 

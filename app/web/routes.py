@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from app.settings import Settings
+from app.web.headers import GRAPHIQL_POLICY
 from app.web.pages import HERE, STATIC, page
 
 GRAPHIQL_OFF = {
@@ -24,7 +25,9 @@ def graphiql_response(settings: Settings) -> Response:
     """What GET /graphql answers a browser: the IDE, or 404 with a hint when off."""
     if not settings.graphiql_enabled:
         return JSONResponse(GRAPHIQL_OFF, status_code=404)
-    return page("graphiql.html")
+    response = page("graphiql.html")
+    response.headers["Content-Security-Policy"] = GRAPHIQL_POLICY
+    return response
 
 
 async def dashboard(request: Request) -> Response:

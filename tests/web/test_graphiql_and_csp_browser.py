@@ -25,6 +25,13 @@ def test_graphiql_runs_a_query_offline(watched: Watched, web_service: Service):
     # Headers hold the API token: never persisted, and nothing in localStorage.
     assert page.evaluate("localStorage.length") == 0
     assert web_service.demo_token not in page.evaluate("JSON.stringify({ ...sessionStorage })")
+
+    # GraphiQL's own dialogs work under the page policy without a refusal.
+    for dialog in ("Open settings dialog", "Open short keys dialog"):
+        page.get_by_role("button", name=dialog).click()
+        page.get_by_role("dialog").wait_for()
+        page.keyboard.press("Escape")
+        page.get_by_role("dialog").wait_for(state="detached")
     watched.assert_clean()
 
 
