@@ -21,6 +21,7 @@ def sign_in(page: Any, service: Service) -> None:
     page.get_by_label("API token").fill(service.demo_token)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Projects").wait_for()
+    screenshot(page, "projects")
 
 
 def create_project(page: Any, name: str) -> None:
@@ -197,6 +198,7 @@ def test_rotation_remove_asks_first_and_audit_shows_what_happened(
     rows = page.locator("table tbody tr")
     rows.filter(has_text="registry.removed").wait_for()
     assert rows.filter(has_text="project.created").count() == 1
+    screenshot(page, "activity")
     watched.assert_clean()
 
 
