@@ -34,10 +34,6 @@ export const CREATE_PROJECT = `
   }
 `;
 
-export const PROJECT_SUMMARY = `
-  query ProjectSummary($id: ID!) { project(id: $id) { id name namespace viewerRole } }
-`;
-
 export const PROJECT_REGISTRIES = `
   query ProjectRegistries($id: ID!) {
     project(id: $id) {
@@ -124,7 +120,7 @@ export const AUDIT_EVENTS = `
   }
 `;
 
-// Applications and deployments (the applications API, issue 8).
+// Applications and deployments.
 const APPLICATION_FIELDS = `
   fragment ApplicationFields on Application {
     id name region strategy image tag digest imageReference createdAt

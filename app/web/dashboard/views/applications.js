@@ -1,6 +1,6 @@
 // Applications and their deployments: list, create, deploy, status.
-import { ApiError, graphql, isError, SignedOut } from "../api.js";
-import { CREATE_APPLICATION, DEPLOY_APPLICATION, PROJECT_APPLICATIONS, PROJECT_SUMMARY } from "../documents.js";
+import { graphql, isError } from "../api.js";
+import { CREATE_APPLICATION, DEPLOY_APPLICATION, PROJECT_APPLICATIONS } from "../documents.js";
 import { alertBox, h, replace, showAlert, time } from "../dom.js";
 import { openDialog } from "../ui/dialog.js";
 import { busy, clearErrors, field, setFieldError } from "../ui/forms.js";
@@ -14,16 +14,7 @@ const STRATEGIES = [
 const DEPLOYMENT_TONES = { SUCCEEDED: "good", FAILED: "bad", PENDING: "neutral", CLAIMED: "accent" };
 
 export async function renderApplications(root, shell, projectId) {
-  let data;
-  try {
-    data = await graphql(PROJECT_APPLICATIONS, { id: projectId });
-  } catch (error) {
-    // A server without the applications API answers a validation error.
-    if (error instanceof SignedOut || !(error instanceof ApiError) || !/applications|Application/.test(error.message)) throw error;
-    const { project } = await graphql(PROJECT_SUMMARY, { id: projectId });
-    replace(root, h("div", { class: "card empty" }, h("p", {}, "This server does not offer applications yet.")));
-    return project;
-  }
+  const data = await graphql(PROJECT_APPLICATIONS, { id: projectId });
   const project = data.project;
   if (!project) return null;
   const state = { project, regions: data.regions };
