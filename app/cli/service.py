@@ -81,7 +81,7 @@ def serve(
         int, typer.Option(min=1, help="Worker processes (the service keeps no state in memory).")
     ] = 1,
 ) -> None:
-    """Migrate the database and serve the API, the dashboard and (in development) GraphiQL (operator)."""
+    """Migrate the database; serve the API, the dashboard and GraphiQL (operator)."""
     import uvicorn
 
     from app.request_id import configure_logging
