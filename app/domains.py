@@ -16,8 +16,12 @@ from app.registries.domain import DOMAIN as REGISTRIES
 DOMAINS: list[Domain] = [ACCOUNTS, PROJECTS, REGISTRIES, APPLICATIONS, AUDIT]
 
 
+# Tables of the security layer itself (login throttle, key fingerprints): no domain's.
+SECURITY_MODELS = "app.security.models"
+
+
 def model_modules() -> list[str]:
-    return [domain.models for domain in DOMAINS if domain.models]
+    return [domain.models for domain in DOMAINS if domain.models] + [SECURITY_MODELS]
 
 
 def hooks() -> Hooks:

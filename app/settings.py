@@ -57,10 +57,17 @@ class Settings(BaseSettings):
     # How long the registry credential a deploy target gets with a claimed
     # deployment works (it also ends when the deployment reports its status).
     deploy_credential_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
-    # Failed logins at the token endpoint, per process, in a sliding window.
+    # Failed logins at the token endpoint within a window (see app/security/throttle.py).
+    # Past its limit an address, or an address with one username, is refused (429);
+    # a username alone is only slowed down, so nobody can lock a rightful user out.
     auth_failure_window: int = Field(default=60, ge=1, description="seconds")
-    auth_max_failures_per_address: int = Field(default=10, ge=1)
+    auth_max_failures_per_address: int = Field(default=30, ge=1)
+    auth_max_failures_per_address_and_username: int = Field(default=10, ge=1)
     auth_max_failures_per_username: int = Field(default=20, ge=1)
+    auth_username_failure_delay: float = Field(default=1.0, ge=0, le=10, description="seconds")
+    # Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed;
+    # empty means the connecting address is the client's.
+    trusted_proxies: str = ""
 
     # Outbound checks of third-party registries (see app/security/outbound.py).
     # Comma-separated CIDRs that may be reached although private, e.g. for an
@@ -69,7 +76,7 @@ class Settings(BaseSettings):
     outbound_timeout: float = Field(default=10, gt=0, le=10, description="seconds, in total")
     outbound_max_response_bytes: int = Field(default=1_048_576, ge=1024)
 
-    @field_validator("allowed_registry_networks")
+    @field_validator("allowed_registry_networks", "trusted_proxies")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
         parse_networks(value)

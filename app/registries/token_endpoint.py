@@ -21,9 +21,12 @@ from app.registries.token_auth import (
     parse_scopes,
     verify_registry_token,
 )
+from app.networks import parse_networks
+from app.security.attempts_table import DatabaseAttempts
+from app.security.client_address import client_address
 from app.security.keys import ServiceKeys
-from app.security.throttle import FailureThrottle
-from app.security.tokens import REGISTRY_TOKEN_PREFIX
+from app.security.throttle import AttemptStore, Limits, LoginThrottle, MemoryAttempts, Refused
+from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed
 from app.settings import Settings
 
 REALM = 'Basic realm="Nodion registry"'
@@ -57,6 +60,26 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     )
 
 
+def _refused() -> Response:
+    return _error(
+        401,
+        "UNAUTHORIZED",
+        "Unknown credentials, or credentials of another registry or region.",
+        {"WWW-Authenticate": REALM},
+    )
+
+
+POSTGRES_SCHEMES = ("postgres", "postgresql", "asyncpg", "psycopg")
+
+
+def _attempt_store(database_url: str) -> AttemptStore:
+    """PostgreSQL: counted in the database, shared by all workers and hosts.
+    SQLite (one host, usually one process): counted in this process."""
+    if database_url.split(":", 1)[0] in POSTGRES_SCHEMES:
+        return DatabaseAttempts()
+    return MemoryAttempts()
+
+
 class TokenEndpoint:
     """`verifiers`: more kinds of credential by token prefix, from other domains
     (the registry's own generated tokens are always recognised)."""
@@ -70,11 +93,16 @@ class TokenEndpoint:
             REGISTRY_TOKEN_PREFIX: verify_registry_token,
             **verifiers,
         }
-        self.by_address = FailureThrottle(
-            limit=settings.auth_max_failures_per_address, window=settings.auth_failure_window
-        )
-        self.by_username = FailureThrottle(
-            limit=settings.auth_max_failures_per_username, window=settings.auth_failure_window
+        self.trusted_proxies = parse_networks(settings.trusted_proxies)
+        self.throttle = LoginThrottle(
+            _attempt_store(settings.resolved_database_url),
+            Limits(
+                window=settings.auth_failure_window,
+                per_address=settings.auth_max_failures_per_address,
+                per_address_and_username=settings.auth_max_failures_per_address_and_username,
+                per_username=settings.auth_max_failures_per_username,
+                username_failure_delay=settings.auth_username_failure_delay,
+            ),
         )
 
     async def get(self, request: Request) -> Response:
@@ -116,25 +144,28 @@ class TokenEndpoint:
                 "Log in with the registry's username and token.",
                 {"WWW-Authenticate": REALM},
             )
-        address = request.client.host if request.client else "unknown"
-        wait = self.by_address.retry_after(address) or self.by_username.retry_after(asked.username)
-        if wait:
+        if not self._could_be_valid(asked):
+            return _refused()
+        address = client_address(
+            request.client.host if request.client else None,
+            request.headers.getlist("x-forwarded-for"),
+            self.trusted_proxies,
+        )
+        # Counted before the lookup, so concurrent guesses cannot all slip through.
+        attempt = await self.throttle.begin(address, asked.username)
+        if isinstance(attempt, Refused):
             return _error(
                 429,
                 "TOOMANYREQUESTS",
                 "Too many failed logins; try again later.",
-                {"Retry-After": str(wait)},
+                {"Retry-After": str(attempt.retry_after)},
             )
+        # Should the lookup raise, the reservation stays: it counts as a failure.
         access = await self._verify(asked)
         if access is None:
-            self.by_address.record_failure(address)
-            self.by_username.record_failure(asked.username)
-            return _error(
-                401,
-                "UNAUTHORIZED",
-                "Unknown credentials, or credentials of another registry or region.",
-                {"WWW-Authenticate": REALM},
-            )
+            await self.throttle.failed(attempt)
+            return _refused()
+        await self.throttle.succeeded(attempt)
         if access.on_use is not None:
             await access.on_use()
         body = issue_token(
@@ -147,14 +178,20 @@ class TokenEndpoint:
         )
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
+    def _could_be_valid(self, asked: TokenRequest) -> bool:
+        """False for what no credential can match (no service, a token of no known
+        kind or with a wrong checksum): refused without the database, not even
+        counted by the throttle."""
+        prefix = (asked.password or "")[:4]
+        return (
+            bool(asked.service)
+            and prefix in self.verifiers
+            and is_well_formed(asked.password or "", prefix)
+        )
+
     async def _verify(self, asked: TokenRequest) -> Access | None:
-        assert asked.username and asked.password
-        if not asked.service:
-            return None
-        prefix = asked.password[:4]
-        verifier = self.verifiers.get(prefix)
-        if verifier is None:
-            return None
+        assert asked.username and asked.password and asked.service
+        verifier = self.verifiers[asked.password[:4]]
         return await verifier(asked.username, asked.password, asked.service, self.keys.token_pepper)
 
     async def certificates(self, request: Request) -> Response:

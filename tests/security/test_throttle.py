@@ -1,34 +1,101 @@
+"""The throttle's rules with a fake clock and the in-process store; the same
+rules over the database store are tested through the app in
+tests/registries/test_login_throttle.py."""
+
 from __future__ import annotations
 
-from app.security.throttle import FailureThrottle
+from app.security.client_address import client_address
+from app.security.outbound import parse_networks
+from app.security.throttle import Attempt, Limits, LoginThrottle, MemoryAttempts, Refused
+
+LIMITS = Limits(
+    window=60,
+    per_address=5,
+    per_address_and_username=3,
+    per_username=100,
+    username_failure_delay=0,
+)
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 6000.0
 
     def __call__(self) -> float:
         return self.now
 
 
-def test_limit_then_wait_then_allowed_again():
+async def fail(throttle: LoginThrottle, address: str, username: str) -> Attempt | Refused:
+    attempt = await throttle.begin(address, username)
+    if isinstance(attempt, Attempt):
+        await throttle.failed(attempt)
+    return attempt
+
+
+async def test_limit_then_wait_at_most_a_window_then_allowed_again():
     clock = Clock()
-    throttle = FailureThrottle(limit=3, window=60, clock=clock)
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, clock)
     for _ in range(3):
-        assert throttle.retry_after("1.2.3.4") is None
-        throttle.record_failure("1.2.3.4")
+        assert isinstance(await fail(throttle, "10.0.0.1", "ann"), Attempt)
         clock.now += 1
 
-    assert throttle.retry_after("1.2.3.4") == 57
-    assert throttle.retry_after("5.6.7.8") is None
-    clock.now += 57
-    assert throttle.retry_after("1.2.3.4") is None
+    refused = await throttle.begin("10.0.0.1", "ann")
+
+    # Failures at 6000..6002 are all in the bucket [6000, 6010): they leave at 6060.
+    assert refused == Refused(retry_after=57)
+    assert isinstance(await throttle.begin("10.0.0.1", "bob"), Attempt)
+    clock.now = 6060
+    assert isinstance(await throttle.begin("10.0.0.1", "ann"), Attempt)
 
 
-def test_memory_is_bounded_under_a_spray_of_keys():
-    throttle = FailureThrottle(limit=1, window=60, max_keys=100, clock=Clock())
+async def test_refused_attempts_do_not_extend_the_lock():
+    clock = Clock()
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, clock)
+    for _ in range(3):
+        await fail(throttle, "10.0.0.1", "ann")
+    for _ in range(50):  # hammering while locked
+        clock.now += 1
+        assert isinstance(await throttle.begin("10.0.0.1", "ann"), Refused)
+
+    clock.now = 6060
+    assert isinstance(await throttle.begin("10.0.0.1", "ann"), Attempt)
+
+
+async def test_success_hands_the_attempt_back():
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, Clock())
+    for _ in range(20):
+        attempt = await throttle.begin("10.0.0.1", "ann")
+        assert isinstance(attempt, Attempt)
+        await throttle.succeeded(attempt)
+
+
+async def test_the_address_limit_spans_usernames():
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, Clock())
+    results = [await fail(throttle, "10.0.0.1", f"user{n}") for n in range(7)]
+
+    assert [isinstance(r, Attempt) for r in results] == [True] * 5 + [False] * 2
+
+
+async def test_memory_is_bounded_under_a_spray_of_keys():
+    store = MemoryAttempts(max_keys=100)
+    throttle = LoginThrottle(store, LIMITS, Clock())
     for number in range(1000):
-        throttle.record_failure(f"user-{number}")
+        await fail(throttle, "10.0.0.1", f"user-{number}")
 
-    assert len(throttle._failures) == 100
-    assert throttle.retry_after("user-999") == 60
+    assert len(store) == 100
+
+
+def test_forwarded_for_only_from_listed_proxies():
+    proxies = parse_networks("10.0.0.0/8")
+
+    assert client_address("192.0.2.1", ["203.0.113.9"], proxies) == "192.0.2.1"
+    assert client_address("10.0.0.2", ["203.0.113.9"], []) == "10.0.0.2"
+    assert client_address("10.0.0.2", ["203.0.113.9"], proxies) == "203.0.113.9"
+    # A client's own X-Forwarded-For entries are left of what the proxies appended.
+    assert client_address("10.0.0.2", ["6.6.6.6, 203.0.113.9, 10.0.0.3"], proxies) == (
+        "203.0.113.9"
+    )
+    assert client_address("10.0.0.2", ["6.6.6.6", "203.0.113.9"], proxies) == "203.0.113.9"
+    assert client_address("10.0.0.2", ["not-an-address"], proxies) == "10.0.0.2"
+    assert client_address("10.0.0.2", [], proxies) == "10.0.0.2"
+    assert client_address(None, ["203.0.113.9"], proxies) == "unknown"
