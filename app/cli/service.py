@@ -110,6 +110,9 @@ def serve(
         log_config=None,
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; the service decides
+        # whom to believe itself (NODION_TRUSTED_PROXIES, see client_address.py).
+        proxy_headers=False,
     )
 
 
