@@ -20,6 +20,7 @@ from app.accounts.service import authenticate
 from app.events import Hooks
 from app.graphql.core.context import Context
 from app.graphql.schema import schema
+from app.key_check import verify_keys
 from app.registries.token_endpoint import TokenEndpoint
 from app.request_id import RequestIdMiddleware, configure_logging, current_request_id
 from app.security.keys import ServiceKeys, load_keys
@@ -120,6 +121,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await storage.connect(settings.resolved_database_url)
+            await verify_keys(keys)  # refuse to serve data whose keys are gone
         try:
             yield
         finally:

@@ -95,22 +95,26 @@ def create_deploy_target_command(
 
 @admin.command("rotate-keys")
 def rotate_keys_command() -> None:
-    """Re-encrypt every stored secret under the first key of NODION_ENCRYPTION_KEYS."""
+    """Decrypt every stored secret and re-encrypt it under the first key of
+    NODION_ENCRYPTION_KEYS; exits 1 naming the rows no configured key decrypts."""
+    from app.key_check import forget_unused_keys
     from app.registries.service import reencrypt_all
 
     async def work(settings: Settings, keys: ServiceKeys) -> Reencryption:
-        return await reencrypt_all(keys)
+        result = await reencrypt_all(keys)
+        if not result.unreadable:
+            await forget_unused_keys(keys)  # no secret needs a key outside the ring
+        return result
 
-    result = run_with_database(work)
+    result = run_with_database(work, check_keys=False)
     if result.unreadable:
-        typer.echo(f"Re-encrypted {result.changed} secrets.")
-        typer.echo(
-            f"error: no key in NODION_ENCRYPTION_KEYS decrypts the secrets of registries "
-            f"{', '.join(map(str, result.unreadable))}; they were left unchanged. Add the key "
-            "they were written with back to the ring and run rotate-keys again.",
-            err=True,
+        rows = ", ".join(f"registry {row} (key {key_id!r})" for row, key_id in result.unreadable)
+        raise CliError(
+            f"{len(result.unreadable)} secrets do not decrypt with NODION_ENCRYPTION_KEYS: "
+            f"{rows}. Nothing was changed for them ({result.changed} others were "
+            "re-encrypted). Add the keys they were written with back to the ring and run "
+            "rotate-keys again."
         )
-        raise typer.Exit(1)
     typer.echo(
         f"Re-encrypted {result.changed} secrets; older keys can now be removed from the ring."
     )

@@ -90,8 +90,22 @@ async def migrate(settings: Settings) -> None:
         ) from None
 
 
-def run_with_database(work: Callable[[Settings, ServiceKeys], Awaitable[T]]) -> T:
-    """Migrate, connect, run `work`; domain failures become one `error:` line."""
+async def verify_keys_or_stop(keys: ServiceKeys) -> None:
+    """Stop with one line when the stored data needs keys that are not configured."""
+    from app.key_check import KeyMismatch, verify_keys
+    from app.security.keys import ConfigurationError
+
+    try:
+        await verify_keys(keys)
+    except KeyMismatch as error:
+        raise ConfigurationError(str(error)) from None
+
+
+def run_with_database(
+    work: Callable[[Settings, ServiceKeys], Awaitable[T]], *, check_keys: bool = True
+) -> T:
+    """Migrate, connect, check the keys, run `work`; domain failures become one
+    `error:` line. `check_keys=False` only for commands that check every secret."""
     from app import storage
     from app.errors import DomainError
     from app.security.keys import load_keys
@@ -105,6 +119,8 @@ def run_with_database(work: Callable[[Settings, ServiceKeys], Awaitable[T]]) -> 
         await migrate(settings)
         await storage.connect(settings.resolved_database_url)
         try:
+            if check_keys:
+                await verify_keys_or_stop(keys)
             return await work(settings, keys)
         finally:
             await storage.disconnect()

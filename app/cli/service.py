@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli.hints import program
-from app.cli.local import check_port_free, migrate, prepare_data_dir
+from app.cli.local import check_port_free, migrate, prepare_data_dir, verify_keys_or_stop
 
 if TYPE_CHECKING:
     from app.security.keys import ServiceKeys
@@ -34,17 +34,17 @@ def migrate_command() -> None:
 
 
 async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
-    """Migrate; in development, create a demo user on an empty database."""
+    """Migrate; refuse keys the stored data was not written with; in development,
+    create a demo user on an empty database."""
     from app import storage
     from app.accounts.models import User
     from app.accounts.service import create_user, issue_api_token
 
     await migrate(settings)
-    if settings.is_production:
-        return None
     await storage.connect(settings.resolved_database_url)
     try:
-        if await User.exists():
+        await verify_keys_or_stop(keys)
+        if settings.is_production or await User.exists():
             return None
         return await issue_api_token(await create_user(DEMO_EMAIL), keys.token_pepper)
     finally:

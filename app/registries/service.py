@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -329,19 +330,28 @@ async def audit(
 @dataclass(frozen=True)
 class Reencryption:
     changed: int
-    unreadable: list[int]  # registry ids whose secret no key of the ring decrypts
+    # (registry id, key id the value names) of each secret no key of the ring decrypts
+    unreadable: list[tuple[int, str]]
+
+
+def _key_id(keys: ServiceKeys, stored: bytes) -> str:
+    try:
+        return keys.keyring.key_id_of(stored)
+    except DecryptionError:
+        return "?"  # not even in our format: reported, never guessed at
 
 
 async def reencrypt_all(keys: ServiceKeys) -> Reencryption:
-    """Move every stored secret to the newest key. A row that no key decrypts is
-    left exactly as it is and reported, so a missing key loses no data."""
+    """Move every stored secret to the newest key, after decrypting each one (also
+    those already under its id). A row that no key decrypts is left exactly as it
+    is and reported, so a missing key loses no data."""
     changed, unreadable = 0, []
     rows = await Registry.filter(token_ciphertext__isnull=False).only("id", "token_ciphertext")
     for row in rows:
         try:
             fresh = keys.keyring.reencrypt(row.token_ciphertext, context=row.encryption_context)
         except DecryptionError:
-            unreadable.append(row.id)
+            unreadable.append((row.id, _key_id(keys, row.token_ciphertext)))
             continue
         if fresh is not None:
             # Conditional on the old value: a concurrent update wins, not this rewrite.
@@ -349,3 +359,11 @@ async def reencrypt_all(keys: ServiceKeys) -> Reencryption:
                 id=row.id, token_ciphertext=row.token_ciphertext
             ).update(token_ciphertext=fresh)
     return Reencryption(changed, unreadable)
+
+
+async def secrets_by_key_id(keys: ServiceKeys) -> Counter[str]:
+    """How many stored secrets name each key id (read from the values, not decrypted)."""
+    values = await Registry.filter(token_ciphertext__isnull=False).values_list(
+        "token_ciphertext", flat=True
+    )
+    return Counter(_key_id(keys, value) for value in values)

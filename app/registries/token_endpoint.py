@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.networks import parse_networks
 from app.registries.token_auth import (
     Access,
     Verifier,
@@ -21,7 +22,6 @@ from app.registries.token_auth import (
     parse_scopes,
     verify_registry_token,
 )
-from app.networks import parse_networks
 from app.security.attempts_table import DatabaseAttempts
 from app.security.client_address import client_address
 from app.security.keys import ServiceKeys

@@ -48,6 +48,10 @@ class KeyRing:
         self._keys = {key.key_id: key for key in keys}
         self.active = keys[0]
 
+    @property
+    def keys(self) -> list[EncryptionKey]:
+        return list(self._keys.values())
+
     def __repr__(self) -> str:
         return f"KeyRing(key_ids={list(self._keys)!r}, active={self.active.key_id!r})"
 
@@ -94,10 +98,12 @@ class KeyRing:
         return self._split(stored)[0]
 
     def reencrypt(self, stored: bytes, *, context: str) -> bytes | None:
-        """The value under the active key, or None when it already is."""
+        """The value under the active key, or None when it already is. Always
+        decrypts first: a key regenerated under an old id must not pass as rotated."""
+        plaintext = self.decrypt(stored, context=context)
         if self.key_id_of(stored) == self.active.key_id:
             return None
-        return self.encrypt(self.decrypt(stored, context=context), context=context)
+        return self.encrypt(plaintext, context=context)
 
     @staticmethod
     def _split(stored: bytes) -> tuple[str, bytes, bytes]:

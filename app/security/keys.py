@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.security.crypto import KeyRing, KeyRingError, generate_key_entry
@@ -87,9 +88,17 @@ def load_signer(settings: Settings) -> TokenSigner:
         key_file = settings.data_dir / DEV_SIGNING_KEY_FILE
         cert_file = settings.data_dir / DEV_SIGNING_CERT_FILE
         if not key_file.exists():
+            if cert_file.exists():
+                # Registries trust this certificate: a new key would make them
+                # reject every token, so never replace half of the pair.
+                raise ConfigurationError(
+                    f"{key_file} is missing but its certificate {cert_file} exists; restore "
+                    "the key, or delete the certificate too to generate a new pair (then give "
+                    "every registry the new certificate bundle)"
+                )
             signer = TokenSigner.generate()
             write_private(key_file, signer.private_key_pem())
-            cert_file.write_bytes(signer.certificate_pem())
+            _write_new(cert_file, signer.certificate_pem())
             log.warning("Generated a development token signing key in %s.", key_file.absolute())
             return signer
     try:
@@ -102,8 +111,13 @@ def load_signer(settings: Settings) -> TokenSigner:
 
 def write_private(path: Path, content: bytes) -> None:
     """Create `path` readable by its owner only; never silently replace it."""
+    _write_new(path, content, mode=0o600)
+
+
+def _write_new(path: Path, content: bytes, mode: int = 0o644) -> None:
+    """Create `path`; fails rather than replace a file that is already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(fd, "wb") as handle:
         handle.write(content)
 
@@ -133,7 +147,10 @@ def _dev_keys(data_dir: Path) -> dict[str, str]:
     path = data_dir / DEV_KEYS_FILE
     if path.exists():
         return json.loads(path.read_text())
-    generated = {"encryption_keys": generate_key_entry("dev1"), "token_pepper": new_pepper()}
+    # A fresh id every time: data written under an earlier development key then
+    # names that key when it is missing, instead of failing to decrypt under its name.
+    key_id = f"dev-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"
+    generated = {"encryption_keys": generate_key_entry(key_id), "token_pepper": new_pepper()}
     write_private(path, json.dumps(generated).encode())
     log.warning(
         "Generated development keys in %s. Set NODION_ENCRYPTION_KEYS and "

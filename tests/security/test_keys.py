@@ -93,3 +93,39 @@ def test_signing_key_and_certificate_must_match(tmp_path):
         load_keys(settings)
     (tmp_path / "cert.pem").write_bytes(one.certificate_pem())
     assert load_keys(settings).signer.key_id == one.key_id
+
+
+def test_development_never_reuses_a_key_id_when_it_generates_keys_again(tmp_path):
+    settings = Settings(data_dir=tmp_path, environment="development")
+    first = load_keys(settings).keyring.active.key_id
+    (tmp_path / "dev-keys.json").unlink()
+
+    second = load_keys(settings).keyring.active.key_id
+
+    assert first != second
+    assert "dev1" not in (first, second)
+
+
+def test_development_never_overwrites_a_certificate_whose_key_is_gone(tmp_path):
+    settings = Settings(data_dir=tmp_path, environment="development")
+    load_keys(settings)
+    certificate = (tmp_path / "token-signing-cert.pem").read_bytes()
+    (tmp_path / "token-signing-key.pem").unlink()
+
+    with pytest.raises(ConfigurationError, match=r"token-signing-key\.pem is missing"):
+        load_keys(settings)
+
+    assert (tmp_path / "token-signing-cert.pem").read_bytes() == certificate
+    assert not (tmp_path / "token-signing-key.pem").exists()
+
+
+def test_development_never_replaces_a_signing_key_whose_certificate_is_gone(tmp_path):
+    settings = Settings(data_dir=tmp_path, environment="development")
+    load_keys(settings)
+    key = (tmp_path / "token-signing-key.pem").read_bytes()
+    (tmp_path / "token-signing-cert.pem").unlink()
+
+    with pytest.raises(ConfigurationError, match=r"token-signing-cert\.pem"):
+        load_keys(settings)
+
+    assert (tmp_path / "token-signing-key.pem").read_bytes() == key
