@@ -26,7 +26,7 @@ import hmac
 from app.accounts.models import ApiToken
 from app.applications.models import DeployTarget
 from app.registries.models import Registry
-from app.registries.service import secrets_by_key_id
+from app.registries.service import UNKNOWN_FORMAT, secrets_by_key_id
 from app.security.keys import ServiceKeys
 from app.security.models import KeyFingerprint
 
@@ -77,6 +77,8 @@ async def _encryption_problems(keys: ServiceKeys, recorded: dict[str, str]) -> l
     problems = []
     for key_id, count in sorted((await secrets_by_key_id(keys)).items()):
         secrets = _plural(count, "stored secret")
+        if key_id == UNKNOWN_FORMAT:
+            continue  # damaged rows name no key: rotate-keys reports them
         if key_id not in configured:
             problems.append(
                 f"encryption key {key_id!r} is not in NODION_ENCRYPTION_KEYS "

@@ -334,11 +334,14 @@ class Reencryption:
     unreadable: list[tuple[int, str]]
 
 
+UNKNOWN_FORMAT = "?"  # a stored value not even in our format: reported, never guessed at
+
+
 def _key_id(keys: ServiceKeys, stored: bytes) -> str:
     try:
         return keys.keyring.key_id_of(stored)
     except DecryptionError:
-        return "?"  # not even in our format: reported, never guessed at
+        return UNKNOWN_FORMAT
 
 
 async def reencrypt_all(keys: ServiceKeys) -> Reencryption:

@@ -24,7 +24,9 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, proxies: Sequence[Network]):
+def _trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, proxies: Sequence[Network]
+) -> bool:
     return any(address in network for network in proxies)
 
 

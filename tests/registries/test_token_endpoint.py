@@ -181,7 +181,11 @@ async def test_verification_is_one_query_and_last_used_is_written_once_a_minute(
     assert [q.split()[0].upper() for q in without_throttle(count_queries.queries)] == ["SELECT"]
     # The login throttle counts in the database on PostgreSQL only: one statement
     # counts the attempt, one hands it back after the success.
-    throttle = [q for q in count_queries.queries if "login_attempts" in q]
+    throttle = [
+        q
+        for q in count_queries.queries
+        if "login_attempts" in q and not q.startswith("DELETE")  # not the purge of old counts
+    ]
     assert len(throttle) == (0 if database.startswith("sqlite") else 2)
     assert await AuditEvent.filter(action="credentials.used").count() == 1
 
