@@ -4,7 +4,6 @@ loopback addresses: what a real attacker and a real victim would see."""
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +28,10 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Service]:
         "NODION_AUTH_MAX_FAILURES_PER_ADDRESS_AND_USERNAME": "3",
         "NODION_AUTH_MAX_FAILURES_PER_USERNAME": "4",  # the attack goes past it
     }
-    with running_service(tmp_path / "data", database_url, **limits) as service:
+    # WARNING: no access log, which would fill the pipe nobody reads after start-up.
+    with running_service(
+        tmp_path / "data", database_url, NODION_LOG_LEVEL="WARNING", **limits
+    ) as service:
         yield service
 
 
@@ -63,8 +65,7 @@ def test_attackers_on_other_addresses_never_lock_the_victim_out(server: Service)
         client_from("127.0.0.3") as two,
         client_from("127.0.0.1") as victim,
     ):
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
+        for _ in range(15):
             for attacker in (one, two):
                 attacks.append(login(attacker, server.url, username, new_token(PREFIX)))
             logins.append(login(victim, server.url, username, token))
