@@ -121,8 +121,9 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await storage.connect(settings.resolved_database_url)
-            await verify_keys(keys)  # refuse to serve data whose keys are gone
         try:
+            if manage_database:
+                await verify_keys(keys)  # refuse to serve data whose keys are gone
             yield
         finally:
             if manage_database:
