@@ -9,6 +9,7 @@ import os
 import pytest
 
 from app.key_check import KeyMismatch, forget_unused_keys, verify_keys
+from app.main import create_app
 from app.registries.models import Registry
 from app.registries.service import reencrypt_all
 from app.security.crypto import KeyRing, generate_key_entry
@@ -108,3 +109,13 @@ async def test_rotation_checks_secrets_already_under_the_active_key_id(database,
 
     assert result.changed == 0
     assert result.unreadable == [(row_id, "test1")]
+
+
+async def test_the_app_itself_refuses_to_start_serving(database, api, keys, settings, outbound):
+    """Also when run by another ASGI server than `nodion serve`."""
+    await store_a_secret(api)
+    app = create_app(settings, with_ring(keys, generate_key_entry("test2")), outbound=outbound)
+
+    with pytest.raises(KeyMismatch, match="'test1' is not in NODION_ENCRYPTION_KEYS"):
+        async with app.router.lifespan_context(app):
+            pass
