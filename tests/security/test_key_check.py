@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from app.applications.targets import create_target
 from app.key_check import KeyMismatch, forget_unused_keys, verify_keys
 from app.main import create_app
 from app.registries.models import Registry
@@ -63,15 +64,17 @@ async def test_data_written_before_any_record_is_checked_on_the_first_start(data
         await verify_keys(with_ring(keys, generate_key_entry("test2")))
 
 
-async def test_a_changed_pepper_is_named_while_tokens_exist(database, api, keys):
+async def test_a_changed_pepper_is_named_while_tokens_exist(database, api, keys, settings):
     await verify_keys(keys)
     await store_a_secret(api)
+    await create_target("runner-1", "eu-central", settings, keys.token_pepper)
 
     with pytest.raises(KeyMismatch) as stopped:
         await verify_keys(dataclasses.replace(keys, token_pepper=os.urandom(32)))
 
     assert "NODION_TOKEN_PEPPER" in str(stopped.value)
-    assert "2 stored tokens" in str(stopped.value)  # the API token and the registry token
+    # The API token, the registry token and the deploy target's token.
+    assert "3 stored tokens" in str(stopped.value)
 
 
 async def test_new_keys_are_fine_while_no_data_depends_on_the_old_ones(database, keys):
