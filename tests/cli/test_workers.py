@@ -54,6 +54,7 @@ def test_two_workers_serve_and_a_removed_registry_fails_on_every_one(
         NODION_LOG_LEVEL="WARNING",
         # Every refused login below is expected; the brute-force throttle must not answer.
         NODION_AUTH_MAX_FAILURES_PER_ADDRESS="1000",
+        NODION_AUTH_MAX_FAILURES_PER_ADDRESS_AND_USERNAME="1000",
         NODION_AUTH_MAX_FAILURES_PER_USERNAME="1000",
     ) as service:
         assert len(worker_pids(service.pid)) == 2
