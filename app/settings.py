@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     auth_max_failures_per_address_and_username: int = Field(default=10, ge=1)
     auth_max_failures_per_username: int = Field(default=20, ge=1)
     auth_username_failure_delay: float = Field(default=1.0, ge=0, le=10, description="seconds")
+    # Logins from one address whose answer is pending: a burst beyond is refused.
+    auth_max_pending_logins_per_address: int = Field(default=32, ge=1)
     # Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed;
     # empty means the connecting address is the client's.
     trusted_proxies: str = ""

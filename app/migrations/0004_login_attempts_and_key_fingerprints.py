@@ -6,8 +6,7 @@ from tortoise import fields
 
 async def unlogged_on_postgresql(apps, schema_editor):
     """Throttle counts need no crash safety (a crash only forgets recent failures),
-    so PostgreSQL writes no WAL for them: a login's two small writes then cost no
-    disk flush."""
+    so PostgreSQL writes no WAL for them: counting a failure costs no disk flush."""
     if schema_editor.client.capabilities.dialect == "postgres":
         await schema_editor.client.execute_script("ALTER TABLE login_attempts SET UNLOGGED")
 

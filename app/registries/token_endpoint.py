@@ -102,6 +102,7 @@ class TokenEndpoint:
                 per_address_and_username=settings.auth_max_failures_per_address_and_username,
                 per_username=settings.auth_max_failures_per_username,
                 username_failure_delay=settings.auth_username_failure_delay,
+                pending_per_address=settings.auth_max_pending_logins_per_address,
             ),
         )
 

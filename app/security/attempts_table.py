@@ -1,8 +1,9 @@
-"""Login-attempt counters in the database (PostgreSQL), shared by every worker
-and host: one statement counts an attempt and reads the window back.
+"""Failed-login counters in the database (PostgreSQL), shared by every worker
+and host: one statement counts and reads the window back; a login that does
+not fail only reads.
 
-Rows are locked in key order in both statements, so concurrent logins that share
-keys never deadlock. Buckets older than the window are deleted now and then.
+Rows are locked in key order, so concurrent failures that share keys never
+deadlock. Buckets older than the window are deleted now and then.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from tortoise import Tortoise
 
 from app.security.throttle import BUCKETS_PER_WINDOW, Counts
 
-# The INSERT's RETURNING is the current bucket after this attempt (the row lock
-# orders concurrent attempts); the SELECT adds the other buckets of the window.
-# A statement does not see its own CTE's writes, hence `bucket <> $2` there.
+# The INSERT's RETURNING is the current bucket after this count (the row lock
+# orders concurrent logins); the SELECT adds the other buckets of the window and
+# the keys only read. A statement does not see its own CTE's writes, hence the
+# exclusion of exactly the rows the INSERT returns.
 ADD = """
 WITH counted AS (
     INSERT INTO login_attempts (key, bucket, attempts)
@@ -26,17 +28,13 @@ WITH counted AS (
 SELECT key, bucket, attempts FROM counted
 UNION ALL
 SELECT key, bucket, attempts FROM login_attempts
-WHERE key = ANY($1::text[]) AND bucket >= $3 AND bucket <> $2
+WHERE key = ANY($4::text[]) AND bucket >= $3
+  AND NOT (bucket = $2 AND key = ANY($1::text[]))
 """
 
-TAKE_BACK = """
-WITH locked AS (
-    SELECT id FROM login_attempts
-    WHERE key = ANY($1::text[]) AND bucket = $2 ORDER BY key FOR UPDATE
+READ = (
+    "SELECT key, bucket, attempts FROM login_attempts WHERE key = ANY($1::text[]) AND bucket >= $2"
 )
-UPDATE login_attempts SET attempts = login_attempts.attempts - 1
-FROM locked WHERE login_attempts.id = locked.id AND login_attempts.attempts > 0
-"""
 
 PURGE = "DELETE FROM login_attempts WHERE bucket < $1"
 
@@ -46,21 +44,23 @@ class DatabaseAttempts:
         self.connection = connection
         self._purged_before: int | None = None
 
-    async def add(self, keys: Sequence[str], bucket: int, oldest: int) -> Counts:
+    async def add(
+        self, keys: Sequence[str], bucket: int, oldest: int, read: Sequence[str] = ()
+    ) -> Counts:
         client = Tortoise.get_connection(self.connection)
         # Well behind the window, so no attempt still being settled loses its row.
         expired = oldest - BUCKETS_PER_WINDOW
         if self._purged_before != expired:
             self._purged_before = expired
             await client.execute_query(PURGE, [expired])
-        rows = await client.execute_query_dict(ADD, [sorted(keys), bucket, oldest])
-        counts: Counts = {key: [] for key in keys}
+        every = [*keys, *read]
+        if keys:
+            rows = await client.execute_query_dict(ADD, [sorted(keys), bucket, oldest, every])
+        else:  # only reading: no write, no row lock
+            rows = await client.execute_query_dict(READ, [every, oldest])
+        counts: Counts = {key: [] for key in every}
         for row in rows:
             counts[row["key"]].append((row["bucket"], row["attempts"]))
         for buckets in counts.values():
             buckets.sort()
         return counts
-
-    async def take_back(self, keys: Sequence[str], bucket: int) -> None:
-        client = Tortoise.get_connection(self.connection)
-        await client.execute_query(TAKE_BACK, [sorted(keys), bucket])

@@ -1,17 +1,21 @@
-"""The login throttle: every attempt is counted before the credential is looked up.
+"""The login throttle: a burst is counted before any credential is looked up.
 
-A login first reserves one attempt on three counters: its client address, its
-address with the username, and the username alone. A login that succeeds hands
-its reservation back; a failed one keeps it, so it counts as a failure for one
-window. Counting first is what makes a burst count: of a thousand simultaneous
-tries, the eleventh already sees eleven.
+Two kinds of counts, per window:
+- pending logins per client address, in this process: added before the
+  credential lookup and handed back when it is answered. At most
+  `pending_per_address` may be in flight at once, so a burst of simultaneous
+  guesses cannot all reach the lookup. (Kept in memory on purpose: every login
+  would otherwise write the same database row twice.)
+- failures per address, per address+username and per username, added when a
+  login fails, in the store: shared by all workers on PostgreSQL.
 
-- Over its limit, an address, or an address with a username, is refused (429,
-  Retry-After) without looking at the credential. These only ever lock the
-  sender's own address.
-- A username is never refused: failures from anywhere else must not lock its
-  rightful owner out. Past its limit, answers to *failed* logins for it are
-  delayed; the right token is answered at once.
+Over its failure limit an address, or an address with a username, is refused
+(429, Retry-After) without looking at the credential; this only ever locks the
+sender's own address. A username is never refused: failures from anywhere else
+must not lock its rightful owner out. Past its limit, answers to *failed* logins
+for it are delayed; the right token is answered at once. So a burst from one
+address gets at most `pending_per_address` (per process) + the failure limit
+guesses through.
 
 Counts live in buckets of a sixth of the window, so a failure stops counting at
 most `window` seconds after it was made. Where the counts are kept is the
@@ -36,13 +40,11 @@ Counts = dict[str, list[tuple[int, int]]]  # key -> [(bucket, attempts)], oldest
 
 
 class AttemptStore(Protocol):
-    async def add(self, keys: Sequence[str], bucket: int, oldest: int) -> Counts:
-        """Count one attempt for each key in `bucket`; return each key's counts in
-        the buckets from `oldest` on, this attempt included."""
-        ...
-
-    async def take_back(self, keys: Sequence[str], bucket: int) -> None:
-        """Undo one `add` of these keys in `bucket`."""
+    async def add(
+        self, keys: Sequence[str], bucket: int, oldest: int, read: Sequence[str] = ()
+    ) -> Counts:
+        """Count one for each of `keys` in `bucket`; return the counts of `keys`
+        (this one included) and of `read` in the buckets from `oldest` on."""
         ...
 
 
@@ -58,20 +60,25 @@ class MemoryAttempts:
         return len(self._counts)
 
     # No await inside: each call is atomic on the event loop.
-    async def add(self, keys: Sequence[str], bucket: int, oldest: int) -> Counts:
+    async def add(
+        self, keys: Sequence[str], bucket: int, oldest: int, read: Sequence[str] = ()
+    ) -> Counts:
         result: Counts = {}
-        for key in keys:
+        for key in (*keys, *read):
             buckets = self._counts.pop(key, {})
-            self._counts[key] = buckets  # most recently used last
             for old in [b for b in buckets if b < oldest]:
                 del buckets[old]
-            buckets[bucket] = buckets.get(bucket, 0) + 1
+            if key in keys:
+                buckets[bucket] = buckets.get(bucket, 0) + 1
+            if buckets:
+                self._counts[key] = buckets  # most recently used last
             result[key] = sorted(buckets.items())
         while len(self._counts) > self.max_keys:
             self._counts.popitem(last=False)
         return result
 
     async def take_back(self, keys: Sequence[str], bucket: int) -> None:
+        """Undo one `add` of these keys in `bucket`."""
         for key in keys:
             buckets = self._counts.get(key)
             if buckets and buckets.get(bucket):
@@ -87,15 +94,16 @@ class Limits:
     per_address_and_username: int
     per_username: int  # past it, failed logins are slowed down, never refused
     username_failure_delay: float
+    pending_per_address: int
 
 
 @dataclass(frozen=True)
 class Attempt:
     """A reservation, to be settled by `succeeded` or `failed`."""
 
-    keys: tuple[str, ...]
+    pending: str
+    failure_keys: tuple[str, ...]  # address, address+username, username
     bucket: int
-    username_attempts: int
 
 
 @dataclass(frozen=True)
@@ -114,44 +122,53 @@ class LoginThrottle:
         self, store: AttemptStore, limits: Limits, clock: Callable[[], float] = time.time
     ) -> None:
         self.store = store
+        self.pending = MemoryAttempts()
         self.limits = limits
         self.clock = clock
         self.step = limits.window / BUCKETS_PER_WINDOW
 
-    async def begin(self, address: str, username: str) -> Attempt | Refused:
+    def _buckets(self) -> tuple[int, int]:
         bucket = math.floor(self.clock() / self.step)
-        oldest = bucket - BUCKETS_PER_WINDOW + 1
+        return bucket, bucket - BUCKETS_PER_WINDOW + 1
+
+    async def begin(self, address: str, username: str) -> Attempt | Refused:
+        bucket, oldest = self._buckets()
+        pending = _key("pending", address)
         by_address = _key("address", address)
         by_pair = _key("address+username", address, username)
-        by_username = _key("username", username)
-        keys = (by_address, by_pair, by_username)
-        counts = await self.store.add(keys, bucket, oldest)
+        counts = await self.pending.add([pending], bucket, oldest)
+        counts |= await self.store.add([], bucket, oldest, read=[by_address, by_pair])
         waits = [
             self._retry_after(counts[key], limit)
             for key, limit in (
                 (by_address, self.limits.per_address),
                 (by_pair, self.limits.per_address_and_username),
             )
-            if sum(attempts for _, attempts in counts[key]) > limit
+            if _total(counts[key]) >= limit
         ]
+        if _total(counts[pending]) > self.limits.pending_per_address:
+            waits.append(1)  # as soon as some of this address's logins are answered
         if waits:
             # A refused attempt is not a failure: only failures keep a lock going.
-            await self.store.take_back(keys, bucket)
+            await self.pending.take_back([pending], bucket)
             return Refused(max(waits))
-        return Attempt(keys, bucket, sum(attempts for _, attempts in counts[by_username]))
+        return Attempt(pending, (by_address, by_pair, _key("username", username)), bucket)
 
     async def succeeded(self, attempt: Attempt) -> None:
-        await self.store.take_back(attempt.keys, attempt.bucket)
+        await self.pending.take_back([attempt.pending], attempt.bucket)
 
     async def failed(self, attempt: Attempt) -> None:
-        """The reservation stays as a failure; past the username's limit the
-        answer waits, which slows guessing from many addresses down."""
-        if attempt.username_attempts > self.limits.per_username:
+        """Count the failure; past the username's limit the answer waits, which
+        slows guessing from many addresses down."""
+        await self.pending.take_back([attempt.pending], attempt.bucket)
+        bucket, oldest = self._buckets()
+        counts = await self.store.add(attempt.failure_keys, bucket, oldest)
+        if _total(counts[attempt.failure_keys[-1]]) > self.limits.per_username:
             await asyncio.sleep(self.limits.username_failure_delay)
 
     def _retry_after(self, counts: list[tuple[int, int]], limit: int) -> int:
-        """Seconds until, with this attempt handed back, one more would be admitted."""
-        remaining = sum(attempts for _, attempts in counts) - 1
+        """Seconds until fewer than `limit` failures are left in the window."""
+        remaining = _total(counts)
         now = expires = self.clock()
         for counted_bucket, attempts in counts:  # oldest first
             if remaining < limit:
@@ -159,3 +176,7 @@ class LoginThrottle:
             remaining -= attempts
             expires = (counted_bucket + BUCKETS_PER_WINDOW) * self.step
         return max(1, math.ceil(expires - now))
+
+
+def _total(counts: list[tuple[int, int]]) -> int:
+    return sum(attempts for _, attempts in counts)

@@ -14,6 +14,7 @@ LIMITS = Limits(
     per_address_and_username=3,
     per_username=100,
     username_failure_delay=0,
+    pending_per_address=4,
 )
 
 
@@ -76,11 +77,23 @@ async def test_the_address_limit_spans_usernames():
     assert [isinstance(r, Attempt) for r in results] == [True] * 5 + [False] * 2
 
 
+async def test_at_most_the_pending_limit_is_in_flight_from_one_address():
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, Clock())
+    in_flight = [await throttle.begin("10.0.0.1", "ann") for _ in range(6)]
+
+    assert [isinstance(a, Attempt) for a in in_flight] == [True] * 4 + [False] * 2
+    assert in_flight[4] == Refused(retry_after=1)
+    for attempt in in_flight[:4]:
+        assert isinstance(attempt, Attempt)
+        await throttle.succeeded(attempt)
+    assert isinstance(await throttle.begin("10.0.0.1", "ann"), Attempt)
+
+
 async def test_memory_is_bounded_under_a_spray_of_keys():
     store = MemoryAttempts(max_keys=100)
     throttle = LoginThrottle(store, LIMITS, Clock())
     for number in range(1000):
-        await fail(throttle, "10.0.0.1", f"user-{number}")
+        await fail(throttle, f"10.0.{number // 250}.{number % 250}", f"user-{number}")
 
     assert len(store) == 100
 
