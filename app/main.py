@@ -9,55 +9,26 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 from tortoise import Tortoise
-from tortoise.exceptions import DBConnectionError
 
 from app import domains, storage
-from app.accounts.service import authenticate
-from app.events import Hooks
-from app.graphql.core.context import Context
 from app.graphql.schema import schema
+from app.graphql.view import GraphQLApp
+from app.http.access_log import AccessLogMiddleware
+from app.http.faults import FaultsMiddleware
+from app.http.limits import LimitsMiddleware
 from app.key_check import verify_keys
 from app.registries.token_endpoint import TokenEndpoint
-from app.request_id import RequestIdMiddleware, configure_logging, current_request_id
+from app.request_id import RequestIdMiddleware, configure_logging
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
 from app.settings import Settings
 from app.web.headers import SecurityHeadersMiddleware
-from app.web.routes import graphiql_response, web_routes
+from app.web.routes import web_routes
 
 log = logging.getLogger(__name__)
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    def __init__(
-        self, settings: Settings, keys: ServiceKeys, outbound: Outbound, hooks: Hooks
-    ) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
-        self.settings = settings
-        self.keys = keys
-        self.outbound = outbound
-        self.hooks = hooks
-        self.project_page_loads = domains.project_page_loads()
-
-    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
-        return Context(
-            request=request,
-            response=response,
-            settings=self.settings,
-            keys=self.keys,
-            outbound=self.outbound,
-            hooks=self.hooks,
-            viewer=viewer,
-            project_page_loads=self.project_page_loads,
-        )
-
-    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
-        return graphiql_response(self.settings)
 
 
 def outbound_from(settings: Settings) -> Outbound:
@@ -74,33 +45,9 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """The process can serve: the database answers."""
+    """The process can serve: the database answers (an outage is a 503, see FaultsMiddleware)."""
     await Tortoise.get_connection("default").execute_query("SELECT 1")
     return JSONResponse({"status": "ready"})
-
-
-DATABASE_UNAVAILABLE = (ConnectionError, DBConnectionError)
-DATABASE_UNAVAILABLE_MESSAGE = (
-    "The database is unavailable; nothing was changed. Try again shortly."
-)
-
-
-async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    """A clear answer instead of a bare 500 when the database cannot be reached;
-    requests that failed this way changed nothing."""
-    log.error("Database unavailable (request %s): %r", current_request_id(), type(error))
-    return JSONResponse(
-        {
-            "errors": [
-                {
-                    "message": DATABASE_UNAVAILABLE_MESSAGE,
-                    "extensions": {"code": "SERVICE_UNAVAILABLE"},
-                }
-            ]
-        },
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )
 
 
 def create_app(
@@ -115,7 +62,9 @@ def create_app(
     settings = settings or Settings()
     keys = keys or load_keys(settings)
     outbound = outbound or outbound_from(settings)
-    graphql_app = GraphQLApp(settings, keys, outbound, domains.hooks())
+    graphql_app = GraphQLApp(
+        schema, settings, keys, outbound, domains.hooks(), domains.project_page_loads()
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -138,8 +87,20 @@ def create_app(
             *domains.routes(settings, keys),
             *web_routes(),
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)],
-        exception_handlers={error: database_unavailable for error in DATABASE_UNAVAILABLE},
+        # Outermost first: the request id is set before anything logs; the access
+        # log sees the final status; faults turn any escaping error (an outage,
+        # a refusal by the limits) into a JSON answer carrying the request id.
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(AccessLogMiddleware),
+            Middleware(FaultsMiddleware),
+            Middleware(
+                LimitsMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_header_bytes=settings.max_header_bytes,
+            ),
+        ],
         lifespan=lifespan,
     )
     return app

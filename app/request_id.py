@@ -54,3 +54,7 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # The database drivers log every statement with its parameters at DEBUG:
+    # token digests, ciphertext, emails. Never, whatever the level asked for.
+    for noisy in ("tortoise", "aiosqlite", "asyncpg"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))

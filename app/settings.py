@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     # empty means the connecting address is the client's.
     trusted_proxies: str = ""
 
+    # Limits checked before any work, signed in or not (see app/http/limits.py).
+    # Request bodies (GraphQL documents plus variables, token forms): 413 above this.
+    max_body_bytes: int = Field(default=262_144, ge=1024, le=16_777_216)
+    # The request line plus all headers: 431 above this (uvicorn's h11 parser
+    # refuses even earlier, at the same size).
+    max_header_bytes: int = Field(default=16_384, ge=4096, le=1_048_576)
+    # How many objects one GraphQL operation may ask for: page sizes multiplied
+    # through nested connections and lists, summed over aliases.
+    max_query_cost: int = Field(default=20_000, ge=100)
+
     # Outbound checks of third-party registries (see app/security/outbound.py).
     # Comma-separated CIDRs that may be reached although private, e.g. for an
     # on-premises registry; empty means public addresses only.

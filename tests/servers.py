@@ -12,10 +12,11 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,24 @@ class Service:
     output: list[str]
     verify: str | bool = True  # a CA file when the service serves https
     pid: int = 0  # of the `nodion serve` process
+    process: subprocess.Popen[str] | None = None
+    drain: threading.Thread | None = None
+    # What it wrote after it started serving (its logs), read as it comes.
+    later_output: list[str] = field(default_factory=list)
+
+    def stop_and_read_output(self) -> str:
+        """Stop the service and return everything it wrote."""
+        assert self.process is not None and self.drain is not None
+        _stop(self.process)
+        self.drain.join(timeout=10)
+        return "".join(self.output + self.later_output)
+
+
+def _drain(stream: Any, into: list[str]) -> None:
+    """Keep reading the service's output: a full pipe would block its logging,
+    and with it every request."""
+    for line in stream:
+        into.append(line)
 
     def graphql(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
         response = httpx.post(
@@ -132,7 +151,7 @@ def running_service(
         assert token, "serve printed no API token:\n" + "".join(output)
         wait_for_port(port, process)
         scheme = "https" if tls else "http"
-        yield Service(
+        service = Service(
             f"{scheme}://127.0.0.1:{port}",
             token,
             env,
@@ -140,6 +159,12 @@ def running_service(
             str(tls[2]) if tls else True,
             process.pid,
         )
+        service.process = process
+        service.drain = threading.Thread(
+            target=_drain, args=(process.stdout, service.later_output), daemon=True
+        )
+        service.drain.start()
+        yield service
     finally:
         _stop(process)
 

@@ -16,13 +16,24 @@ from app.security.tokens import (
 )
 
 # Deliberately loose: the address is an identifier here, not a mailbox we verify.
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# No control characters either: PostgreSQL refuses a NUL byte in text outright.
+EMAIL_PATTERN = re.compile(
+    r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+)
+EMAIL_MAX_LENGTH = 254
+
+
+def member_email(value: str) -> str:
+    """An email address as stored, or ValidationFailed before any query (and
+    before a megabyte of it is echoed in a message or a log)."""
+    email = value.strip().lower()
+    if len(email) > EMAIL_MAX_LENGTH or not EMAIL_PATTERN.match(email):
+        raise ValidationFailed("email", "Enter an email address like name@example.com.")
+    return email
 
 
 async def create_user(email: str) -> User:
-    email = email.strip().lower()
-    if len(email) > 254 or not EMAIL_PATTERN.match(email):
-        raise ValidationFailed("email", "Enter an email address like name@example.com.")
+    email = member_email(email)
     try:
         return await User.create(email=email)
     except IntegrityError:

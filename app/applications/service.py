@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.accounts.models import User
 from app.applications.images import DEFAULT_TAG, ImageRef, check_tag, parse_image
@@ -19,6 +18,7 @@ from app.registries.models import Registry, RegistryType
 from app.registries.providers import PROVIDERS
 from app.registries.selection import default_registry
 from app.settings import Settings
+from app.transactions import atomic
 
 APP_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 ACTIVE = (DeploymentStatus.PENDING, DeploymentStatus.CLAIMED)
@@ -132,7 +132,7 @@ async def create_application(
     registry = await _chosen_registry(project, spec.region, spec.registry_id, spec.strategy)
     image = _image_for(spec.strategy, registry, project, name, spec.image, spec.tag)
     try:
-        async with in_transaction():
+        async with atomic():
             application = await Application.create(
                 project=project,
                 name=name,
@@ -187,7 +187,7 @@ async def update_application(
             image.tag,
             image.digest,
         )
-    async with in_transaction():
+    async with atomic():
         await application.save()
         await _audit(actor, application, "application.updated")
     return application
@@ -195,7 +195,7 @@ async def update_application(
 
 async def remove_application(actor: User, application_id: int) -> Application:
     application = await application_for(actor, application_id, Role.ADMIN)
-    async with in_transaction():
+    async with atomic():
         await application.delete()
         await _audit(actor, application, "application.removed")
     return application
@@ -216,7 +216,7 @@ async def deploy(actor: User, application_id: int, tag: str | None) -> Deploymen
     application = await application_for(actor, application_id, Role.DEVELOPER)
     registry = await Registry.get(id=application.registry_id)
     reference = image_reference(application, registry, tag)
-    async with in_transaction():
+    async with atomic():
         deployment = await Deployment.create(
             application=application,
             project_id=application.project_id,

@@ -108,6 +108,12 @@ def serve(
         host=host,
         port=port,
         log_config=None,
+        # Our access log (app/http/access_log.py) leaves out the query string.
+        access_log=False,
+        # h11 refuses a request line plus headers above this before the app sees
+        # it; the app checks the same limit again.
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
         # uvicorn would believe X-Forwarded-For from 127.0.0.1; the service decides

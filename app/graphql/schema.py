@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from functools import partial
 from typing import Any
 
@@ -13,8 +12,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import IgnoreContext
@@ -27,13 +24,14 @@ from tortoise.models import Model
 
 from app.accounts.graphql import UserNode
 from app.domains import DOMAINS
+from app.graphql.core.document_cache import DocumentCache
 from app.graphql.core.errors import registered_error_types
+from app.graphql.core.guards import OperationGuards
 from app.graphql.core.introspection import AnonymousIntrospectionGuard
+from app.graphql.core.logging_schema import LoggingSchema
 from app.graphql.core.permissions import AUTHENTICATED
 from app.graphql.project import Project
-from app.request_id import current_request_id
-
-log = logging.getLogger(__name__)
+from app.outage import is_database_unavailable
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
     node_type.__strawberry_definition__.name: node_type  # type: ignore[attr-defined]
@@ -42,7 +40,6 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
-CACHE_SIZE = 256
 UNEXPECTED_ERROR = "Unexpected error. Quote the X-Request-ID response header when reporting it."
 
 
@@ -71,18 +68,13 @@ Mutation = merge_types("Mutation", tuple(d.mutation for d in DOMAINS if d.mutati
 
 def _is_unexpected(error: GraphQLError) -> bool:
     """Errors raised on purpose (GraphQLError, e.g. a failed permission check) are
-    shown as they are; anything else is a bug or a fault and is masked."""
+    shown as they are; anything else is a bug or a fault and is masked (it is
+    logged by LoggingSchema.process_errors). A database outage is left for the
+    view to answer 503 SERVICE_UNAVAILABLE."""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    log.error(
-        "Unexpected error in %s (request %s): %s",
-        ".".join(str(part) for part in error.path or []),
-        current_request_id(),
-        type(original).__name__,
-        exc_info=original,
-    )
-    return True
+    return not is_database_unavailable(original)
 
 
 def _ignore_introspection(context: IgnoreContext) -> bool:
@@ -109,8 +101,8 @@ class RowsAreValues(StrawberryGraphQLCoreExecutionContext):
         self.is_awaitable = lambda value: is_awaitable(value) and not isinstance(value, Model)
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+def build_schema() -> LoggingSchema:
+    return LoggingSchema(
         execution_context_class=RowsAreValues,
         query=Query,
         mutation=Mutation,
@@ -121,14 +113,14 @@ def build_schema() -> strawberry.Schema:
             *registered_error_types().values(),
             *(t for d in DOMAINS for t in d.extra_types),
         ],
-        # Factories, so each request gets fresh extension state; the parse and
-        # validation caches are module-level LRUs shared across requests.
+        # Factories, so each request gets fresh extension state; the document
+        # cache is a module-level LRU bounded by bytes, shared across requests.
         extensions=[
             AnonymousIntrospectionGuard,
             partial(AddValidationRules, VALIDATION_RULES),
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-            partial(ParserCache, maxsize=CACHE_SIZE),
-            partial(ValidationCache, maxsize=CACHE_SIZE),
+            DocumentCache,
+            OperationGuards,
             partial(MaskErrors, should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
         ],
     )

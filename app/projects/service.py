@@ -2,21 +2,25 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.accounts.models import User
+from app.accounts.service import member_email
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.events import PROJECT_CREATED, Hooks
 from app.projects.access import project_for
 from app.projects.models import Project, ProjectMember, Role
 from app.settings import Settings
+from app.transactions import atomic
 
 NAME_MAX_LENGTH = 100
 NAMESPACE_BASE_MAX_LENGTH = 40
 NAMESPACE_ATTEMPTS = 5
+# Control, format (bidi overrides, zero-width), line/paragraph separators, surrogates.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def clean_name(name: str, *, field: str = "name", what: str = "Name") -> str:
@@ -25,8 +29,13 @@ def clean_name(name: str, *, field: str = "name", what: str = "Name") -> str:
         raise ValidationFailed(field, f"{what} must not be empty.")
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationFailed(field, f"{what} must be at most {NAME_MAX_LENGTH} characters.")
-    if any(ord(char) < 32 or ord(char) == 127 for char in name):
-        raise ValidationFailed(field, f"{what} must not contain control characters.")
+    if any(unicodedata.category(char) in INVISIBLE_CATEGORIES for char in name):
+        # Cf holds the bidirectional overrides (U+202E shows text reversed) and
+        # the zero-width characters that make two names look identical.
+        raise ValidationFailed(
+            field,
+            f"{what} must not contain control, bidirectional-override or zero-width characters.",
+        )
     return name
 
 
@@ -46,7 +55,7 @@ async def create_project(actor: User, name: str, settings: Settings, hooks: Hook
         if await Project.exists(namespace=namespace):
             continue
         try:
-            async with in_transaction():
+            async with atomic():
                 project = await Project.create(name=name, namespace=namespace)
                 await ProjectMember.create(project=project, user=actor, role=Role.ADMIN)
                 await hooks.run(PROJECT_CREATED, project, settings)
@@ -67,10 +76,11 @@ async def create_project(actor: User, name: str, settings: Settings, hooks: Hook
 async def set_member(actor: User, project_id: int, email: str, role: Role) -> Project:
     """Add a member, or change the role of an existing one (ADMIN only)."""
     project = await project_for(actor, project_id, Role.ADMIN)
-    user = await User.get_or_none(email=email.strip().lower())
+    email = member_email(email)
+    user = await User.get_or_none(email=email)
     if user is None:
-        raise NotFound(f"No user with email {email.strip()!r}; they must sign up first.")
-    async with in_transaction():
+        raise NotFound(f"No user with email {email!r}; they must sign up first.")
+    async with atomic():
         member = await ProjectMember.get_or_none(project=project, user=user)
         if member is None:
             await ProjectMember.create(project=project, user=user, role=role)
@@ -91,15 +101,16 @@ async def set_member(actor: User, project_id: int, email: str, role: Role) -> Pr
 
 
 async def remove_member(actor: User, project_id: int, email: str) -> Project:
+    email = member_email(email)
     project = await project_for(actor, project_id, Role.ADMIN)
     member = (
-        await ProjectMember.filter(project=project, user__email=email.strip().lower())
+        await ProjectMember.filter(project=project, user__email=email)
         .select_related("user")
         .first()
     )
     if member is None:
-        raise NotFound(f"{email.strip()!r} is not a member of this project.")
-    async with in_transaction():
+        raise NotFound(f"{email!r} is not a member of this project.")
+    async with atomic():
         if member.role == Role.ADMIN:
             await _ensure_another_admin(project, member.user)
         await member.delete()

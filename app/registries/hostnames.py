@@ -46,7 +46,7 @@ def _split_port(text: str) -> tuple[str, int | None]:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
         raise ValidationFailed("hostname", "Port must be a number from 1 to 65535.")
     return int(text)
 
@@ -73,3 +73,16 @@ def _check_host(host: str) -> None:
                 f"{label!r} is not a valid hostname label: use letters, digits and inner "
                 "hyphens, 1-63 characters per label.",
             )
+
+
+def refuse_managed_hostname(hostname: str, registry_domain: str) -> None:
+    """A third-party entry must not pose as one of the managed registries: it would
+    send that registry's logins and pulls through credentials the user typed in."""
+    host = hostname.rsplit(":", 1)[0] if not hostname.startswith("[") else hostname
+    domain = registry_domain.lower().strip(".")
+    if host == domain or host.endswith("." + domain):
+        raise ValidationFailed(
+            "hostname",
+            f"Hostnames under {domain} belong to Nodion's managed registries; "
+            "add a Nodion registry for that region instead.",
+        )

@@ -6,8 +6,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from tortoise.transactions import in_transaction
-
 from app.accounts.models import User
 from app.audit.service import record
 from app.errors import Conflict, NotSupported, ValidationFailed
@@ -17,7 +15,7 @@ from app.projects.models import Project, Role
 from app.projects.service import clean_name
 from app.registries.ca_certificates import normalize_ca_certificate
 from app.registries.errors import CredentialsAlreadyGenerated, VerificationFailed
-from app.registries.hostnames import normalize_hostname
+from app.registries.hostnames import normalize_hostname, refuse_managed_hostname
 from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS, Provider
 from app.registries.statuses import CheckStatus
@@ -27,6 +25,7 @@ from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token, token_digest, token_hint
 from app.settings import Settings
+from app.transactions import atomic
 
 USERNAME_MAX_LENGTH = 255
 TOKEN_MAX_LENGTH = 4096
@@ -128,6 +127,7 @@ async def add_registry(
         raise ValidationFailed("region", "Only Nodion registries belong to a region.")
     if provider.hostname_required or spec.hostname:
         hostname = normalize_hostname(spec.hostname or "")
+        refuse_managed_hostname(hostname, settings.registry_domain)
     else:
         assert provider.default_hostname is not None
         hostname = provider.default_hostname
@@ -144,7 +144,7 @@ async def add_registry(
     status = await _verified_status(
         spec.verify, outbound, provider, hostname, credentials, ca_certificate
     )
-    async with in_transaction():
+    async with atomic():
         registry = await Registry.create(
             project=project,
             type=spec.type,
@@ -176,7 +176,7 @@ async def _add_managed_registry(
             "token", "Nodion registries make their own credentials: use generateCredentials."
         )
     name = clean_name(spec.name) if spec.name is not None else f"Nodion Registry ({region.name})"
-    async with in_transaction():
+    async with atomic():
         registry = await Registry.create(
             project=project,
             type=RegistryType.NODION,
@@ -201,7 +201,7 @@ async def generate_credentials(
     project = await Project.get(id=registry.project_id)
     token = new_token(REGISTRY_TOKEN_PREFIX)
     now = datetime.now(UTC)
-    async with in_transaction():
+    async with atomic():
         # The WHERE clause is the one-shot guard: of racing requests exactly one
         # finds the column still empty, in SQLite and in PostgreSQL alike.
         claimed = await Registry.filter(
@@ -248,7 +248,7 @@ async def update_credentials(
     )
     registry.last_verified_at = datetime.now(UTC) if verify else None
     registry.verification_message = None
-    async with in_transaction():
+    async with atomic():
         if credentials:
             await _store_third_party_credentials(registry, *credentials, keys=keys, first=False)
         else:
@@ -279,7 +279,7 @@ async def remove_registry(actor: User, registry_id: int, hooks: Hooks) -> Regist
     """`hooks` let other domains move off the registry or refuse while they
     still use it; they run after a successor became the region's default."""
     registry = await registry_for(actor, registry_id, Role.ADMIN)
-    async with in_transaction():
+    async with atomic():
         if registry.type is RegistryType.NODION:
             await _hand_over_default(registry)
         await hooks.run(REGISTRY_REMOVING, registry)

@@ -4,7 +4,6 @@ send `docker login` to, plus the documents operators configure registries with."
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -47,7 +46,7 @@ def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:
         return None, None
     try:
         username, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64, not ASCII (a header is latin-1 text), not UTF-8
         return None, None
     return (username, password) if sep else (None, None)
 

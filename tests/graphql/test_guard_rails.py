@@ -45,7 +45,7 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
         raise RuntimeError("database exploded near secret-looking-detail")
 
     monkeypatch.setattr(service, "create_project", broken)
-    caplog.set_level(logging.ERROR, logger="app.graphql.schema")
+    caplog.set_level(logging.ERROR, logger="app.graphql")
 
     response = await client.post(
         "/graphql",
@@ -59,7 +59,9 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     request_id = response.headers["x-request-id"]
     [record] = [r for r in caplog.records if "Unexpected error" in r.getMessage()]
     assert request_id in record.getMessage()
-    assert record.exc_info is not None
+    # Where it happened and what it was, but not the exception's text (it can hold input).
+    assert "RuntimeError at test_guard_rails.py" in record.getMessage()
+    assert "secret-looking-detail" not in caplog.text
 
 
 @pytest.mark.parametrize("bad_id", ["", "!!!", "UHJvamVjdDphYmM="])  # "Project:abc"

@@ -9,9 +9,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tortoise import Tortoise
 
 from app.applications.targets import create_target
+from app.settings import Settings
 from tests.graphql_documents import (
     GENERATE_CREDENTIALS,
     UPDATE_CREDENTIALS,
@@ -30,6 +32,13 @@ INTROSPECTION = """{ __schema { types { name kind
 
 # Values for required arguments, by argument name.
 MAX_DEPTH = 6
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    # The walk asks for every field at once, far past the cost limit a client
+    # gets; this test is about what the fields reveal, not what they cost.
+    return Settings(data_dir=tmp_path, database_url=database_url, max_query_cost=10**9)
 
 
 class QueryBuilder:

@@ -7,11 +7,11 @@ from tests.graphql_documents import create_project
 
 SET_MEMBER = """mutation($input: AddProjectMemberInput!) { addProjectMember(input: $input) {
   __typename ... on ProjectMembersChanged { project { members { role user { email } } } }
-  ... on Error { message } } }"""
+  ... on Error { message } ... on ValidationError { field } } }"""
 REMOVE_MEMBER = """mutation($input: RemoveProjectMemberInput!) {
   removeProjectMember(input: $input) {
   __typename ... on ProjectMembersChanged { project { members { role user { email } } } }
-  ... on Error { message } } }"""
+  ... on Error { message } ... on ValidationError { field } } }"""
 
 
 async def test_admin_adds_and_removes_members(api, make_api):

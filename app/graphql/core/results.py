@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from app.errors import DomainError
 from app.graphql.core.errors import as_error
+from app.graphql.core.outcome import note_committed
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -38,7 +39,7 @@ def domain_result(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
     async def resolve(*args: P.args, **kwargs: P.kwargs) -> T:
         nonlocal members
         try:
-            return await resolver(*args, **kwargs)
+            done = await resolver(*args, **kwargs)
         except DomainError as failure:
             error = as_error(failure)
             if members is None:
@@ -49,5 +50,7 @@ def domain_result(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
                     f"union has no {type(error).__name__}"
                 ) from failure
             return error  # type: ignore[return-value]
+        note_committed()  # a mutation's answer must now say "done", even if reading it fails
+        return done
 
     return resolve

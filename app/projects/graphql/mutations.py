@@ -16,6 +16,7 @@ from app.graphql.core.permissions import AUTHENTICATED
 from app.graphql.core.results import domain_result
 from app.projects import service
 from app.projects.graphql.types import RoleEnum
+from app.projects.loaders import PROJECT, ROLE
 from app.projects.models import Role
 from app.projects.project_type import ProjectType
 
@@ -70,6 +71,10 @@ class ProjectMutations:
         project = await service.create_project(
             context.user, input.name, context.settings, context.hooks
         )
+        # Answer from what the transaction wrote: a read after the commit that
+        # fails would turn a created project into an error, and a retry into a twin.
+        context.loaders[PROJECT].prime(project.id, project)
+        context.loaders[ROLE].prime(project.id, Role.ADMIN)
         return CreateProjectSuccess(project=project)
 
     @strawberry.mutation(

@@ -48,11 +48,12 @@ class ProjectFields(ProjectScopedNode):
     )
     created_at: datetime
 
-    @strawberry.field(description="Your role in this project.")
-    async def viewer_role(self, info: Info) -> RoleEnum:
-        role = await info.context.loaders[ROLE].load(self.id)
-        assert role is not None  # the project is only reachable by members
-        return role
+    @strawberry.field(
+        description="Your role in this project; null once you are no longer a member "
+        "(in the answer to removing yourself)."
+    )
+    async def viewer_role(self, info: Info) -> RoleEnum | None:
+        return await info.context.loaders[ROLE].load(self.id)  # type: ignore[no-any-return]
 
     @strawberry.field
     async def members(self, info: Info) -> list[ProjectMemberNode]:

@@ -1,0 +1,83 @@
+"""Parse and validation results of small documents, kept across requests.
+
+Bounded by bytes, not only by entries: a document longer than
+MAX_CACHED_DOCUMENT_CHARS is parsed and validated afresh every time and never
+kept, and the texts kept add up to at most CACHE_BUDGET_CHARS (least recently
+used go first). So a flood of large unique documents cannot pin memory; the
+dashboard's own queries, a few hundred characters each, stay cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from graphql import DocumentNode, GraphQLError
+from strawberry.extensions import SchemaExtension
+
+MAX_CACHED_DOCUMENT_CHARS = 4096
+CACHE_BUDGET_CHARS = 262_144
+
+
+@dataclass
+class _Entry:
+    document: DocumentNode
+    errors: list[GraphQLError] | None = None  # None: not validated yet
+
+
+class CharBudgetLRU:
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+        self.entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def get(self, key: str) -> _Entry | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, entry: _Entry) -> None:
+        if key in self.entries:
+            return
+        self.entries[key] = entry
+        self.used += len(key)
+        while self.used > self.budget:
+            evicted, _ = self.entries.popitem(last=False)
+            self.used -= len(evicted)
+
+
+_cache = CharBudgetLRU(CACHE_BUDGET_CHARS)
+
+
+def cached_documents() -> CharBudgetLRU:
+    """The shared cache (tests look at its size)."""
+    return _cache
+
+
+class DocumentCache(SchemaExtension):
+    def _key(self) -> str | None:
+        query = self.execution_context.query
+        return query if query and len(query) <= MAX_CACHED_DOCUMENT_CHARS else None
+
+    def on_parse(self) -> Iterator[None]:
+        key = self._key()
+        entry = _cache.get(key) if key else None
+        if entry is not None:
+            self.execution_context.graphql_document = entry.document
+        yield
+        document = self.execution_context.graphql_document
+        if key and entry is None and document is not None:
+            _cache.put(key, _Entry(document))
+
+    def on_validate(self) -> Iterator[None]:
+        key = self._key()
+        entry = _cache.get(key) if key else None
+        if entry is not None and entry.document is not self.execution_context.graphql_document:
+            entry = None
+        if entry is not None and entry.errors is not None:
+            self.execution_context.pre_execution_errors = list(entry.errors)
+        yield
+        if entry is not None and entry.errors is None:
+            entry.errors = list(self.execution_context.pre_execution_errors or [])

@@ -1,0 +1,43 @@
+"""What one GraphQL request did so far, for the parts that answer it at the end.
+
+A context variable holding one mutable object: resolvers run in tasks that copy
+the context, so they change the object, never the variable.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from graphql import OperationType
+
+
+@dataclass
+class Outcome:
+    operation_name_given: bool
+    operation_type: OperationType | None = None
+    # A mutation body returned normally, so its transaction committed.
+    changes_committed: bool = False
+
+    @property
+    def committed_mutation(self) -> bool:
+        return self.operation_type is OperationType.MUTATION and self.changes_committed
+
+
+_outcome: ContextVar[Outcome | None] = ContextVar("graphql_outcome", default=None)
+
+
+def begin(*, operation_name_given: bool) -> Outcome:
+    outcome = Outcome(operation_name_given=operation_name_given)
+    _outcome.set(outcome)
+    return outcome
+
+
+def current() -> Outcome | None:
+    return _outcome.get()
+
+
+def note_committed() -> None:
+    outcome = _outcome.get()
+    if outcome is not None:
+        outcome.changes_committed = True

@@ -1,0 +1,56 @@
+"""Size limits checked before any work is done for a request, signed in or not.
+
+A pure ASGI middleware: it refuses a declared Content-Length over the limit at
+once, and counts the bytes of a streamed body (chunked, or a lying length) as
+they arrive, so no route ever holds more than the limit in memory.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.http.refusals import RequestRefused
+
+
+class BodyTooLarge(RequestRefused):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes."
+        )
+
+
+class LimitsMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        header_bytes = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+        header_bytes += sum(len(name) + len(value) + 4 for name, value in headers)
+        if header_bytes > self.max_header_bytes:
+            raise RequestRefused(
+                431,
+                "HEADERS_TOO_LARGE",
+                f"The request line and headers are larger than {self.max_header_bytes} bytes.",
+            )
+        for name, value in headers:
+            # A malformed length never gets here: the HTTP parser refuses it.
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
+                raise BodyTooLarge(self.max_body_bytes)
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge(self.max_body_bytes)
+            return message
+
+        await self.app(scope, counting_receive, send)

@@ -1,0 +1,60 @@
+"""Which exceptions mean "the database cannot be reached right now".
+
+They are answered 503 SERVICE_UNAVAILABLE wherever they are raised (a resolver, a
+DataLoader, authentication, /readyz, the token endpoint), never as a bug. asyncpg's
+connection failures do not derive from ConnectionError, so its public base classes
+are listed too; Tortoise sometimes wraps one in its own error, so the cause chain
+is searched as well.
+"""
+
+from __future__ import annotations
+
+from asyncpg.exceptions import (
+    InterfaceError,
+    InternalClientError,
+    OperatorInterventionError,
+    PostgresConnectionError,
+)
+from tortoise.exceptions import DBConnectionError
+
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused / reset sockets, before or during a query
+    DBConnectionError,  # Tortoise could not open a connection
+    PostgresConnectionError,  # ConnectionDoesNotExistError, ConnectionFailureError, …
+    OperatorInterventionError,  # AdminShutdownError, CannotConnectNowError, CrashShutdownError
+    InterfaceError,  # "connection is closed", a pool being closed
+    # The protocol state machine meeting a server that is shutting down mid-query
+    # (seen under scripts/chaos.sh), answered as any other lost connection.
+    InternalClientError,
+)
+UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE = "The database is unavailable; nothing was changed. Try again shortly."
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+OUTCOME_UNKNOWN_MESSAGE = (
+    "The database became unavailable while saving; the change may or may not have been "
+    "saved. Check before you repeat it."
+)
+
+
+def unavailable_message(error: BaseException) -> tuple[str, dict[str, object]]:
+    """What a 503 says: nothing changed, unless the connection was lost mid-COMMIT."""
+    from app.transactions import CommitOutcomeUnknown
+
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, CommitOutcomeUnknown):
+            return OUTCOME_UNKNOWN_MESSAGE, {"code": UNAVAILABLE_CODE, "outcome": "UNKNOWN"}
+        current = current.__cause__ or current.__context__
+    return UNAVAILABLE_MESSAGE, {"code": UNAVAILABLE_CODE}

@@ -1,0 +1,244 @@
+"""No document text, variable or query string reaches a log line (issue 10, case 4):
+secrets sent through every path, with and without errors, then every line that
+pytest captured and everything a real `nodion serve` (uvicorn) wrote is searched."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.graphql_documents import ADD_REGISTRY
+from tests.servers import running_service
+
+
+def secret(path: str) -> str:
+    return f"leak{path}{secrets.token_hex(8)}"
+
+
+def _fill(template: Any, value: str) -> Any:
+    """`template` with every "SECRET" replaced by `value`."""
+    if isinstance(template, str):
+        return template.replace("SECRET", value)
+    if isinstance(template, bytes):
+        return template.replace(b"SECRET", value.encode())
+    if isinstance(template, dict):
+        return {key: _fill(item, value) for key, item in template.items()}
+    return template
+
+
+def hostile_requests(project_id: str, token: str) -> list[tuple[str, dict]]:
+    """(secret, httpx.request kwargs) for every way a secret can come in."""
+    auth = {"Authorization": f"Bearer {token}"}
+    requests: list[tuple[str, dict]] = []
+
+    def add(path: str, **kwargs: Any) -> None:
+        value = secret(path)
+        requests.append((value, _fill(kwargs, value)))
+
+    # An inline literal in a document that fails validation, parsing, or runs.
+    add(
+        "inlinevalidation",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={
+            "query": "mutation { addRegistry(input: {projectId: "
+            + json.dumps(project_id)
+            + ', type: DOCKER_HUB, username: "me", token: "SECRET", verify: false, bogus: 1})'
+            + " { __typename } }"
+        },
+    )
+    add(
+        "inlinesyntax",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={"query": '{ viewer { email } } "SECRET'},
+    )
+    add(
+        "inlineresolver",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={"query": '{ project(id: "SECRET") { id } node(id: "SECRET") { id } }'},
+    )
+    add(
+        "inlinecost",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={
+            "query": "{ "
+            + " ".join(
+                f'a{n}: projects(first: 100, after: "SECRET") {{ edges {{ node {{ '
+                "auditEvents(first: 100) { edges { cursor } } } } } }"
+                for n in range(3)
+            )
+            + " }"
+        },
+    )
+    # Variables: one that fails coercion, one that runs, one with a bad token.
+    add(
+        "variablecoercion",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={
+            "query": ADD_REGISTRY,
+            "variables": {"input": {"projectId": project_id, "type": "NOPE", "token": "SECRET"}},
+        },
+    )
+    add(
+        "variablestored",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={
+            "query": ADD_REGISTRY,
+            "variables": {
+                "input": {
+                    "projectId": project_id,
+                    "type": "DOCKER_HUB",
+                    "username": "me",
+                    "token": "SECRET",
+                    "verify": False,
+                }
+            },
+        },
+    )
+    add(
+        "variableemail",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={
+            "query": "mutation($i: AddProjectMemberInput!) { addProjectMember(input: $i) "
+            "{ __typename } }",
+            "variables": {"i": {"projectId": project_id, "email": "SECRET\u0000", "role": "X"}},
+        },
+    )
+    # GET query strings: a refused mutation, a query with variables, a bad one.
+    add(
+        "getmutation",
+        method="GET",
+        url="/graphql",
+        headers=auth,
+        params={"query": 'mutation { createProject(input: {name: "SECRET"}) { __typename } }'},
+    )
+    add(
+        "getvariables",
+        method="GET",
+        url="/graphql",
+        headers=auth,
+        params={
+            "query": "query($id: ID!) { node(id: $id) { id } }",
+            "variables": '{"id": "SECRET"}',
+        },
+    )
+    add("getsyntax", method="GET", url="/graphql", params={"query": "{ SECRET"})
+    # The token endpoint: Basic, the OAuth2 form, and its query string.
+    add(
+        "basic",
+        method="GET",
+        url="/registry/token",
+        params={"service": "SECRET", "scope": "repository:SECRET/app:pull"},
+        headers={"Authorization": "Basic " + base64.b64encode(b"SECRET:SECRET").decode()},
+    )
+    add(
+        "form",
+        method="POST",
+        url="/registry/token",
+        data={"grant_type": "password", "username": "SECRET", "password": "SECRET"},
+    )
+    add(
+        "formgrant",
+        method="POST",
+        url="/registry/token",
+        data={"grant_type": "SECRET", "password": "SECRET"},
+    )
+    # Headers and bodies that are refused before any work.
+    add(
+        "bearer",
+        method="POST",
+        url="/graphql",
+        headers={"Authorization": "Bearer SECRET"},
+        json={"query": "{ viewer { email } }"},
+    )
+    add(
+        "badjson",
+        method="POST",
+        url="/graphql",
+        headers={"Content-Type": "application/json"},
+        content=b'{"query": "SECRET',
+    )
+    add(
+        "notutf8",
+        method="POST",
+        url="/graphql",
+        headers={"Content-Type": "application/json"},
+        content=b'{"query": "SECRET\xff"}',
+    )
+    add("path", method="GET", url="/nowhere", params={"token": "SECRET"})
+    return requests
+
+
+async def _project_and_token(api) -> str:
+    data = await api(
+        'mutation { createProject(input: {name: "Logs"}) { '
+        "... on CreateProjectSuccess { project { id } } } }"
+    )
+    return data["createProject"]["project"]["id"]
+
+
+async def test_no_secret_in_any_captured_log_line(api, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    project_id = await _project_and_token(api)
+    sent = hostile_requests(project_id, api.token)
+
+    statuses = []
+    for _, request in sent:
+        statuses.append((await client.request(**request)).status_code)
+
+    assert all(status < 500 for status in statuses), statuses
+    # httpx logs the URLs this test's own client requests (the service's outbound
+    # checks make no request here); every other line is the service's.
+    records = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    text = "\n".join(record.getMessage() for record in records)
+    text += "\n".join(str(record.exc_info) for record in records if record.exc_info)
+    assert "Refused request" in text and "document" in text  # errors were logged, safely
+    leaked = [value for value, _ in sent if value in text]
+    assert leaked == [], f"secrets in the log: {leaked}"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_secret_in_a_real_uvicorn_log(tmp_path: Path, database_url: str):
+    with running_service(tmp_path / "data", database_url) as service:
+        with httpx.Client(base_url=service.url, timeout=10) as http:
+            created = http.post(
+                "/graphql",
+                json={
+                    "query": 'mutation { createProject(input: {name: "Logs"}) { '
+                    "... on CreateProjectSuccess { project { id } } } }"
+                },
+                headers={"Authorization": f"Bearer {service.demo_token}"},
+            ).json()
+            project_id = created["data"]["createProject"]["project"]["id"]
+            sent = hostile_requests(project_id, service.demo_token)
+            statuses = [http.request(**request).status_code for _, request in sent]
+        output = service.stop_and_read_output()
+
+    assert all(status < 500 for status in statuses), statuses
+    # The access log is there, without query strings.
+    assert '"GET /graphql" 400' in output or '"GET /graphql" 200' in output, output
+    assert '"POST /registry/token" 401' in output, output
+    assert "?" not in "".join(line for line in output.splitlines() if "app.access" in line)
+    assert "uvicorn.access" not in output
+    leaked = [value for value, _ in sent if value in output]
+    assert leaked == [], f"secrets in the uvicorn output: {leaked}"
