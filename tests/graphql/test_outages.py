@@ -147,13 +147,32 @@ async def test_the_service_recovers_after_the_fault(api, database):
     assert after.json() == {"data": {"projects": {"edges": [{"node": {"name": "Shop"}}]}}}
 
 
-async def test_create_project_answers_from_its_transaction(api, count_queries):
-    """Nothing is read after the commit, so a connection lost then cannot turn
-    a created project into an error (and a retry into a duplicate)."""
-    count_queries.queries.clear()
+async def test_a_committed_create_says_it_was_saved(api, database):
+    """The connection dies after the project was committed, while its answer is
+    read: the client must learn that it was saved, or its retry makes a twin."""
+    create = (
+        'mutation { createProject(input: {name: "Kept"}) { __typename '
+        "... on CreateProjectSuccess { project { id name viewerRole applications { id } } } } }"
+    )
 
-    await create_project(api)
+    response = await terminated_while_blocked(database, "applications", graphql(api, create))
 
-    statements = [q.split()[0].upper() for q in count_queries.queries]
-    last_write = max(i for i, verb in enumerate(statements) if verb == "INSERT")
-    assert statements[last_write + 1 :] == [], count_queries.queries[last_write + 1 :]
+    assert response.status_code == 200, response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE", "committed": True}
+    assert "was saved" in error["message"]
+    assert UNEXPECTED_ERROR not in response.text
+    projects = await api("{ projects { edges { node { name } } } }")
+    assert projects["projects"]["edges"] == [{"node": {"name": "Kept"}}]
+
+
+async def test_a_refused_create_says_nothing_was_saved(api, database):
+    response = await terminated_while_blocked(
+        database,
+        "projects",
+        graphql(api, 'mutation { createProject(input: {name: "Gone"}) { __typename } }'),
+    )
+
+    assert_unavailable(response)
+    assert "nothing was changed" in response.json()["errors"][0]["message"]
+    assert (await api("{ projects { edges { node { name } } } }"))["projects"]["edges"] == []

@@ -38,7 +38,7 @@ class OperationGuards(SchemaExtension):
         }
         current = outcome.current()
         if current is not None:
-            current.operation_type = context.operation_type
+            current.operation_type = context.operation_type.value
         if len(operations) > 1 and current is not None and not current.operation_name_given:
             # The GraphQL spec: with several operations, the request must name one.
             raise PublicGraphQLError(

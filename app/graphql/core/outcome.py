@@ -9,19 +9,17 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from graphql import OperationType
-
 
 @dataclass
 class Outcome:
     operation_name_given: bool
-    operation_type: OperationType | None = None
+    operation_type: str | None = None  # "query", "mutation" (strawberry's and graphql-core's value)
     # A mutation body returned normally, so its transaction committed.
     changes_committed: bool = False
 
     @property
     def committed_mutation(self) -> bool:
-        return self.operation_type is OperationType.MUTATION and self.changes_committed
+        return self.operation_type == "mutation" and self.changes_committed
 
 
 _outcome: ContextVar[Outcome | None] = ContextVar("graphql_outcome", default=None)
