@@ -74,13 +74,6 @@ class Service:
         self.drain.join(timeout=10)
         return "".join(self.output + self.later_output)
 
-
-def _drain(stream: Any, into: list[str]) -> None:
-    """Keep reading the service's output: a full pipe would block its logging,
-    and with it every request."""
-    for line in stream:
-        into.append(line)
-
     def graphql(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
         response = httpx.post(
             self.url + "/graphql",
@@ -94,6 +87,13 @@ def _drain(stream: Any, into: list[str]) -> None:
         body = response.json()
         assert not body.get("errors"), body
         return body["data"]
+
+
+def _drain(stream: Any, into: list[str]) -> None:
+    """Keep reading the service's output: a full pipe would block its logging,
+    and with it every request."""
+    for line in stream:
+        into.append(line)
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
