@@ -235,7 +235,7 @@ async def main() -> int:
     other_5xx = sum(
         count
         for status, count in tally.statuses.items()
-        if status.startswith("5") and status != "503"
+        if status.startswith("5") and not status.startswith("503")  # "503 outcome unknown" too
     )
 
     print(f"requests:                 {tally.requests}")
