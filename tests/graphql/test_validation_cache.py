@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import ValidationCache
-
-from app.graphql.schema import CACHE_SIZE
+from app.graphql.core.document_cache import MAX_CACHED_DOCUMENT_CHARS, cached_documents
 
 QUERY = "{ viewer { email } projects(first: 3) { edges { node { id name } } } }"
 
 
-async def test_a_repeated_document_is_validated_once(api):
-    # ValidationCache shares one LRU per maxsize across requests; its key includes
-    # the validation rule classes, so those must be the same objects every request.
-    cache_info = ValidationCache(maxsize=CACHE_SIZE).cached_validate_document.cache_info
+async def test_a_repeated_document_is_parsed_and_validated_once(api):
     await api(QUERY)
-    before = cache_info()
+    entry = cached_documents().get(QUERY)
+    assert entry is not None
+    assert entry.errors == []  # its validation result is kept with it
+    document = entry.document
 
     for _ in range(3):
         await api(QUERY)
 
-    after = cache_info()
-    assert after.misses == before.misses
-    assert after.hits == before.hits + 3
+    again = cached_documents().get(QUERY)
+    assert again is entry
+    assert again.document is document  # not parsed again
+
+
+async def test_a_large_document_is_never_kept(api):
+    large = "# " + "x" * MAX_CACHED_DOCUMENT_CHARS + "\n" + QUERY
+
+    await api(large)
+
+    assert cached_documents().get(large) is None
+    assert cached_documents().used <= cached_documents().budget
 
 
 async def test_the_limits_still_apply_to_cached_documents(api):
