@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -23,7 +24,9 @@ CACHE_BUDGET_CHARS = 262_144
 @dataclass
 class _Entry:
     document: DocumentNode
-    errors: list[GraphQLError] | None = None  # None: not validated yet
+    # Validation results by the rules they were checked with: the rules differ per
+    # request (anonymous callers in production also get the no-introspection rule).
+    errors: dict[tuple[Any, ...], list[GraphQLError]] = field(default_factory=dict)
 
 
 class CharBudgetLRU:
@@ -76,8 +79,10 @@ class DocumentCache(SchemaExtension):
         entry = _cache.get(key) if key else None
         if entry is not None and entry.document is not self.execution_context.graphql_document:
             entry = None
-        if entry is not None and entry.errors is not None:
-            self.execution_context.pre_execution_errors = list(entry.errors)
+        rules = tuple(self.execution_context.validation_rules)
+        known = entry.errors.get(rules) if entry is not None else None
+        if known is not None:
+            self.execution_context.pre_execution_errors = list(known)
         yield
-        if entry is not None and entry.errors is None:
-            entry.errors = list(self.execution_context.pre_execution_errors or [])
+        if entry is not None and known is None:
+            entry.errors[rules] = list(self.execution_context.pre_execution_errors or [])
