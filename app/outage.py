@@ -42,6 +42,11 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     return False
 
 
+class CommitOutcomeUnknown(ConnectionError):
+    """The database went away during COMMIT (an outage, so answered 503); raised
+    by app.transactions.atomic."""
+
+
 OUTCOME_UNKNOWN_MESSAGE = (
     "The database became unavailable while saving; the change may or may not have been "
     "saved. Check before you repeat it."
@@ -50,8 +55,6 @@ OUTCOME_UNKNOWN_MESSAGE = (
 
 def unavailable_message(error: BaseException) -> tuple[str, dict[str, object]]:
     """What a 503 says: nothing changed, unless the connection was lost mid-COMMIT."""
-    from app.transactions import CommitOutcomeUnknown
-
     current: BaseException | None = error
     while current is not None:
         if isinstance(current, CommitOutcomeUnknown):

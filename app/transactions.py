@@ -14,11 +14,9 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from app.outage import is_database_unavailable
+from app.outage import CommitOutcomeUnknown, is_database_unavailable
 
-
-class CommitOutcomeUnknown(ConnectionError):
-    """The database went away during COMMIT (an outage, so answered 503)."""
+__all__ = ["CommitOutcomeUnknown", "atomic"]
 
 
 @asynccontextmanager
