@@ -17,7 +17,6 @@ import pytest
 
 from app import storage
 from app.applications.models import Deployment
-from tests.conftest import require_or_skip
 from tests.e2e.oci_image import blob, write_image
 from tests.e2e.test_token_auth_e2e import (
     ACCESS_DENIED,
@@ -29,10 +28,7 @@ from tests.e2e.test_token_auth_e2e import (
 )
 from tests.servers import (
     Service,
-    e2e_tools_missing,
     run_cli,
-    running_registry,
-    running_service,
     running_tls_registry,
 )
 from tests.tls_material import CertificateAuthority
@@ -45,24 +41,6 @@ DEPLOY = """mutation($id: ID!) { deployApplication(applicationId: $id) {
   ... on DeployApplicationSuccess { deployment { id imageReference } } } }"""
 ADD_CUSTOM = """mutation($input: AddRegistryInput!) { addRegistry(input: $input) {
   __typename ... on AddRegistrySuccess { registry { id } } ... on Error { message } } }"""
-
-
-@pytest.fixture(autouse=True)
-def _tools() -> None:
-    if reason := e2e_tools_missing():
-        require_or_skip("NODION_REQUIRE_E2E", reason)
-
-
-@pytest.fixture
-def service(tmp_path: Path, database_url: str) -> Iterator[Service]:
-    with running_service(tmp_path / "service", database_url) as running:
-        yield running
-
-
-@pytest.fixture
-def eu_registry(service: Service, tmp_path: Path) -> Iterator[str]:
-    with running_registry(service, "eu-central", tmp_path / "eu") as address:
-        yield address
 
 
 def deploy_target(service: Service, name: str, region: str = "eu-central") -> dict[str, str]:

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import require_or_skip
 from tests.e2e.oci_image import blob, write_image
-from tests.servers import Service, e2e_tools_missing, running_registry, running_service
+from tests.servers import Service
 
 CREATE = """mutation($name: String!) { createProject(input: {name: $name}) {
   ... on CreateProjectSuccess { project { id namespace
@@ -36,24 +32,6 @@ class Credentials:
     @property
     def creds(self) -> str:
         return f"{self.username}:{self.token}"
-
-
-@pytest.fixture(autouse=True)
-def _tools() -> None:
-    if reason := e2e_tools_missing():
-        require_or_skip("NODION_REQUIRE_E2E", reason)
-
-
-@pytest.fixture
-def service(tmp_path: Path, database_url: str) -> Iterator[Service]:
-    with running_service(tmp_path / "service", database_url) as running:
-        yield running
-
-
-@pytest.fixture
-def eu_registry(service: Service, tmp_path: Path) -> Iterator[str]:
-    with running_registry(service, "eu-central", tmp_path / "eu") as address:
-        yield address
 
 
 def project_credentials(service: Service, name: str, region: str = "eu-central") -> Credentials:
