@@ -45,13 +45,13 @@ def sqlite_file(database_url: str) -> Path | None:
 def shown_url(database_url: str) -> str:
     """The database URL without its password, for messages."""
     # Without the query too: drivers accept `?password=…` there.
-    parts = urlsplit(database_url)._replace(query="")
+    parts = urlsplit(database_url)
     userinfo, at, host = parts.netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return urlunsplit(parts)
+    if not (at and ":" in userinfo):
+        return database_url.split("?", 1)[0]  # as written (keeps sqlite:///…)
     # Rebuilt from the raw text, so a percent-encoded password is hidden too.
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    netloc = f"{userinfo.partition(':')[0]}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
 def prepare_data_dir(settings: Settings) -> None:
