@@ -11,7 +11,7 @@ from app.cli import config, documents
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
-from app.cli.resolve import application_id, project_id, registry_id
+from app.cli.resolve import application_id, project_id, project_list, registry_id
 
 apps = typer.Typer(help="Applications and their deployments.", no_args_is_help=True)
 
@@ -117,14 +117,11 @@ def create_app(
 @apps.command("list")
 def list_apps(project: ProjectOption, as_json: JsonOption = False) -> None:
     """The project's apps, newest first."""
-    api = _api()
-    found = api.execute(documents.PROJECT_APPLICATIONS, {"id": project_id(api, project)})["project"]
-    if found is None:
-        raise CliError(f"no project {project!r} is visible to you", ExitCode.NOT_FOUND)
+    found = project_list(_api(), documents.PROJECT_APPLICATIONS, project, "applications")
     if as_json:
-        print_json(found["applications"])
+        print_json(found)
     else:
-        print_table(found["applications"], APP_COLUMNS, "No apps yet.")
+        print_table(found, APP_COLUMNS, "No apps yet.")
 
 
 @apps.command("deploy")

@@ -12,7 +12,7 @@ from app.cli import config, documents
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
-from app.cli.resolve import project_id, registry_id
+from app.cli.resolve import project_id, project_list, registry_id
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
 
 registries = typer.Typer(help="Container registries of a project.", no_args_is_help=True)
@@ -71,14 +71,11 @@ def _print_registry(registry: dict[str, Any]) -> None:
 @registries.command("list")
 def list_registries(project: ProjectOption, as_json: JsonOption = False) -> None:
     """The project's registries: one default Nodion registry per region, and those you added."""
-    api = _api()
-    found = api.execute(documents.PROJECT_REGISTRIES, {"id": project_id(api, project)})["project"]
-    if found is None:
-        raise CliError(f"no project {project!r} is visible to you", ExitCode.NOT_FOUND)
+    found = project_list(_api(), documents.PROJECT_REGISTRIES, project, "registries")
     if as_json:
-        print_json(found["registries"])
+        print_json(found)
     else:
-        print_table(found["registries"], REGISTRY_COLUMNS, "No registries.")
+        print_table(found, REGISTRY_COLUMNS, "No registries.")
 
 
 @registries.command("add")

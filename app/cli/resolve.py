@@ -99,3 +99,12 @@ def _one(matches: list[Row], kind: str, value: str, detail: Callable[[Row], str]
             ExitCode.USAGE,
         )
     return matches[0]
+
+
+def project_list(api: Api, document: str, project: str, field: str) -> list[dict[str, Any]]:
+    """A list field of one project (`registries`, `applications`), by name or ID."""
+    found = api.execute(document, {"id": project_id(api, project)})["project"]
+    if found is None:
+        raise CliError(f"no project {project!r} is visible to you", ExitCode.NOT_FOUND)
+    rows: list[dict[str, Any]] = found[field]
+    return rows
