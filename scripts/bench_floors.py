@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from app import storage
 from app.accounts.service import authenticate
+from app.cli.service import uvicorn_options
 from app.graphql.core.ids import encode_id
 from app.projects.models import Project
 from app.registries.models import Registry
@@ -104,8 +105,13 @@ def main() -> None:
     port, token_body_size = int(sys.argv[1]), int(sys.argv[2])
     settings = Settings()
     configure_logging(settings.log_level)
-    # As `nodion serve` runs uvicorn: same defaults (loop, http parser), same logging.
-    uvicorn.run(floor_app(settings, token_body_size), host="127.0.0.1", port=port, log_config=None)
+    # As `nodion serve` runs uvicorn: same event loop, HTTP parser and logging.
+    uvicorn.run(
+        floor_app(settings, token_body_size),
+        host="127.0.0.1",
+        port=port,
+        **uvicorn_options(settings),
+    )
 
 
 if __name__ == "__main__":

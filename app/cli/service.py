@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -107,19 +107,28 @@ def serve(
         workers=workers,
         host=host,
         port=port,
-        log_config=None,
-        # Our access log (app/http/access_log.py) leaves out the query string.
-        access_log=False,
-        # h11 refuses a request line plus headers above this before the app sees
-        # it; the app checks the same limit again.
-        http="h11",
-        h11_max_incomplete_event_size=settings.max_header_bytes,
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
+        **uvicorn_options(settings),
+    )
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How `serve` runs uvicorn, apart from where it listens; scripts/bench_floors.py
+    serves its floors the same way, so a ratio compares apps, not HTTP stacks."""
+    return {
+        "log_config": None,
+        # Our access log (app/http/access_log.py) leaves out the query string.
+        "access_log": False,
+        # h11 refuses a request line plus headers above this before the app sees it
+        # (the app checks the same limit again). httptools would be faster, but
+        # uvicorn puts no bound on the headers it buffers for it.
+        "http": "h11",
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
         # uvicorn would believe X-Forwarded-For from 127.0.0.1; the service decides
         # whom to believe itself (NODION_TRUSTED_PROXIES, see client_address.py).
-        proxy_headers=False,
-    )
+        "proxy_headers": False,
+    }
 
 
 def export_schema(
