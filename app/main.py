@@ -14,6 +14,7 @@ from starlette.routing import Route
 from tortoise import Tortoise
 
 from app import domains, storage
+from app.db_changes import ChangeWatch, watch_for
 from app.graphql.schema import schema
 from app.graphql.view import GraphQLApp
 from app.http.access_log import AccessLogMiddleware
@@ -56,15 +57,20 @@ def create_app(
     *,
     outbound: Outbound | None = None,
     manage_database: bool = True,
+    watch: ChangeWatch | None = None,
 ) -> Starlette:
     """`manage_database=False` leaves connecting to the caller (tests, the CLI);
-    `outbound` replaces how third-party registries are reached (tests)."""
+    `outbound` replaces how third-party registries are reached (tests); `watch`,
+    how database changes are noticed (tests)."""
     settings = settings or Settings()
     keys = keys or load_keys(settings)
     outbound = outbound or outbound_from(settings)
     graphql_app = GraphQLApp(
         schema, settings, keys, outbound, domains.hooks(), domains.project_page_loads()
     )
+    # What tells the token endpoint that a verified login may be kept (started by
+    # the lifespan: an app run without it keeps nothing).
+    watch = watch or watch_for(settings.resolved_database_url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -73,7 +79,11 @@ def create_app(
         try:
             if manage_database:
                 await verify_keys(keys)  # refuse to serve data whose keys are gone
-            yield
+            await watch.start()
+            try:
+                yield
+            finally:
+                await watch.stop()
         finally:
             if manage_database:
                 await storage.disconnect()
@@ -83,7 +93,7 @@ def create_app(
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            *TokenEndpoint(settings, keys, domains.token_verifiers()).routes(),
+            *TokenEndpoint(settings, keys, domains.token_verifiers(), watch).routes(),
             *domains.routes(settings, keys),
             *web_routes(),
         ],

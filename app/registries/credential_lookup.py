@@ -1,19 +1,27 @@
-"""Which NODION registry a login's token belongs to: one prepared SELECT.
+"""Which NODION registry a login's token belongs to: one prepared SELECT, and
+what it found kept for as long as the database has not changed.
 
 The token endpoint verifies a login on every `docker pull`, so this lookup is the
 service's hottest query. It is written once as SQL text per database dialect and
 sent as is (asyncpg keeps it prepared per connection); building it with the ORM's
-query builder on every login cost about as much as running it.
+query builder on every login cost about as much as running it. Running it cost
+more than the rest of the login (on SQLite, a round trip to aiosqlite's thread),
+so `RegistryLogins` keeps each login it found under the database's change version
+(app/db_changes.py): a revoked or rotated token is looked up again, and refused,
+by the very next login on every worker.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.db_changes import ChangeWatch
 from app.registries.models import RegistryType
 
 
@@ -77,3 +85,46 @@ async def registry_login(digest: str) -> RegistryLogin | None:
     return RegistryLogin(
         username, hostname, namespace, registry_id, name, project_id, _datetime(last_used_at)
     )
+
+
+class RegistryLogins:
+    """`registry_login`, keeping each registry found under the database version
+    taken before the lookup; a kept login is used only while that version holds.
+    Unknown digests are not kept: a wrong token always costs a lookup, and the
+    login throttle counts it. At most `max_kept` logins, least recently used
+    dropped first."""
+
+    def __init__(self, watch: ChangeWatch, max_kept: int = 10_000) -> None:
+        self.watch = watch
+        self.max_kept = max_kept
+        self._kept: OrderedDict[str, tuple[Hashable, RegistryLogin]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    async def by_digest(self, digest: str) -> RegistryLogin | None:
+        version = self.watch.version()
+        kept = self._kept.get(digest)
+        if version is not None and kept is not None and kept[0] == version:
+            self._kept.move_to_end(digest)
+            return kept[1]
+        login = await registry_login(digest)
+        if login is None or version is None:
+            self._kept.pop(digest, None)
+            return login
+        self._kept[digest] = (version, login)
+        self._kept.move_to_end(digest)
+        while len(self._kept) > self.max_kept:
+            self._kept.popitem(last=False)
+        return login
+
+    def used(self, digest: str, at: datetime, resolution: timedelta) -> None:
+        """The kept copy learns that lastUsedAt was just recorded, so it is not
+        recorded again on every login (that column change is no reason to look
+        the login up again)."""
+        kept = self._kept.get(digest)
+        if kept is None:
+            return
+        version, login = kept
+        if login.last_used_at is None or login.last_used_at < at - resolution:
+            self._kept[digest] = (version, replace(login, last_used_at=at))

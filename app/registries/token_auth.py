@@ -22,11 +22,11 @@ from typing import Any
 from tortoise.expressions import Q
 
 from app.audit.service import record
-from app.registries.credential_lookup import RegistryLogin, registry_login
+from app.registries.credential_lookup import RegistryLogin, RegistryLogins
 from app.registries.models import Registry
 from app.registries.references import is_repository_name
 from app.security.signing import TokenSigner
-from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed, token_digest
+from app.security.tokens import token_digest
 
 GRANTABLE_ACTIONS = ("pull", "push")
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -90,34 +90,36 @@ def grant(scopes: list[Scope], access: Access) -> list[dict[str, Any]]:
     return granted
 
 
-async def verify_registry_token(
-    username: str, token: str, service: str, pepper: bytes
-) -> Access | None:
-    """A NODION registry's generated credentials: push and pull in its namespace."""
-    login = await authenticate(username, token, service, pepper)
-    if login is None:
-        return None
-    return Access(
-        audience=login.service,
-        actions=GRANTABLE_ACTIONS,
-        namespace=login.namespace,
-        on_use=partial(note_use, login),
-    )
+class RegistryTokens:
+    """Verifies a NODION registry's generated credentials (`nrt_`): push and pull
+    in its namespace."""
 
+    def __init__(self, logins: RegistryLogins) -> None:
+        self.logins = logins
 
-async def authenticate(
-    username: str, token: str, service: str | None, pepper: bytes
-) -> RegistryLogin | None:
-    """The NODION registry these credentials belong to, if they are valid for `service`.
-    One indexed lookup; a mistyped token is rejected before touching the database."""
-    if not service or not is_well_formed(token, REGISTRY_TOKEN_PREFIX):
-        return None
-    login = await registry_login(token_digest(token, pepper))
-    if login is None:
-        return None
-    username_ok = hmac.compare_digest(login.username.encode(), username.encode())
-    service_ok = hmac.compare_digest(login.service.encode(), service.encode())
-    return login if username_ok and service_ok else None
+    async def __call__(
+        self, username: str, token: str, service: str, pepper: bytes
+    ) -> Access | None:
+        # The endpoint has refused a missing service and a malformed token already.
+        digest = token_digest(token, pepper)
+        login = await self.logins.by_digest(digest)
+        if login is None:
+            return None
+        # Both compared in constant time, so timing tells nothing about either.
+        username_ok = hmac.compare_digest(login.username.encode(), username.encode())
+        service_ok = hmac.compare_digest(login.service.encode(), service.encode())
+        if not (username_ok and service_ok):
+            return None
+        return Access(
+            audience=login.service,
+            actions=GRANTABLE_ACTIONS,
+            namespace=login.namespace,
+            on_use=partial(self._note_use, digest, login),
+        )
+
+    async def _note_use(self, digest: str, login: RegistryLogin) -> None:
+        await note_use(login)
+        self.logins.used(digest, datetime.now(UTC), LAST_USED_RESOLUTION)
 
 
 async def note_use(credential: RegistryLogin) -> None:
@@ -125,8 +127,9 @@ async def note_use(credential: RegistryLogin) -> None:
     not turn every pull into a write; each such update is also an audit event."""
     now = datetime.now(UTC)
     cutoff = now - LAST_USED_RESOLUTION
-    # The row was just read: while it is fresh, no statement at all. When stale, the
-    # conditional UPDATE lets only one of several concurrent logins record the use.
+    # The row was just read (or kept, and told of the last use): while it is fresh,
+    # no statement at all. When stale, the conditional UPDATE lets only one of
+    # several concurrent logins record the use.
     if credential.last_used_at is not None and credential.last_used_at >= cutoff:
         return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)

@@ -12,14 +12,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.db_changes import ChangeWatch, Unwatched
 from app.networks import parse_networks
+from app.registries.credential_lookup import RegistryLogins
 from app.registries.token_auth import (
     Access,
+    RegistryTokens,
     Verifier,
     grant,
     issue_token,
     parse_scopes,
-    verify_registry_token,
 )
 from app.security.attempts_table import DatabaseAttempts
 from app.security.client_address import client_address
@@ -71,30 +73,37 @@ def _refused() -> Response:
 POSTGRES_SCHEMES = ("postgres", "postgresql", "asyncpg", "psycopg")
 
 
-def _attempt_store(database_url: str) -> AttemptStore:
+def _attempt_store(database_url: str, watch: ChangeWatch) -> AttemptStore:
     """PostgreSQL: counted in the database, shared by all workers and hosts.
     SQLite (one host, usually one process): counted in this process."""
     if database_url.split(":", 1)[0] in POSTGRES_SCHEMES:
-        return DatabaseAttempts()
+        return DatabaseAttempts(watch)
     return MemoryAttempts()
 
 
 class TokenEndpoint:
     """`verifiers`: more kinds of credential by token prefix, from other domains
-    (the registry's own generated tokens are always recognised)."""
+    (the registry's own generated tokens are always recognised). `watch` tells
+    when what was read from the database may be kept (app/db_changes.py); by
+    default nothing is."""
 
     def __init__(
-        self, settings: Settings, keys: ServiceKeys, verifiers: Mapping[str, Verifier] = {}
+        self,
+        settings: Settings,
+        keys: ServiceKeys,
+        verifiers: Mapping[str, Verifier] = {},
+        watch: ChangeWatch | None = None,
     ) -> None:
         self.settings = settings
         self.keys = keys
+        watch = watch or Unwatched()
         self.verifiers: dict[str, Verifier] = {
-            REGISTRY_TOKEN_PREFIX: verify_registry_token,
+            REGISTRY_TOKEN_PREFIX: RegistryTokens(RegistryLogins(watch)),
             **verifiers,
         }
         self.trusted_proxies = parse_networks(settings.trusted_proxies)
         self.throttle = LoginThrottle(
-            _attempt_store(settings.resolved_database_url),
+            _attempt_store(settings.resolved_database_url, watch),
             Limits(
                 window=settings.auth_failure_window,
                 per_address=settings.auth_max_failures_per_address,

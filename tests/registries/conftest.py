@@ -2,8 +2,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.graphql_documents import ADD_VERIFIED, create_project
+from tests.graphql_documents import (
+    ADD_VERIFIED,
+    GENERATE_CREDENTIALS,
+    create_project,
+    default_registry,
+)
 from tests.tls_material import CertificateAuthority
+
+
+@pytest.fixture
+async def login(api):
+    """A project with generated eu-central credentials: (project, username, token)."""
+    project = await create_project(api, "Shop")
+    made = await api(GENERATE_CREDENTIALS, {"id": default_registry(project)["id"]})
+    credentials = made["generateCredentials"]["credentials"]
+    return project, credentials["username"], credentials["token"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,172 @@
+"""Verified logins and clean throttle counts are kept only while the database has
+not changed: a change made by anyone, anywhere (here: a connection of another
+process, not this service's code) refuses the next login."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Hashable
+
+import asyncpg
+import httpx
+import pytest
+from tortoise.backends.base.config_generator import expand_db_url
+
+from app.db_changes import (
+    ChangeWatch,
+    PostgresNotifications,
+    SqliteDataVersion,
+    Unwatched,
+    watch_for,
+)
+from app.main import create_app
+from app.security.attempts_table import DatabaseAttempts
+from tests.registries.test_token_endpoint import get_token
+
+
+async def changed(watch: ChangeWatch, since: Hashable, seconds: float = 5.0) -> None:
+    """Until the watch reports a change (a notification is delivered asynchronously)."""
+    async with asyncio.timeout(seconds):
+        while watch.version() == since:  # noqa: ASYNC110 - a value to poll, no event
+            await asyncio.sleep(0.005)
+
+
+async def change_elsewhere(database_url: str, statement: str, *args: object) -> None:
+    """What another process or host does: its own connection, its own commit."""
+    if database_url.startswith("sqlite"):
+        path = expand_db_url(database_url)["credentials"]["file_path"]
+        with sqlite3.connect(path) as connection:
+            connection.execute(statement.replace("$1", "?"), args)
+    else:
+        connection = await asyncpg.connect(database_url)
+        try:
+            await connection.execute(statement, *args)
+        finally:
+            await connection.close()
+
+
+@pytest.fixture
+async def watched(database, settings, keys, outbound) -> AsyncIterator[tuple]:
+    """A client of an app running its lifespan with a watch the test can see."""
+    watch = watch_for(database)
+    app = create_app(settings, keys, outbound=outbound, manage_database=False, watch=watch)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
+        yield http, watch
+
+
+async def test_a_token_changed_elsewhere_is_refused_by_the_next_login(
+    database, watched, login, count_queries
+):
+    http, watch = watched
+    _, username, token = login
+    assert watch.version() is not None
+    for _ in range(3):
+        assert (await get_token(http, username, token)).status_code == 200
+    count_queries.queries.clear()
+    assert (await get_token(http, username, token)).status_code == 200
+    assert count_queries.queries == []  # the kept login was used
+
+    before = watch.version()
+    await change_elsewhere(
+        database, "UPDATE registries SET token_digest = NULL WHERE username = $1", username
+    )
+    if not database.startswith("sqlite"):
+        await changed(watch, before)  # the notification's way to this process
+    # SQLite: no wait at all; the version is read from the file on every login.
+
+    assert (await get_token(http, username, token)).status_code == 401
+
+
+ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+
+
+@ON_POSTGRESQL
+async def test_a_change_to_last_used_only_keeps_the_login_on_postgresql(database, watched, login):
+    """lastUsedAt is written once a minute per credential; it says nothing about
+    whether a token is valid, so PostgreSQL's triggers do not announce it. (On
+    SQLite every commit counts as a change.)"""
+    _, watch = watched
+    _, username, _ = login
+    before = watch.version()
+    await change_elsewhere(
+        database, "UPDATE registries SET last_used_at = now() WHERE username = $1", username
+    )
+    await change_elsewhere(database, "UPDATE registries SET name = name || ' (renamed)'")
+    await changed(watch, before)
+    assert watch.version() == (before[0], before[1] + 1)  # the rename only
+
+
+async def test_the_watch_of_each_database(database, tmp_path):
+    watch = watch_for(database)
+    await watch.start()
+    try:
+        first = watch.version()
+        assert first is not None
+        assert watch.version() == first  # nothing changed
+        if isinstance(watch, PostgresNotifications):
+            # A statement on a watched table, even one that changes no row.
+            await change_elsewhere(database, "DELETE FROM projects WHERE id = $1", -1)
+            await changed(watch, first)
+        else:  # any commit that writes, to any table
+            await change_elsewhere(database, "CREATE TABLE elsewhere (x INTEGER)")
+        assert watch.version() != first
+    finally:
+        await watch.stop()
+    assert watch.version() is None  # stopped: nothing may be kept
+    assert isinstance(watch_for("sqlite://:memory:"), Unwatched)
+    assert isinstance(watch_for(f"sqlite://{tmp_path}/x.sqlite3"), SqliteDataVersion)
+
+
+@ON_POSTGRESQL
+async def test_a_lost_listener_keeps_nothing_until_it_listens_again(database):
+    watch = PostgresNotifications(lambda: asyncpg.connect(database), retry_after=0.05)
+    await watch.start()
+    try:
+        number, _ = watch.version()
+        admin = await asyncpg.connect(database)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        async with asyncio.timeout(5):
+            while watch.listening.is_set():  # noqa: ASYNC110 - set again when it relistens
+                await asyncio.sleep(0.001)
+        # Changes made meanwhile were never heard of: a new connection number, so
+        # nothing kept under the old one is used again.
+        await asyncio.wait_for(watch.listening.wait(), 5)
+        assert watch.version()[0] == number + 1
+    finally:
+        await watch.stop()
+
+
+@ON_POSTGRESQL
+async def test_clean_throttle_counts_are_kept_until_a_failure_anywhere(database, count_queries):
+    """(On SQLite the counts live in each process: MemoryAttempts.)"""
+    watches = [watch_for(database), watch_for(database)]
+    for watch in watches:
+        await watch.start()
+    try:
+        here, elsewhere = (DatabaseAttempts(watch) for watch in watches)
+        keys = ["address-key", "pair-key"]
+        assert await here.add([], 100, 95, read=keys) == {"address-key": [], "pair-key": []}
+        count_queries.queries.clear()
+        await here.add([], 100, 95, read=keys)
+        assert count_queries.queries == []  # known clean, nothing changed
+
+        before = watches[0].version()
+        await elsewhere.add(["pair-key"], 100, 95)  # a failure counted by another worker
+        await changed(watches[0], before)
+
+        counts = await here.add([], 100, 95, read=keys)
+        assert counts == {"address-key": [], "pair-key": [(100, 1)]}
+    finally:
+        for watch in watches:
+            await watch.stop()
