@@ -78,7 +78,8 @@ def serve(
     ] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes (the service keeps no state in memory).")
+        int,
+        typer.Option(min=1, help="Worker processes (each checks what it keeps with the database)."),
     ] = 1,
 ) -> None:
     """Migrate the database; serve the API, the dashboard and GraphiQL (operator)."""

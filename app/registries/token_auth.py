@@ -144,6 +144,13 @@ async def note_use(credential: RegistryLogin) -> None:
         )
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # compact JWS: base64url segments and dots, nothing to escape in JSON
+    expires_in: int
+    issued_at: str  # RFC 3339, UTC
+
+
 def issue_token(
     signer: TokenSigner,
     *,
@@ -152,7 +159,7 @@ def issue_token(
     audience: str,
     access: list[dict[str, Any]],
     ttl: int,
-) -> dict[str, Any]:
+) -> IssuedToken:
     issued = datetime.now(UTC).replace(microsecond=0)
     now = int(issued.timestamp())
     token = signer.sign(
@@ -167,9 +174,4 @@ def issue_token(
             "access": access,
         }
     )
-    return {
-        "token": token,
-        "access_token": token,
-        "expires_in": ttl,
-        "issued_at": issued.isoformat().replace("+00:00", "Z"),
-    }
+    return IssuedToken(token, ttl, issued.isoformat().replace("+00:00", "Z"))

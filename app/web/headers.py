@@ -49,6 +49,7 @@ ALWAYS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+ALWAYS_RAW = [(name.lower().encode(), value.encode()) for name, value in ALWAYS.items()]
 
 
 class SecurityHeadersMiddleware:
@@ -63,20 +64,22 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in ALWAYS.items():
-                    headers.setdefault(name, value)
+                # One pass over what the app set (the token endpoint answers on
+                # every `docker pull`; a lookup per header was measurable).
+                present = {name for name, _ in headers.raw}
                 is_html = headers.get("content-type", "").startswith("text/html")
-                headers.setdefault(
-                    "Content-Security-Policy", PAGE_POLICY if is_html else OTHER_POLICY
-                )
-                if is_html:
-                    # Pages carry no secret, but a shared machine's cache should
-                    # not keep a signed-in page either.
-                    headers.setdefault("Cache-Control", "no-store")
-                elif scope["path"].startswith(ASSET_PREFIXES):
+                policy = PAGE_POLICY if is_html else OTHER_POLICY
+                cache = "no-store" if is_html else None
+                if not is_html and scope["path"].startswith(ASSET_PREFIXES):
                     # Revalidate (a cheap 304) so a new release's modules are
                     # never mixed with cached old ones.
-                    headers.setdefault("Cache-Control", "no-cache")
+                    cache = "no-cache"
+                # Pages carry no secret, but a shared machine's cache should not
+                # keep a signed-in page either: no-store above.
+                added = [*ALWAYS_RAW, (b"content-security-policy", policy.encode())]
+                if cache is not None:
+                    added.append((b"cache-control", cache.encode()))
+                headers.raw.extend(item for item in added if item[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
