@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("app.access")
 MAX_PATH_CHARS = 200
+CLIENT_CLOSED_REQUEST = 499
 
 
 class AccessLogMiddleware:
@@ -27,14 +28,20 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         status = 500  # what the server answers when the app fails before responding
 
+        answered = False
+
         async def recording_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
             await send(message)
 
         try:
             await self.app(scope, receive, recording_send)
+            if status == 500 and not answered:
+                # Returned without answering: the client left before its request
+                # was read (see faults.py). Logged as nginx does: 499.
+                status = CLIENT_CLOSED_REQUEST
         finally:
             client = scope.get("client")
             log.info(

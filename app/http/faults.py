@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.refusals import RequestRefused, send_json_error
@@ -41,6 +42,9 @@ class FaultsMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # Gone before its request was read: no one to answer, and no fault.
+            log.info("The client closed the connection before sending its whole request")
         except Exception as error:
             if started:  # too late for another answer; the server closes the connection
                 raise
