@@ -34,8 +34,10 @@ def client_address(peer: str | None, forwarded_for: list[str], proxies: Sequence
     """`peer`: the connecting address; `forwarded_for`: every X-Forwarded-For header."""
     if peer is None:
         return UNKNOWN
+    if not proxies:  # the default: nothing to parse (this runs on every login)
+        return peer
     current = _address(peer)
-    if current is None or not proxies or not _trusted(current, proxies):
+    if current is None or not _trusted(current, proxies):
         return peer
     hops = [hop for header in forwarded_for for hop in header.split(",")]
     for hop in reversed(hops):

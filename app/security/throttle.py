@@ -31,7 +31,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 BUCKETS_PER_WINDOW = 6
@@ -102,8 +102,14 @@ class Attempt:
     """A reservation, to be settled by `succeeded` or `failed`."""
 
     pending: str
-    failure_keys: tuple[str, ...]  # address, address+username, username
+    by_address: str
+    by_pair: str  # address+username
+    username: str = field(repr=False)
     bucket: int
+
+    def failure_keys(self) -> tuple[str, ...]:
+        # The username's key is made only when a login fails: most do not.
+        return (self.by_address, self.by_pair, _key("username", self.username))
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,7 @@ class LoginThrottle:
             # A refused attempt is not a failure: only failures keep a lock going.
             await self.pending.take_back([pending], bucket)
             return Refused(max(waits))
-        return Attempt(pending, (by_address, by_pair, _key("username", username)), bucket)
+        return Attempt(pending, by_address, by_pair, username, bucket)
 
     async def succeeded(self, attempt: Attempt) -> None:
         await self.pending.take_back([attempt.pending], attempt.bucket)
@@ -162,8 +168,9 @@ class LoginThrottle:
         slows guessing from many addresses down."""
         await self.pending.take_back([attempt.pending], attempt.bucket)
         bucket, oldest = self._buckets()
-        counts = await self.store.add(attempt.failure_keys, bucket, oldest)
-        if _total(counts[attempt.failure_keys[-1]]) > self.limits.per_username:
+        keys = attempt.failure_keys()
+        counts = await self.store.add(keys, bucket, oldest)
+        if _total(counts[keys[-1]]) > self.limits.per_username:
             await asyncio.sleep(self.limits.username_failure_delay)
 
     def _retry_after(self, counts: list[tuple[int, int]], limit: int) -> int:
