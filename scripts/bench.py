@@ -64,10 +64,12 @@ class BenchFailed(SystemExit):
 
 @dataclass(frozen=True)
 class Load:
-    """One wrk target: a URL plus the Lua script that sets method, body and headers."""
+    """One wrk target: a URL plus the Lua script that sets method, body and headers,
+    and the process that serves it (its CPU time is counted while wrk runs)."""
 
     url: str
     script: Path
+    server_pid: int | None = None
 
 
 @dataclass
@@ -76,6 +78,20 @@ class Run:
     p50_ms: float
     p99_ms: float
     requests: int
+    cpu_us_per_request: float = 0.0  # the server's processes (all workers), user + system
+
+
+def process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(child for c in children for child in process_tree(int(c)))]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -120,10 +136,15 @@ def wrk(load: Load, seconds: int, connections: int) -> Run:
         "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
         "-s", str(load.script), load.url,
     ]  # fmt: skip
+    pids = process_tree(load.server_pid) if load.server_pid else []
+    before = cpu_seconds(pids)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise BenchFailed(f"wrk exited with {done.returncode}: {done.stderr}")
-    return parse_wrk(done.stdout)
+    run = parse_wrk(done.stdout)
+    if pids:
+        run.cpu_us_per_request = (cpu_seconds(pids) - before) / run.requests * 1e6
+    return run
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
@@ -163,8 +184,9 @@ def postgres_cluster(folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def service_process(env: dict[str, str], workers: int) -> Iterator[tuple[str, str | None]]:
-    """`nodion serve`; yields (base URL, the demo API token if this start created one)."""
+def service_process(env: dict[str, str], workers: int) -> Iterator[tuple[str, str | None, int]]:
+    """`nodion serve`; yields (base URL, the demo API token if this start created one,
+    the process id)."""
     port = free_port()
     args = ["--workers", str(workers)] if workers != 1 else []
     process = subprocess.Popen(
@@ -189,7 +211,7 @@ def service_process(env: dict[str, str], workers: int) -> Iterator[tuple[str, st
         # Echo the rest (warnings, errors) so a full pipe never blocks the server.
         threading.Thread(target=echo, args=(process,), daemon=True).start()
         wait_for_port(port, process, seconds=60)
-        yield f"http://127.0.0.1:{port}", token
+        yield f"http://127.0.0.1:{port}", token, process.pid
     finally:
         _stop(process)
 
@@ -302,7 +324,8 @@ def rounds(path: Target, args: argparse.Namespace) -> list[tuple[Run, Run]]:
             f"  {path.name:24} round {number + 1}: service {service.rps:7.0f} req/s "
             f"p50 {service.p50_ms:6.2f} p99 {service.p99_ms:6.2f} | floor {floor.rps:7.0f} "
             f"req/s p50 {floor.p50_ms:6.2f} p99 {floor.p99_ms:6.2f} | "
-            f"ratio {service.rps / floor.rps:.2f}",
+            f"ratio {service.rps / floor.rps:.2f} | service CPU "
+            f"{service.cpu_us_per_request:.0f} us/request",
             flush=True,
         )
     return results
@@ -321,12 +344,13 @@ def summary(name: str, results: list[tuple[Run, Run]]) -> dict[str, float]:
         "floor_p99_ms": median([f.p99_ms for _, f in results]),
         "ratio": median([s.rps / f.rps for s, f in results]),
         "p99_vs_floor": median([s.p99_ms / f.p99_ms for s, f in results]),
+        "cpu_us_per_request": median([s.cpu_us_per_request for s, _ in results]),
     }
     print(
         f"| {name} | {row['rps']:.0f} req/s, p50 {row['p50_ms']:.2f} ms, "
         f"p99 {row['p99_ms']:.2f} ms | {row['floor_rps']:.0f} req/s, "
         f"p50 {row['floor_p50_ms']:.2f} ms, p99 {row['floor_p99_ms']:.2f} ms | "
-        f"{row['ratio']:.2f} | {row['p99_vs_floor']:.1f}x |"
+        f"{row['ratio']:.2f} | {row['p99_vs_floor']:.1f}x | {row['cpu_us_per_request']:.0f} |"
     )
     return row
 
@@ -346,7 +370,7 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
         report: dict[str, Any] = {}
         lines: list[str] = []
         for workers in args.workers:
-            with service_process(env, workers) as (service_url, demo_token):
+            with service_process(env, workers) as (service_url, demo_token, service_pid):
                 if api_token is None:
                     if demo_token is None:
                         raise BenchFailed("the first start printed no demo API token")
@@ -358,7 +382,7 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
                     f"&scope=repository:{namespace}/app:pull,push"
                 )
                 token_lua = lua_script(folder, "token", "GET", {"Authorization": basic}, "")
-                token_load = Load(token_url, token_lua)
+                token_load = Load(token_url, token_lua, service_pid)
                 size = check_token(token_load, basic)
                 with floors_process(env, size) as floor_url:
                     if len(httpx.get(floor_url + "/token", timeout=30).content) != size:
@@ -378,7 +402,7 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
                         ),
                         "list": Target(
                             "GraphQL projects(first: 50)",
-                            Load(service_url + "/graphql", list_lua),
+                            Load(service_url + "/graphql", list_lua, service_pid),
                             Load(floor_url + "/projects", list_lua),
                         ),
                     }
@@ -389,16 +413,22 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
                     lines.append(label)
                     report[label] = result
         print(f"\n{database}: medians of {args.rounds} rounds")
-        print("| path | this service | floor | ratio req/s | p99 vs floor |")
-        print("|---|---|---|---|---|")
+        print("| path | this service | floor | ratio req/s | p99 vs floor | CPU us/request |")
+        print("|---|---|---|---|---|---|")
         rows = {label: summary(label, report[label]) for label in lines}
         for name in args.paths if len(args.workers) > 1 else ():
-            base = rows[f"{paths[name].name}, {args.workers[0]} worker(s)"]["rps"]
+            first = rows[f"{paths[name].name}, {args.workers[0]} worker(s)"]
             for workers in args.workers[1:]:
-                more = rows[f"{paths[name].name}, {workers} worker(s)"]["rps"]
+                row = rows[f"{paths[name].name}, {workers} worker(s)"]
+                # What more workers cost per request (contention, not cores): with a
+                # core for each worker, throughput would grow by this factor.
+                per_core = workers / args.workers[0] * first["cpu_us_per_request"]
                 print(
                     f"{paths[name].name}: {workers} workers / {args.workers[0]}: "
-                    f"{more / base:.2f} x the requests/s (medians)"
+                    f"{row['rps'] / first['rps']:.2f} x the requests/s (medians) on "
+                    f"{os.cpu_count()} CPUs shared with wrk; server CPU per request "
+                    f"{first['cpu_us_per_request']:.0f} -> {row['cpu_us_per_request']:.0f} us, "
+                    f"so with a core per worker: {per_core / row['cpu_us_per_request']:.2f} x"
                 )
         return rows
 
