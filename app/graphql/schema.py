@@ -17,7 +17,6 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.relay import GlobalID, GlobalIDValueError
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import Info
 from tortoise.models import Model
@@ -30,6 +29,7 @@ from app.graphql.core.guards import OperationGuards
 from app.graphql.core.introspection import AnonymousIntrospectionGuard
 from app.graphql.core.logging_schema import LoggingSchema
 from app.graphql.core.permissions import AUTHENTICATED
+from app.graphql.core.plain_fields import PlainLeavesRead
 from app.graphql.project import Project
 from app.outage import is_database_unavailable
 
@@ -90,7 +90,7 @@ VALIDATION_RULES = [
 ]
 
 
-class RowsAreValues(StrawberryGraphQLCoreExecutionContext):
+class RowsAreValues(PlainLeavesRead):
     """Resolvers here return ORM rows as results, and a Tortoise model instance is
     awaitable (`await row` gives the row back). graphql-core awaited every one, a
     coroutine and a task per row of a list; a row is a plain value."""
