@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -37,6 +38,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     node_type.__strawberry_definition__.name: node_type  # type: ignore[attr-defined]
     for node_type in [Project, *(t for d in DOMAINS for t in d.node_types)]
 }
+NEVER_AWAITABLE = frozenset({type(None), bool, int, float, str, list, dict})
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
@@ -90,6 +92,14 @@ VALIDATION_RULES = [
 ]
 
 
+def _is_awaitable_not_row(value: Any) -> bool:
+    # One call per check (graphql-core makes several per field): values of the
+    # common types first, as strawberry's own check does.
+    if type(value) in NEVER_AWAITABLE:
+        return False
+    return optimized_is_awaitable(value) and not isinstance(value, Model)
+
+
 class RowsAreValues(PlainLeavesRead):
     """Resolvers here return ORM rows as results, and a Tortoise model instance is
     awaitable (`await row` gives the row back). graphql-core awaited every one, a
@@ -97,8 +107,7 @@ class RowsAreValues(PlainLeavesRead):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        is_awaitable = self.is_awaitable
-        self.is_awaitable = lambda value: is_awaitable(value) and not isinstance(value, Model)
+        self.is_awaitable = _is_awaitable_not_row
 
 
 def build_schema() -> LoggingSchema:

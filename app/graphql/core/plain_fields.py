@@ -40,6 +40,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry import relay
+from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
@@ -76,7 +77,8 @@ def _relay_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
     attribute = origin.resolve_id_attr()
 
     def read(row: Any) -> str:
-        return str(relay.GlobalID(type_name=type_name, node_id=str(getattr(row, attribute))))
+        # What str(GlobalID(type_name, str(id))) gives, without building the GlobalID.
+        return to_base64(type_name, getattr(row, attribute))
 
     return read
 
