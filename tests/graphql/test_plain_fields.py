@@ -1,6 +1,7 @@
 """Plain leaf fields (attributes, Relay ids) are read straight from their row
 (app/graphql/core/plain_fields.py): same answers and errors as strawberry's own
-path, and the dashboard's list sends none of its leaves down the slow path."""
+path, and the dashboard's list sends none of its leaves down the slow path.
+Per-project resolvers with a direct twin skip strawberry's wrapper."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import strawberry
 from strawberry import relay
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.fields.resolver import StrawberryResolver
 
 from app.graphql.core.plain_fields import PlainLeavesRead
 from app.graphql.schema import schema
+from tests.graphql.test_list_awaits import DEFAULT_REGISTRIES
 from tests.graphql.test_query_count import DASHBOARD_LIST
 from tests.graphql_documents import create_project
 
@@ -154,3 +157,26 @@ async def test_the_dashboard_list_reads_every_leaf_plainly(api, slow_path_fields
         "ProjectEdge.node",
         "Query.projects",
     ]
+
+
+async def test_strawberrys_resolver_wrapper_runs_once_per_list_not_per_project(api, monkeypatch):
+    # Project.registries and defaultRegistry have direct twins (direct_resolvers):
+    # only the root field `projects` goes through strawberry's wrapper.
+    calls: list[str] = []
+    wrapped = StrawberryResolver.__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(self.name)
+        return wrapped(self, *args, **kwargs)
+
+    for number in range(3):
+        await create_project(api, f"project {number}")
+    monkeypatch.setattr(StrawberryResolver, "__call__", counting)
+
+    data = await api(DASHBOARD_LIST)
+    defaults = await api(DEFAULT_REGISTRIES)
+
+    assert len(data["projects"]["edges"]) == len(defaults["projects"]["edges"]) == 3
+    assert all(edge["node"]["registries"] for edge in data["projects"]["edges"])
+    assert all(edge["node"]["defaultRegistry"] for edge in defaults["projects"]["edges"])
+    assert calls == ["projects", "projects"]

@@ -46,6 +46,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
+from app.graphql.core.direct_resolvers import DirectResolvers, direct_resolvers
+
 Reader = Callable[[Any], Any]
 PlainReaders = dict[str, dict[str, tuple[Reader, Callable[[Any], Any]]]]
 """{object type name: {field name: (read the value from the row, serialize it)}}"""
@@ -130,13 +132,18 @@ def plain_readers(schema: GraphQLSchema) -> PlainReaders:
 
 class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
     """Answers the fields `plain_readers` found without graphql-core's per-field
-    machinery; everything else, and any null or error, takes the normal path."""
+    machinery; everything else, and any null or error, takes the normal path.
+    Resolvers with a direct twin are called without strawberry's wrapper."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A schema extension with a `resolve` hook must see every field.
         manager = self.middleware_manager
-        self.plain = {} if manager and manager.middlewares else plain_readers(self.schema)
+        if manager and manager.middlewares:
+            self.plain = {}
+        else:
+            self.plain = plain_readers(self.schema)
+            self.middleware_manager = DirectResolvers(direct_resolvers(self.schema))
 
     def execute_field(
         self,

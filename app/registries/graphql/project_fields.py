@@ -1,16 +1,35 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.types import Info
 
+from app.graphql.core.direct_resolvers import also_direct
 from app.graphql.core.loaders import now_or_later, then
 from app.registries.graphql.enums import RegistryTypeEnum
 from app.registries.graphql.types import RegistryNode
 from app.registries.loaders import REGISTRIES_BY_PROJECT
-from app.registries.models import RegistryType
+from app.registries.models import Registry, RegistryType
 from app.registries.selection import default_of, matching
+
+
+def registries_of(
+    project: Any, info: Any, type: RegistryType | None = None, region: str | None = None
+) -> list[Registry] | Awaitable[list[Registry]]:
+    """`Project.registries` as graphql-core calls it (also_direct)."""
+    wanted = RegistryType(type) if type is not None else None
+    rows = now_or_later(info.context.loaders[REGISTRIES_BY_PROJECT], project.id)
+    return then(rows, lambda rows: matching(rows, wanted, region))
+
+
+def default_registry_of(
+    project: Any, info: Any, region: str
+) -> Registry | Awaitable[Registry | None] | None:
+    """`Project.defaultRegistry` as graphql-core calls it (also_direct)."""
+    rows = now_or_later(info.context.loaders[REGISTRIES_BY_PROJECT], project.id)
+    return then(rows, lambda rows: default_of(rows, region))
 
 
 @strawberry.type
@@ -21,16 +40,16 @@ class RegistryProjectFields:
         id: int
 
     # Plain functions, not coroutines: a list of projects has loaded the rows for
-    # its page already (Domain.project_page_loads), so no await per project.
+    # its page already (Domain.project_page_loads), so no await per project. Their
+    # twins skip strawberry's wrapper, which they would run once per project.
     @strawberry.field(description="Registries of this project, optionally filtered.")
+    @also_direct(registries_of)
     def registries(
         self, info: Info, type: RegistryTypeEnum | None = None, region: str | None = None
     ) -> list[RegistryNode]:
-        wanted = RegistryType(type) if type is not None else None
-        rows = now_or_later(info.context.loaders[REGISTRIES_BY_PROJECT], self.id)
-        return then(rows, lambda rows: matching(rows, wanted, region))  # type: ignore[return-value]
+        return registries_of(self, info, type, region)  # type: ignore[return-value]
 
     @strawberry.field(description="The default Nodion registry of a region.")
+    @also_direct(default_registry_of)
     def default_registry(self, info: Info, region: str) -> RegistryNode | None:
-        rows = now_or_later(info.context.loaders[REGISTRIES_BY_PROJECT], self.id)
-        return then(rows, lambda rows: default_of(rows, region))  # type: ignore[return-value]
+        return default_registry_of(self, info, region)  # type: ignore[return-value]
