@@ -87,7 +87,10 @@ class GraphQLApp(GraphQL[Context, None]):
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         request_data = kwargs["request_data"]
         outcome.begin(operation_name_given=request_data.operation_name is not None)
-        return await super().execute_single(*args, **kwargs)
+        try:
+            return await super().execute_single(*args, **kwargs)
+        finally:
+            kwargs["context"].loaders.release()
 
     async def process_result(
         self, request: Request, result: ExecutionResult
