@@ -37,7 +37,7 @@ from graphql import (
     Undefined,
     get_nullable_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 from strawberry import relay
 from strawberry.relay.utils import to_base64
@@ -130,6 +130,20 @@ def plain_readers(schema: GraphQLSchema) -> PlainReaders:
     return readers
 
 
+def _plain_value(plain: tuple[Reader, Callable[[Any], Any]], source: Any) -> Any:
+    """The serialized value, or None for anything the normal path must answer: a
+    null (maybe not allowed there) or an error (which it raises again, located)."""
+    read, serialize = plain
+    try:
+        value = read(source)
+        if value is None:
+            return None
+        value = serialize(value)
+    except Exception:
+        return None
+    return None if value is Undefined else value
+
+
 class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
     """Answers the fields `plain_readers` found without graphql-core's per-field
     machinery; everything else, and any null or error, takes the normal path.
@@ -145,6 +159,33 @@ class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
             self.plain = plain_readers(self.schema)
             self.middleware_manager = DirectResolvers(direct_resolvers(self.schema))
 
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        # An object whose selected fields are all plain (a registry in the list) is
+        # answered in one loop: no Path, no execute_field and no awaitable check per field.
+        fields = self.plain.get(parent_type.name)
+        if fields is not None:
+            results = {}
+            for response_name, field_details_list in grouped_field_set.items():
+                plain = fields.get(field_details_list[0].node.name.value)
+                if plain is None:
+                    break
+                value = _plain_value(plain, source_value)
+                if value is None:
+                    break
+                results[response_name] = value
+            else:
+                return results
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -156,14 +197,8 @@ class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
         fields = self.plain.get(parent_type.name)
         plain = fields.get(field_details_list[0].node.name.value) if fields else None
         if plain is not None:
-            read, serialize = plain
-            try:
-                value = read(source)
-                if value is not None:
-                    value = serialize(value)
-            except Exception:
-                value = None  # the normal path below raises it again, located
-            if value is not None and value is not Undefined:
+            value = _plain_value(plain, source)
+            if value is not None:
                 return value
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
