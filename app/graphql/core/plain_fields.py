@@ -78,9 +78,11 @@ def _relay_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
         return None
     attribute = origin.resolve_id_attr()
 
-    def read(row: Any) -> str:
-        # What str(GlobalID(type_name, str(id))) gives, without building the GlobalID.
-        return to_base64(type_name, getattr(row, attribute))
+    def read(row: Any) -> str | None:
+        # What str(GlobalID(type_name, str(id))) gives, without building the GlobalID;
+        # no id is strawberry's error (the normal path raises it).
+        node_id = getattr(row, attribute)
+        return None if node_id is None else to_base64(type_name, str(node_id))
 
     return read
 
