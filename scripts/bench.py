@@ -237,7 +237,7 @@ def echo(process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def floors_process(env: dict[str, str], token_body_size: int) -> Iterator[str]:
+def floors_process(env: dict[str, str], token_body_size: int) -> Iterator[tuple[str, int]]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts/bench_floors.py"), str(port), str(token_body_size)],
@@ -245,7 +245,7 @@ def floors_process(env: dict[str, str], token_body_size: int) -> Iterator[str]:
     )
     try:
         wait_for_port(port, process, seconds=60)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         _stop(process)
 
@@ -324,8 +324,8 @@ def rounds(path: Target, args: argparse.Namespace) -> list[tuple[Run, Run]]:
             f"  {path.name:24} round {number + 1}: service {service.rps:7.0f} req/s "
             f"p50 {service.p50_ms:6.2f} p99 {service.p99_ms:6.2f} | floor {floor.rps:7.0f} "
             f"req/s p50 {floor.p50_ms:6.2f} p99 {floor.p99_ms:6.2f} | "
-            f"ratio {service.rps / floor.rps:.2f} | service CPU "
-            f"{service.cpu_us_per_request:.0f} us/request",
+            f"ratio {service.rps / floor.rps:.2f} | CPU us/request "
+            f"{service.cpu_us_per_request:.0f} / {floor.cpu_us_per_request:.0f}",
             flush=True,
         )
     return results
@@ -345,12 +345,14 @@ def summary(name: str, results: list[tuple[Run, Run]]) -> dict[str, float]:
         "ratio": median([s.rps / f.rps for s, f in results]),
         "p99_vs_floor": median([s.p99_ms / f.p99_ms for s, f in results]),
         "cpu_us_per_request": median([s.cpu_us_per_request for s, _ in results]),
+        "floor_cpu_us_per_request": median([f.cpu_us_per_request for _, f in results]),
     }
     print(
         f"| {name} | {row['rps']:.0f} req/s, p50 {row['p50_ms']:.2f} ms, "
         f"p99 {row['p99_ms']:.2f} ms | {row['floor_rps']:.0f} req/s, "
         f"p50 {row['floor_p50_ms']:.2f} ms, p99 {row['floor_p99_ms']:.2f} ms | "
-        f"{row['ratio']:.2f} | {row['p99_vs_floor']:.1f}x | {row['cpu_us_per_request']:.0f} |"
+        f"{row['ratio']:.2f} | {row['p99_vs_floor']:.1f}x | {row['cpu_us_per_request']:.0f} / "
+        f"{row['floor_cpu_us_per_request']:.0f} |"
     )
     return row
 
@@ -384,7 +386,7 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
                 token_lua = lua_script(folder, "token", "GET", {"Authorization": basic}, "")
                 token_load = Load(token_url, token_lua, service_pid)
                 size = check_token(token_load, basic)
-                with floors_process(env, size) as floor_url:
+                with floors_process(env, size) as (floor_url, floor_pid):
                     if len(httpx.get(floor_url + "/token", timeout=30).content) != size:
                         raise BenchFailed("the token floor's body has another size")
                     check_list_alike(service_url, floor_url, api_token)
@@ -398,12 +400,12 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
                         "token": Target(
                             f"GET /registry/token ({size} B)",
                             token_load,
-                            Load(floor_url + "/token", token_lua),
+                            Load(floor_url + "/token", token_lua, floor_pid),
                         ),
                         "list": Target(
                             "GraphQL projects(first: 50)",
                             Load(service_url + "/graphql", list_lua, service_pid),
-                            Load(floor_url + "/projects", list_lua),
+                            Load(floor_url + "/projects", list_lua, floor_pid),
                         ),
                     }
                     print(f"{database}, {workers} worker(s):", flush=True)
@@ -413,7 +415,10 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
                     lines.append(label)
                     report[label] = result
         print(f"\n{database}: medians of {args.rounds} rounds")
-        print("| path | this service | floor | ratio req/s | p99 vs floor | CPU us/request |")
+        print(
+            "| path | this service | floor | ratio req/s | p99 vs floor "
+            "| CPU us/request (service / floor) |"
+        )
         print("|---|---|---|---|---|---|")
         rows = {label: summary(label, report[label]) for label in lines}
         for name in args.paths if len(args.workers) > 1 else ():
