@@ -113,6 +113,8 @@ class PostgresNotifications:
         self._number = 0
         self._count = 0
         self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None  # set when the connection is lost or on stop
+        self._stopped = False
 
     def version(self) -> Hashable | None:
         return (self._number, self._count) if self._listening else None
@@ -128,7 +130,9 @@ class PostgresNotifications:
             await asyncio.wait_for(self.listening.wait(), wait)
 
     async def _listen(self) -> None:
-        while True:
+        # `_stopped` as well as cancellation: on Python 3.11 a cancellation that
+        # meets a completing `wait_for` (inside asyncpg's connect, say) can be lost.
+        while not self._stopped:
             try:
                 await self._listen_once()
             except Exception as error:  # any failure: keep nothing, try again
@@ -141,32 +145,42 @@ class PostgresNotifications:
                     with suppress(Exception):
                         self._connection.terminate()
                     self._connection = None
-            await asyncio.sleep(self.retry_after)
+            if not self._stopped:
+                await asyncio.sleep(self.retry_after)
 
     async def _listen_once(self) -> None:
         connection = self._connection = await self.connect()
-        closed = asyncio.Event()
-        connection.add_termination_listener(lambda _: closed.set())
+        wake = self._wake = asyncio.Event()
+        if self._stopped:
+            return
+
+        def lost(_: object) -> None:
+            self._listening = False  # at once: nothing kept is trusted from here on
+            wake.set()
+
+        connection.add_termination_listener(lost)
         await connection.add_listener(CHANNEL, self._notified)
         self._number += 1
         self._count = 0
         self._listening = True
         self.listening.set()
-        while not closed.is_set():
-            with suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(closed.wait(), self.check_every)
-            if not closed.is_set():
+        while not wake.is_set():
+            with suppress(TimeoutError):
+                async with asyncio.timeout(self.check_every):
+                    await wake.wait()
+            if not wake.is_set():
                 await connection.fetchval("SELECT 1", timeout=self.check_timeout)
 
     async def stop(self) -> None:
+        self._stopped = True
+        if self._wake is not None:
+            self._wake.set()
         if self._task is not None:
             self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            # Bounded: every step of the loop is (connect 10 s, check 2 s), and
+            # shutting down must not hang on it whatever happens.
+            await asyncio.wait({self._task}, timeout=15)
             self._task = None
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
         self._listening = False
         self.listening.clear()
 

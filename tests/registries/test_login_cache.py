@@ -170,3 +170,30 @@ async def test_clean_throttle_counts_are_kept_until_a_failure_anywhere(database,
     finally:
         for watch in watches:
             await watch.stop()
+
+
+@ON_POSTGRESQL
+async def test_stop_ends_the_listener_whenever_it_is_called(database):
+    """Also in the middle of (re)connecting, when Python 3.11 can lose the
+    cancellation: serving must never hang at shutdown."""
+    connections: list[asyncpg.Connection] = []
+
+    async def connect_that_swallows_cancellation() -> asyncpg.Connection:
+        # What 3.11's wait_for does when the connection is made as the
+        # cancellation arrives: the connection is returned, the cancellation lost.
+        task = asyncio.ensure_future(asyncpg.connect(database))
+        try:
+            connection = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            connection = await task
+        connections.append(connection)
+        return connection
+
+    for delay in (0.0, 0.001, 0.003, 0.2):
+        watch = PostgresNotifications(connect_that_swallows_cancellation, retry_after=0.01)
+        await watch.start(wait=delay)
+        async with asyncio.timeout(1):
+            await watch.stop()
+        assert watch.version() is None
+    assert connections
+    assert all(connection.is_closed() for connection in connections)
