@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.security.crypto import generate_key_entry
 from app.security.keys import new_pepper
-from tests.servers import NODION, free_port, wait_for_port
+from tests.servers import NODION, free_port, stop_process, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -147,15 +147,6 @@ def wrk(load: Load, seconds: int, connections: int) -> Run:
     return run
 
 
-def _stop(process: subprocess.Popen[Any]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @contextmanager
 def postgres_cluster(folder: Path) -> Iterator[str]:
     """A throwaway PostgreSQL 15 cluster, as the test suite starts one."""
@@ -213,7 +204,7 @@ def service_process(env: dict[str, str], workers: int) -> Iterator[tuple[str, st
         wait_for_port(port, process, seconds=60)
         yield f"http://127.0.0.1:{port}", token, process.pid
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def echo(process: subprocess.Popen[str]) -> None:
@@ -247,7 +238,7 @@ def floors_process(env: dict[str, str], token_body_size: int) -> Iterator[tuple[
         wait_for_port(port, process, seconds=60)
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def graphql(url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> dict:

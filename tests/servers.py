@@ -70,7 +70,7 @@ class Service:
     def stop_and_read_output(self) -> str:
         """Stop the service and return everything it wrote."""
         assert self.process is not None and self.drain is not None
-        _stop(self.process)
+        stop_process(self.process)
         self.drain.join(timeout=10)
         return "".join(self.output + self.later_output)
 
@@ -96,7 +96,7 @@ def _drain(stream: Any, into: list[str]) -> None:
         into.append(line)
 
 
-def _stop(process: subprocess.Popen[Any]) -> None:
+def stop_process(process: subprocess.Popen[Any]) -> None:
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -166,7 +166,7 @@ def running_service(
         service.drain.start()
         yield service
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def e2e_tools_missing() -> str | None:
@@ -234,4 +234,4 @@ def _registry_process(folder: Path, config_text: str, port: int) -> Iterator[str
             wait_for_port(port, process)
             yield f"127.0.0.1:{port}"
         finally:
-            _stop(process)
+            stop_process(process)
