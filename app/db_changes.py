@@ -67,9 +67,7 @@ class SqliteDataVersion:
     async def start(self) -> None:
         # timeout=0: a locked file answers "unknown" at once instead of stalling
         # the event loop (in WAL mode reading the version does not wait for writers).
-        self._connection = sqlite3.connect(
-            self.path, timeout=0, isolation_level=None, check_same_thread=False
-        )
+        self._connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
 
     def version(self) -> Hashable | None:
         if self._connection is None:
@@ -108,8 +106,7 @@ class PostgresNotifications:
         self.check_every = check_every
         self.check_timeout = check_timeout
         self._connection: asyncpg.Connection | None = None
-        self._listening = False
-        self.listening = asyncio.Event()  # for whoever must know (tests)
+        self.listening = asyncio.Event()  # set while notifications are heard
         self._number = 0
         self._count = 0
         self._task: asyncio.Task[None] | None = None
@@ -117,7 +114,7 @@ class PostgresNotifications:
         self._stopped = False
 
     def version(self) -> Hashable | None:
-        return (self._number, self._count) if self._listening else None
+        return (self._number, self._count) if self.listening.is_set() else None
 
     def _notified(self, *args: Any) -> None:
         self._count += 1
@@ -139,7 +136,6 @@ class PostgresNotifications:
                 # The type only: a message could carry the connection's address.
                 log.warning("Not listening for database changes (%s)", type(error).__name__)
             finally:
-                self._listening = False
                 self.listening.clear()
                 if self._connection is not None:
                     with suppress(Exception):
@@ -155,14 +151,13 @@ class PostgresNotifications:
             return
 
         def lost(_: object) -> None:
-            self._listening = False  # at once: nothing kept is trusted from here on
+            self.listening.clear()  # at once: nothing kept is trusted from here on
             wake.set()
 
         connection.add_termination_listener(lost)
         await connection.add_listener(CHANNEL, self._notified)
         self._number += 1
         self._count = 0
-        self._listening = True
         self.listening.set()
         while not wake.is_set():
             with suppress(TimeoutError):
@@ -181,7 +176,6 @@ class PostgresNotifications:
             # shutting down must not hang on it whatever happens.
             await asyncio.wait({self._task}, timeout=15)
             self._task = None
-        self._listening = False
         self.listening.clear()
 
 

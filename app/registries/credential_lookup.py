@@ -99,9 +99,6 @@ class RegistryLogins:
         self.max_kept = max_kept
         self._kept: OrderedDict[str, tuple[Hashable, RegistryLogin]] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
     async def by_digest(self, digest: str) -> RegistryLogin | None:
         version = self.watch.version()
         kept = self._kept.get(digest)
