@@ -5,6 +5,7 @@ Per-project resolvers with a direct twin skip strawberry's wrapper."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from typing import Any
 
@@ -63,7 +64,54 @@ class OwnId(RowNode):
 
 
 @strawberry.type
+class Mixed(RowNode):
+    """Plain fields around ones graphql-core answers (a resolver, an async one)."""
+
+    id: relay.NodeID[int]
+    name: str
+
+    @strawberry.field
+    def parts(self) -> list[Thing]:
+        return self.parts  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field
+    async def later(self) -> str:
+        return f"later {self.name}"
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise ValueError("broken field")
+
+
+def thing(number: int, **values: Any) -> Row:
+    fields = {"name": f"thing {number}", "nickname": None, "colour": Colour.RED, "loud": "x"}
+    return Row(id=number, **{**fields, **values})
+
+
+class Stranger:
+    """Has every field Thing selects, but is_type_of does not accept it."""
+
+    id = 9
+    name = "stranger"
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def mixed(self) -> list[Mixed]:
+        return [
+            Row(id=1, name="plain parts", parts=[thing(11), thing(12)]),  # type: ignore[list-item]
+            Row(id=2, name="no parts", parts=[]),  # type: ignore[list-item]
+        ]
+
+    @strawberry.field
+    def bad_parts(self) -> list[Mixed | None]:
+        return [
+            Row(id=3, name="a null part", parts=[thing(31), None]),  # type: ignore[list-item]
+            Row(id=4, name="a stranger", parts=[thing(41), Stranger()]),  # type: ignore[list-item]
+            Row(id=5, name="a null name", parts=[thing(51, name=None)]),  # type: ignore[list-item]
+        ]
+
     @strawberry.field
     def things(self) -> list[Thing | None]:
         return [
@@ -81,11 +129,20 @@ class Query:
 THINGS = "{ things { id name nickname colour loud } own { id } }"
 
 
-def run(context_class: type, extensions: list[Any] | None = None) -> tuple[Any, list[Any]]:
+MIXED = """{
+  mixed { name parts { id name } later alias: name id parts2: parts { colour id } }
+  badParts { id parts { name id } name }
+  again: badParts { broken name }
+}"""
+
+
+def run(
+    context_class: type, extensions: list[Any] | None = None, query: str = THINGS
+) -> tuple[Any, list[Any]]:
     built = strawberry.Schema(
         query=Query, execution_context_class=context_class, extensions=extensions or []
     )
-    result = built.execute_sync(THINGS)
+    result = built.execute_sync(query) if query == THINGS else asyncio.run(built.execute(query))
     return result.data, sorted((e.message, e.path) for e in result.errors or [])
 
 
@@ -113,6 +170,34 @@ def test_answers_and_errors_are_strawberrys_own():
         None,
         None,
     ]
+
+
+def test_objects_and_lists_answered_in_one_loop_give_strawberrys_answers():
+    plain = run(PlainLeavesRead, query=MIXED)
+    assert plain == run(StrawberryGraphQLCoreExecutionContext, query=MIXED)
+    data, errors = plain
+    first = data["mixed"][0]
+    # The query's order, aliases included, around fields graphql-core answered.
+    assert list(first) == ["name", "parts", "later", "alias", "id", "parts2"]
+    assert first["parts"] == [
+        {"id": str(relay.GlobalID("Thing", "11")), "name": "thing 11"},
+        {"id": str(relay.GlobalID("Thing", "12")), "name": "thing 12"},
+    ]
+    assert first["later"] == "later plain parts"
+    assert first["parts2"][1] == {"colour": "RED", "id": str(relay.GlobalID("Thing", "12"))}
+    assert data["mixed"][1]["parts"] == []
+    # A null item, an object is_type_of refuses, a null in a non-null field: each
+    # is the normal path's located error, and nulls the project that holds it.
+    assert data["badParts"] == [None, None, None]
+    assert sorted(path for _, path in errors) == [
+        ["again", 0, "broken"],
+        ["again", 1, "broken"],
+        ["again", 2, "broken"],
+        ["badParts", 0, "parts", 1],
+        ["badParts", 1, "parts", 1],
+        ["badParts", 2, "parts", 0, "name"],
+    ]
+    assert data["again"] == [None, None, None]
 
 
 def test_a_schema_extension_that_resolves_sees_every_field():
@@ -163,6 +248,25 @@ async def test_the_dashboard_list_reads_every_leaf_plainly(api, slow_path_fields
         "ProjectEdge.node",
         "Query.projects",
     ]
+
+
+async def test_the_dashboard_list_completes_no_registry_one_by_one(api, monkeypatch):
+    completed: list[str] = []
+    normal = StrawberryGraphQLCoreExecutionContext.complete_object_value
+
+    def counting(self, return_type, *args):
+        completed.append(return_type.name)
+        return normal(self, return_type, *args)
+
+    for number in range(3):
+        await create_project(api, f"project {number}")
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "complete_object_value", counting)
+
+    data = await api(DASHBOARD_LIST)
+
+    assert all(edge["node"]["registries"] for edge in data["projects"]["edges"])
+    # Each project's registries are answered as one list, in one loop.
+    assert sorted(completed) == ["Project"] * 3 + ["ProjectConnection"] + ["ProjectEdge"] * 3
 
 
 async def test_strawberrys_resolver_wrapper_runs_once_per_list_not_per_project(api, monkeypatch):

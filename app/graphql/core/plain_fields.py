@@ -19,6 +19,12 @@ when the field's type is a scalar or an enum and it takes no arguments. The
 execution context answers those directly, and leaves anything unusual (a null,
 a value the scalar refuses, an exception) to graphql-core's normal path, which
 then gives the same null or the same located error as before.
+
+Two shapes are answered in one loop: an object's plain fields (its other fields,
+a project's `registries`, still go through graphql-core, and the answer keeps
+the query's order), and a list of objects whose selected fields are all plain
+(a project's registries: no completion chain per item; `is_type_of`, which
+carries the visibility rule of project-scoped nodes, still runs for each).
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
@@ -146,6 +154,19 @@ def _plain_value(plain: tuple[Reader, Callable[[Any], Any]], source: Any) -> Any
     return None if value is Undefined else value
 
 
+def _merge(
+    results: dict[str, Any], rest: GroupedFieldSet, answered: dict[str, Any]
+) -> dict[str, Any]:
+    """`answered` in the places `results` kept for the `rest`. graphql-core leaves
+    out a field the type does not have (Undefined); so does this."""
+    for response_name in rest:
+        if response_name in answered:
+            results[response_name] = answered[response_name]
+        else:
+            del results[response_name]
+    return results
+
+
 class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
     """Answers the fields `plain_readers` found without graphql-core's per-field
     machinery; everything else, and any null or error, takes the normal path.
@@ -169,24 +190,32 @@ class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        # An object whose selected fields are all plain (a registry in the list) is
-        # answered in one loop: no Path, no execute_field and no awaitable check per field.
         fields = self.plain.get(parent_type.name)
-        if fields is not None:
-            results = {}
-            for response_name, field_details_list in grouped_field_set.items():
-                plain = fields.get(field_details_list[0].node.name.value)
-                if plain is None:
-                    break
-                value = _plain_value(plain, source_value)
-                if value is None:
-                    break
-                results[response_name] = value
-            else:
-                return results
-        return super().execute_fields(
-            parent_type, source_value, path, grouped_field_set, position_context
-        )
+        if fields is None:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        # Plain fields are answered here, in one loop: no Path, no execute_field and
+        # no awaitable check each. The others (a project's `registries`) go through
+        # graphql-core and take their places: the answer keeps the query's order.
+        results: dict[str, Any] = {}
+        rest: GroupedFieldSet = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            plain = fields.get(field_details_list[0].node.name.value)
+            value = _plain_value(plain, source_value) if plain is not None else None
+            if value is None:
+                rest[response_name] = field_details_list
+            results[response_name] = value
+        if not rest:
+            return results
+        answered = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if self.is_awaitable(answered):
+
+            async def merged() -> dict[str, Any]:
+                return _merge(results, rest, await answered)
+
+            return merged()
+        return _merge(results, rest, answered)
 
     def execute_field(
         self,
@@ -205,3 +234,66 @@ class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of objects whose selected fields are all plain (a project's
+        # registries) is answered in one loop: no completion chain per item.
+        items = self._plain_list(return_type, field_details_list, info, result)
+        if items is not None:
+            return items
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _plain_list(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        result: Any,
+    ) -> list[dict[str, Any]] | None:
+        """The answer, or None where anything needs the normal path: a null item,
+        one `is_type_of` does not accept, a field that is not plain or not plainly
+        answered. That path then gives its usual answer or located error (reading
+        a plain field twice changes nothing)."""
+        item_type = return_type.of_type
+        if isinstance(item_type, GraphQLNonNull):
+            item_type = item_type.of_type
+        if type(result) is not list or not isinstance(item_type, GraphQLObjectType):
+            return None
+        fields = self.plain.get(item_type.name)
+        if fields is None:
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            item_type, field_details_list
+        )
+        if new_defer_usages:
+            return None
+        selected = []
+        for response_name, details in grouped_field_set.items():
+            plain = fields.get(details[0].node.name.value)
+            if plain is None:
+                return None
+            selected.append((response_name, plain))
+        # The visibility rule of project-scoped nodes is their `is_type_of`: kept.
+        is_type_of = item_type.is_type_of
+        items = []
+        for item in result:
+            if item is None or (is_type_of is not None and is_type_of(item, info) is not True):
+                return None
+            answer = {}
+            for response_name, plain in selected:
+                value = _plain_value(plain, item)
+                if value is None:
+                    return None
+                answer[response_name] = value
+            items.append(answer)
+        return items
