@@ -41,6 +41,25 @@ class Loaders:
         would wait for the cyclic garbage collector instead of being freed at once."""
         self._made.clear()
 
+    async def load_page(self, spec: BatchLoad[K, V], keys: Sequence[K]) -> None:
+        """Load `keys` with one call of the batch function and keep the answers
+        for this request, as `load_many` would, but without a future gathered per
+        key: a list resolver loads its page this way, and its items find it loaded."""
+        loader = self[spec]
+        missing = [key for key in dict.fromkeys(keys) if loader.cache_map.get(key) is None]
+        if not missing:
+            return
+        load = partial(spec.load, self.viewer) if spec.per_viewer else spec.load
+        values = await load(missing)
+        loader.prime_many(
+            {
+                key: value
+                for key, value in zip(missing, values, strict=True)
+                # An error is for `load` to raise, where the value is asked for.
+                if not isinstance(value, BaseException)
+            }
+        )
+
     def __getitem__(self, spec: BatchLoad[K, V]) -> DataLoader[K, V]:
         loader = self._made.get(spec)
         if loader is None:

@@ -39,7 +39,7 @@ class ProjectQueries:
         node = [info.field_name, "edges", "node"]
         for name, load in info.context.project_page_loads.items():
             if ids and selects(info.selected_fields, [*node, name]):
-                await loaders[load].load_many(ids)
+                await loaders.load_page(load, ids)
         return connection
 
     @strawberry.field(permission_classes=AUTHENTICATED)
