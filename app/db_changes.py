@@ -10,8 +10,9 @@ committed while it read is never hidden.
 
 - SQLite (one host, one file): `PRAGMA data_version` on a connection of this
   process that never writes. It changes on every commit by any other connection,
-  ours included, in any process. A few microseconds, no thread hop; any commit
-  counts, so a write anywhere just means one more read.
+  ours included, in any process. A few microseconds, no thread hop, read once
+  per pass of the event loop (see SqliteDataVersion); any commit counts, so a
+  write anywhere just means one more read.
 - PostgreSQL (any number of hosts): a listening connection per process. Triggers
   (migration 0005) and the throttle notify `CHANNEL` in the committing transaction;
   PostgreSQL delivers the notification to every listener when that transaction
@@ -60,9 +61,18 @@ class Unwatched:
 
 
 class SqliteDataVersion:
+    """Read once per pass of the event loop, not once per login. A value read
+    during one pass is forgotten by a callback queued right after the read, and
+    asyncio runs callbacks in the order they were queued. Whatever reacts to
+    something that happened after the read (a request whose bytes arrived, a
+    commit's completion, a client that saw a commit and sent its next login) is
+    queued after it too, so it reads the version again: no change committed
+    before such a request started is hidden from it."""
+
     def __init__(self, path: str) -> None:
         self.path = path
         self._connection: sqlite3.Connection | None = None
+        self._this_pass: int | None = None
 
     async def start(self) -> None:
         # timeout=0: a locked file answers "unknown" at once instead of stalling
@@ -70,15 +80,23 @@ class SqliteDataVersion:
         self._connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
 
     def version(self) -> Hashable | None:
+        if self._this_pass is not None:
+            return self._this_pass
         if self._connection is None:
             return None
         try:
             row = self._connection.execute("PRAGMA data_version").fetchone()
         except sqlite3.Error:
             return None
+        self._this_pass = row[0]
+        asyncio.get_running_loop().call_soon(self._forget)
         return row[0]
 
+    def _forget(self) -> None:
+        self._this_pass = None
+
     async def stop(self) -> None:
+        self._this_pass = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None

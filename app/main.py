@@ -91,10 +91,12 @@ def create_app(
 
     app = Starlette(
         routes=[
+            # First: the router tries routes in order, and this one answers every
+            # `docker pull` (measured: ~1 µs per route tried before it).
+            *TokenEndpoint(settings, keys, domains.token_verifiers(), watch).routes(),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            *TokenEndpoint(settings, keys, domains.token_verifiers(), watch).routes(),
             *domains.routes(settings, keys),
             *web_routes(),
         ],

@@ -43,12 +43,17 @@ class AccessLogMiddleware:
                 # was read (see faults.py). Logged as nginx does: 499.
                 status = CLIENT_CLOSED_REQUEST
         finally:
-            client = scope.get("client")
-            log.info(
-                '%s "%s %s" %d %.1fms',
-                client[0] if client else "-",
-                scope["method"],
-                scope["path"][:MAX_PATH_CHARS].encode("unicode_escape").decode("ascii"),
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            if log.isEnabledFor(logging.INFO):  # the line's parts cost even when not logged
+                _log_line(scope, status, started)
+
+
+def _log_line(scope: Scope, status: int, started: float) -> None:
+    client = scope.get("client")
+    log.info(
+        '%s "%s %s" %d %.1fms',
+        client[0] if client else "-",
+        scope["method"],
+        scope["path"][:MAX_PATH_CHARS].encode("unicode_escape").decode("ascii"),
+        status,
+        (time.perf_counter() - started) * 1000,
+    )
