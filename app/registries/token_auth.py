@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from tortoise.expressions import Q
@@ -118,18 +119,21 @@ class RegistryTokens:
         )
 
     async def _note_use(self, digest: str, login: RegistryLogin) -> None:
-        await note_use(login)
-        self.logins.used(digest, datetime.now(UTC), LAST_USED_RESOLUTION)
+        now = datetime.now(UTC)
+        # The row was just read (or kept, and told of the last use): while it is
+        # fresh, nothing to record and nothing for the kept copy to learn.
+        if login.last_used_at is not None and now - login.last_used_at < LAST_USED_RESOLUTION:
+            return
+        await note_use(login, now)
+        self.logins.used(digest, now, LAST_USED_RESOLUTION)
 
 
-async def note_use(credential: RegistryLogin) -> None:
+async def note_use(credential: RegistryLogin, now: datetime) -> None:
     """Set lastUsedAt, at most once a minute per credential, so a busy registry does
     not turn every pull into a write; each such update is also an audit event."""
-    now = datetime.now(UTC)
     cutoff = now - LAST_USED_RESOLUTION
-    # The row was just read (or kept, and told of the last use): while it is fresh,
-    # no statement at all. When stale, the conditional UPDATE lets only one of
-    # several concurrent logins record the use.
+    # No statement while the row is fresh. When stale, the conditional UPDATE lets
+    # only one of several concurrent logins record the use.
     if credential.last_used_at is not None and credential.last_used_at >= cutoff:
         return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)
@@ -160,8 +164,7 @@ def issue_token(
     access: list[dict[str, Any]],
     ttl: int,
 ) -> IssuedToken:
-    issued = datetime.now(UTC).replace(microsecond=0)
-    now = int(issued.timestamp())
+    now = int(time.time())
     token = signer.sign(
         {
             "iss": issuer,
@@ -174,4 +177,10 @@ def issue_token(
             "access": access,
         }
     )
-    return IssuedToken(token, ttl, issued.isoformat().replace("+00:00", "Z"))
+    return IssuedToken(token, ttl, _rfc3339(now))
+
+
+@lru_cache(maxsize=1)
+def _rfc3339(second: int) -> str:
+    """`2026-11-29T14:05:09Z`: made once per second, not per token."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
