@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -106,6 +107,8 @@ def _reader(type_name: str, origin: Any, field: GraphQLField) -> Reader | None:
     if definition.is_basic_field:
         name = definition.python_name
         default_resolver = definition.default_resolver
+        if default_resolver is getattr:  # strawberry's default: the same, in C
+            return attrgetter(name)
 
         def read(row: Any) -> Any:
             return default_resolver(row, name)
@@ -286,14 +289,20 @@ class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
         # The visibility rule of project-scoped nodes is their `is_type_of`: kept.
         is_type_of = item_type.is_type_of
         items = []
-        for item in result:
-            if item is None or (is_type_of is not None and is_type_of(item, info) is not True):
-                return None
-            answer = {}
-            for response_name, plain in selected:
-                value = _plain_value(plain, item)
-                if value is None:
+        try:  # _plain_value for each field, written out: this loop runs per leaf
+            for item in result:
+                if item is None or (is_type_of is not None and is_type_of(item, info) is not True):
                     return None
-                answer[response_name] = value
-            items.append(answer)
+                answer = {}
+                for response_name, (read, serialize) in selected:
+                    value = read(item)
+                    if value is None:
+                        return None
+                    value = serialize(value)
+                    if value is None or value is Undefined:
+                        return None
+                    answer[response_name] = value
+                items.append(answer)
+        except Exception:
+            return None
         return items
