@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 HEADER = "x-request-id"
+HEADER_RAW = HEADER.encode()
 
 
 def current_request_id() -> str:
@@ -29,8 +30,10 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (HEADER.encode(), request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (HEADER_RAW, request_id.encode()),
+                ]
             await send(message)
 
         try:

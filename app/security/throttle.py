@@ -32,6 +32,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 BUCKETS_PER_WINDOW = 6
@@ -65,9 +66,11 @@ class MemoryAttempts:
     ) -> Counts:
         result: Counts = {}
         for key in (*keys, *read):
-            buckets = self._counts.pop(key, {})
-            for old in [b for b in buckets if b < oldest]:
-                del buckets[old]
+            buckets = self._counts.pop(key, None)
+            if buckets is None:  # the usual case for what is only read: no failures
+                buckets = {}
+            elif buckets and min(buckets) < oldest:
+                buckets = {b: n for b, n in buckets.items() if b >= oldest}
             if key in keys:
                 buckets[bucket] = buckets.get(bucket, 0) + 1
             if buckets:
@@ -123,6 +126,14 @@ def _key(kind: str, *parts: str) -> str:
     return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
+@lru_cache(maxsize=4096)
+def _address_keys(address: str) -> tuple[str, str]:
+    """(pending, failures) keys of an address, remembered for the addresses seen
+    last: every login needs them. (An address is short; a username, which a
+    client chooses freely, is not remembered.)"""
+    return _key("pending", address), _key("address", address)
+
+
 class LoginThrottle:
     def __init__(
         self, store: AttemptStore, limits: Limits, clock: Callable[[], float] = time.time
@@ -139,8 +150,7 @@ class LoginThrottle:
 
     async def begin(self, address: str, username: str) -> Attempt | Refused:
         bucket, oldest = self._buckets()
-        pending = _key("pending", address)
-        by_address = _key("address", address)
+        pending, by_address = _address_keys(address)
         by_pair = _key("address+username", address, username)
         counts = await self.pending.add([pending], bucket, oldest)
         counts |= await self.store.add([], bucket, oldest, read=[by_address, by_pair])

@@ -6,7 +6,6 @@ endpoint's throughput are untouched: it only appends headers to
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -50,6 +49,16 @@ ALWAYS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 ALWAYS_RAW = [(name.lower().encode(), value.encode()) for name, value in ALWAYS.items()]
+# What each kind of response gets, unless the app set that header itself. Pages
+# carry no secret, but a shared machine's cache should not keep a signed-in page
+# either: no-store.
+HTML_ADDED = [
+    *ALWAYS_RAW,
+    (b"content-security-policy", PAGE_POLICY.encode()),
+    (b"cache-control", b"no-store"),
+]
+OTHER_ADDED = [*ALWAYS_RAW, (b"content-security-policy", OTHER_POLICY.encode())]
+ASSET_ADDED = [*OTHER_ADDED, (b"cache-control", b"no-cache")]
 
 
 class SecurityHeadersMiddleware:
@@ -63,23 +72,19 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
                 # One pass over what the app set (the token endpoint answers on
                 # every `docker pull`; a lookup per header was measurable).
-                present = {name for name, _ in headers.raw}
-                is_html = headers.get("content-type", "").startswith("text/html")
-                policy = PAGE_POLICY if is_html else OTHER_POLICY
-                cache = "no-store" if is_html else None
+                raw = list(message.get("headers", ()))
+                present = {name for name, _ in raw}
+                content_type = next((v for n, v in raw if n == b"content-type"), b"")
+                is_html = content_type.startswith(b"text/html")
+                added = HTML_ADDED if is_html else OTHER_ADDED
                 if not is_html and scope["path"].startswith(ASSET_PREFIXES):
                     # Revalidate (a cheap 304) so a new release's modules are
                     # never mixed with cached old ones.
-                    cache = "no-cache"
-                # Pages carry no secret, but a shared machine's cache should not
-                # keep a signed-in page either: no-store above.
-                added = [*ALWAYS_RAW, (b"content-security-policy", policy.encode())]
-                if cache is not None:
-                    added.append((b"cache-control", cache.encode()))
-                headers.raw.extend(item for item in added if item[0] not in present)
+                    added = ASSET_ADDED
+                raw.extend(item for item in added if item[0] not in present)
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
