@@ -211,6 +211,10 @@ class PlainLeavesRead(StrawberryGraphQLCoreExecutionContext):
             results[response_name] = value
         if not rest:
             return results
+        if len(rest) == len(grouped_field_set):  # nothing answered here
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
         answered = super().execute_fields(parent_type, source_value, path, rest, position_context)
         if self.is_awaitable(answered):
 
