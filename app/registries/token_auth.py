@@ -130,12 +130,10 @@ class RegistryTokens:
 
 async def note_use(credential: RegistryLogin, now: datetime) -> None:
     """Set lastUsedAt, at most once a minute per credential, so a busy registry does
-    not turn every pull into a write; each such update is also an audit event."""
+    not turn every pull into a write; each such update is also an audit event.
+    Called when the row read (or kept) is stale; the conditional UPDATE lets only
+    one of several concurrent logins record the use."""
     cutoff = now - LAST_USED_RESOLUTION
-    # No statement while the row is fresh. When stale, the conditional UPDATE lets
-    # only one of several concurrent logins record the use.
-    if credential.last_used_at is not None and credential.last_used_at >= cutoff:
-        return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)
     if await Registry.filter(Q(id=credential.registry_id) & stale).update(last_used_at=now):
         await record(

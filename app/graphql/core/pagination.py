@@ -74,13 +74,14 @@ def to_connection(rows: Sequence[Any], page: Page, wrap: Callable[[Any], T]) -> 
 
 
 async def paginate(
-    queryset: QuerySet[Any], *, first: int | None, after: str | None, wrap: Callable[[Any], T]
-) -> relay.Connection[T]:
+    queryset: QuerySet[Any], *, first: int | None, after: str | None
+) -> relay.Connection[Any]:
+    """A page of `queryset`'s rows, newest first; the rows are the nodes."""
     page = Page.of(first, after)
     if page.after_id is not None:
         queryset = queryset.filter(id__lt=page.after_id)
     rows = await queryset.order_by("-id").limit(page.size + 1)
-    return to_connection(rows, page, wrap)
+    return to_connection(rows, page, lambda row: row)
 
 
 async def load_pages(

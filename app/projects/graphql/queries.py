@@ -25,7 +25,6 @@ class ProjectQueries:
             Project.filter(members__user_id=info.context.user.id),
             first=first,
             after=after,
-            wrap=lambda project: project,
         )
         # Primed, so nested `registry.project` needs no extra query (in one call:
         # a call per project was a measurable part of the list).
