@@ -115,6 +115,36 @@ async def test_login_without_scope_gets_a_token_with_no_access(client, login, si
     assert claims_of(response.json()["token"], signer)["access"] == []
 
 
+async def test_crafted_query_strings_get_a_token_or_a_refusal_never_a_crash(client, login, signer):
+    project, username, token = login
+    ns = project["namespace"]
+    headers = basic(username, token)
+
+    async def ask(query: str):
+        return await client.get(f"/registry/token?{query}", headers=headers)
+
+    # Bad escapes, bytes that are not UTF-8, a name that is not ASCII: taken as
+    # text (as Starlette's own parsing does), answered with no access there.
+    odd = await ask(f"service={EU}&scope=repository:%ff%fe/x%zz:pull&scope=repository:é/ü:pull")
+    assert odd.status_code == 200
+    assert [grant["actions"] for grant in claims_of(odd.json()["token"], signer)["access"]] == [
+        [],
+        [],
+    ]
+    # The last `service` counts, as it did with Starlette's query_params.
+    assert (await ask(f"service={US}&service={EU}")).status_code == 200
+    assert (await ask(f"service={EU}&service={US}")).status_code == 401
+    assert (await ask("service=&scope=x")).status_code == 401
+    # Many scopes, up to the header limit: each answered, in order.
+    many = "&".join(f"scope=repository:{ns}/app{n}:pull" for n in range(300))
+    answered = await ask(f"service={EU}&{many}")
+    assert answered.status_code == 200
+    access = claims_of(answered.json()["token"], signer)["access"]
+    assert [grant["name"] for grant in access] == [f"{ns}/app{n}" for n in range(300)]
+    # Beyond it: refused before any work.
+    assert (await ask(f"service={EU}&scope={'x' * 20_000}")).status_code == 431
+
+
 @pytest.mark.parametrize(
     "variant",
     ["wrong token", "wrong username", "other service", "no service", "typo", "API token"],

@@ -49,8 +49,7 @@ class Loaders:
         missing = [key for key in dict.fromkeys(keys) if loader.cache_map.get(key) is None]
         if not missing:
             return
-        load = partial(spec.load, self.viewer) if spec.per_viewer else spec.load
-        values = await load(missing)
+        values = await loader.load_fn(missing)  # the batch function it was made with
         loader.prime_many(
             {
                 key: value

@@ -26,12 +26,13 @@ class ProjectQueries:
             first=first,
             after=after,
         )
+        page = {edge.node.id: edge.node for edge in connection.edges}
         # Primed, so nested `registry.project` needs no extra query (in one call:
         # a call per project was a measurable part of the list).
-        loaders[PROJECT].prime_many({edge.node.id: edge.node for edge in connection.edges})
+        loaders[PROJECT].prime_many(page)
         # Fields other domains answer from a batched load: load it once for the
         # page now, so those fields find their rows loaded and need no await each.
-        ids = [edge.node.id for edge in connection.edges]
+        ids = list(page)
         node = [info.field_name, "edges", "node"]
         for name, load in info.context.project_page_loads.items():
             if ids and selects(info.selected_fields, [*node, name]):
