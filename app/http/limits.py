@@ -29,19 +29,21 @@ class LimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers: list[tuple[bytes, bytes]] = scope["headers"]
         header_bytes = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
-        header_bytes += sum(len(name) + len(value) + 4 for name, value in headers)
+        declared = b""
+        for name, value in scope["headers"]:  # one pass: this runs for every request
+            header_bytes += len(name) + len(value) + 4
+            if name == b"content-length":
+                declared = value
         if header_bytes > self.max_header_bytes:
             raise RequestRefused(
                 431,
                 "HEADERS_TOO_LARGE",
                 f"The request line and headers are larger than {self.max_header_bytes} bytes.",
             )
-        for name, value in headers:
-            # A malformed length never gets here: the HTTP parser refuses it.
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                raise BodyTooLarge(self.max_body_bytes)
+        # A malformed length never gets here: the HTTP parser refuses it.
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise BodyTooLarge(self.max_body_bytes)
         received = 0
 
         async def counting_receive() -> Message:

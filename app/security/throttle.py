@@ -31,7 +31,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
@@ -80,15 +80,6 @@ class MemoryAttempts:
             self._counts.popitem(last=False)
         return result
 
-    async def take_back(self, keys: Sequence[str], bucket: int) -> None:
-        """Undo one `add` of these keys in `bucket`."""
-        for key in keys:
-            buckets = self._counts.get(key)
-            if buckets and buckets.get(bucket):
-                buckets[bucket] -= 1
-                if not buckets[bucket]:
-                    del buckets[bucket]
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -100,15 +91,24 @@ class Limits:
     pending_per_address: int
 
 
-@dataclass(frozen=True)
 class Attempt:
-    """A reservation, to be settled by `succeeded` or `failed`."""
+    """A reservation, to be settled by `succeeded` or `failed`. (A plain class
+    with slots: made on every login, and a frozen dataclass's __init__ costs
+    three times as much.)"""
 
-    pending: str
-    by_address: str
-    by_pair: str  # address+username
-    username: str = field(repr=False)
-    bucket: int
+    __slots__ = ("address", "bucket", "by_address", "by_pair", "username")
+
+    def __init__(
+        self, address: str, by_address: str, by_pair: str, username: str, bucket: int
+    ) -> None:
+        self.address = address
+        self.by_address = by_address
+        self.by_pair = by_pair
+        self.username = username
+        self.bucket = bucket
+
+    def __repr__(self) -> str:  # no address or username: this may be logged
+        return f"Attempt(bucket={self.bucket})"
 
     def failure_keys(self) -> tuple[str, ...]:
         # The username's key is made only when a login fails: most do not.
@@ -127,11 +127,52 @@ def _key(kind: str, *parts: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _address_keys(address: str) -> tuple[str, str]:
-    """(pending, failures) keys of an address, remembered for the addresses seen
-    last: every login needs them. (An address is short; a username, which a
-    client chooses freely, is not remembered.)"""
-    return _key("pending", address), _key("address", address)
+def _address_key(address: str) -> str:
+    """The failure key of an address, remembered for the addresses seen last:
+    every login needs it. (An address is short; a username, which a client
+    chooses freely, is not remembered.)"""
+    return _key("address", address)
+
+
+class PendingLogins:
+    """Logins in flight per client address, in this process, in the same buckets
+    as failures: a reservation its request never handed back (the lookup raised)
+    stops counting within a window. At most `max_addresses` are kept, the oldest
+    dropped first. Plain dictionaries and no await: every login reserves and
+    hands back once, and each call is atomic on the event loop."""
+
+    def __init__(self, max_addresses: int = 100_000) -> None:
+        self.max_addresses = max_addresses
+        self._counts: dict[str, dict[int, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def reserve(self, address: str, bucket: int, oldest: int, limit: int) -> bool:
+        """One more in flight from `address`, unless `limit` already are."""
+        buckets = self._counts.get(address)
+        if buckets is None:  # the usual case: nothing in flight from there
+            if len(self._counts) >= self.max_addresses:
+                del self._counts[next(iter(self._counts))]
+            self._counts[address] = {bucket: 1}
+            return True
+        if min(buckets) < oldest:
+            buckets = self._counts[address] = {b: n for b, n in buckets.items() if b >= oldest}
+        if sum(buckets.values()) >= limit:
+            return False
+        buckets[bucket] = buckets.get(bucket, 0) + 1
+        return True
+
+    def release(self, address: str, bucket: int) -> None:
+        buckets = self._counts.get(address)
+        if not buckets or bucket not in buckets:
+            return  # expired meanwhile, or dropped to keep within max_addresses
+        if buckets[bucket] > 1:
+            buckets[bucket] -= 1
+        elif len(buckets) > 1:
+            del buckets[bucket]
+        else:
+            del self._counts[address]
 
 
 class LoginThrottle:
@@ -139,7 +180,7 @@ class LoginThrottle:
         self, store: AttemptStore, limits: Limits, clock: Callable[[], float] = time.time
     ) -> None:
         self.store = store
-        self.pending = MemoryAttempts()
+        self.pending = PendingLogins()
         self.limits = limits
         self.clock = clock
         self.step = limits.window / BUCKETS_PER_WINDOW
@@ -150,33 +191,36 @@ class LoginThrottle:
 
     async def begin(self, address: str, username: str) -> Attempt | Refused:
         bucket, oldest = self._buckets()
-        pending, by_address = _address_keys(address)
+        by_address = _address_key(address)
         by_pair = _key("address+username", address, username)
-        counts = await self.pending.add([pending], bucket, oldest)
-        counts |= await self.store.add([], bucket, oldest, read=[by_address, by_pair])
+        # Reserved before the failures are read (which may wait for the database),
+        # so a burst of concurrent guesses cannot all get past this point.
+        reserved = self.pending.reserve(address, bucket, oldest, self.limits.pending_per_address)
+        counts = await self.store.add([], bucket, oldest, read=[by_address, by_pair])
         waits = [
             self._retry_after(counts[key], limit)
             for key, limit in (
                 (by_address, self.limits.per_address),
                 (by_pair, self.limits.per_address_and_username),
             )
-            if _total(counts[key]) >= limit
+            if counts[key] and _total(counts[key]) >= limit
         ]
-        if _total(counts[pending]) > self.limits.pending_per_address:
+        if not reserved:
             waits.append(1)  # as soon as some of this address's logins are answered
         if waits:
             # A refused attempt is not a failure: only failures keep a lock going.
-            await self.pending.take_back([pending], bucket)
+            if reserved:
+                self.pending.release(address, bucket)
             return Refused(max(waits))
-        return Attempt(pending, by_address, by_pair, username, bucket)
+        return Attempt(address, by_address, by_pair, username, bucket)
 
     async def succeeded(self, attempt: Attempt) -> None:
-        await self.pending.take_back([attempt.pending], attempt.bucket)
+        self.pending.release(attempt.address, attempt.bucket)
 
     async def failed(self, attempt: Attempt) -> None:
         """Count the failure; past the username's limit the answer waits, which
         slows guessing from many addresses down."""
-        await self.pending.take_back([attempt.pending], attempt.bucket)
+        self.pending.release(attempt.address, attempt.bucket)
         bucket, oldest = self._buckets()
         keys = attempt.failure_keys()
         counts = await self.store.add(keys, bucket, oldest)

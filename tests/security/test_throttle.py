@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from app.security.client_address import client_address
 from app.security.outbound import parse_networks
-from app.security.throttle import Attempt, Limits, LoginThrottle, MemoryAttempts, Refused
+from app.security.throttle import (
+    Attempt,
+    Limits,
+    LoginThrottle,
+    MemoryAttempts,
+    PendingLogins,
+    Refused,
+)
 
 LIMITS = Limits(
     window=60,
@@ -87,6 +94,38 @@ async def test_at_most_the_pending_limit_is_in_flight_from_one_address():
         assert isinstance(attempt, Attempt)
         await throttle.succeeded(attempt)
     assert isinstance(await throttle.begin("10.0.0.1", "ann"), Attempt)
+
+
+async def test_a_reservation_never_handed_back_stops_counting_within_a_window():
+    # A login whose lookup raised never settles its attempt.
+    clock = Clock()
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, clock)
+    for _ in range(4):
+        assert isinstance(await throttle.begin("10.0.0.1", "ann"), Attempt)
+    assert await throttle.begin("10.0.0.1", "ann") == Refused(retry_after=1)
+
+    clock.now += 60
+    assert isinstance(await throttle.begin("10.0.0.1", "ann"), Attempt)
+
+
+async def test_settled_logins_leave_nothing_in_flight():
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, Clock())
+    for number in range(50):
+        attempt = await fail(throttle, f"10.0.0.{number}", "ann")
+        assert isinstance(attempt, Attempt)
+        attempt = await throttle.begin(f"10.0.1.{number}", "ann")
+        assert isinstance(attempt, Attempt)
+        await throttle.succeeded(attempt)
+
+    assert len(throttle.pending) == 0
+
+
+def test_logins_in_flight_are_bounded_under_a_spray_of_addresses():
+    pending = PendingLogins(max_addresses=100)
+    for number in range(1000):
+        assert pending.reserve(f"10.0.{number // 250}.{number % 250}", 1, 0, limit=4)
+
+    assert len(pending) == 100
 
 
 async def test_memory_is_bounded_under_a_spray_of_keys():
