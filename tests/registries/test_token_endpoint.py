@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import ValidationError
 
 from app.audit.models import AuditEvent
+from app.registries.token_auth import IssuedToken
 from app.registries.token_endpoint import query_values
 from app.security.signing import libtrust_key_id
 from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token
@@ -296,3 +297,10 @@ async def test_operator_documents_are_served(client, signer):
 def test_token_lifetime_below_a_minute_is_refused(tmp_path):
     with pytest.raises(ValidationError, match="registry_token_ttl"):
         Settings(data_dir=tmp_path, registry_token_ttl=30)
+
+
+def test_an_issued_token_keeps_the_token_out_of_its_repr():
+    issued = IssuedToken("eyJhbGciOiJFUzI1NiJ9.secret.signature", 300, "2026-11-29T16:00:00Z")
+
+    assert "secret" not in repr(issued)
+    assert "secret" not in str(issued)
