@@ -149,15 +149,19 @@ class PendingLogins:
         return len(self._counts)
 
     def reserve(self, address: str, bucket: int, oldest: int, limit: int) -> bool:
-        """One more in flight from `address`, unless `limit` already are."""
-        buckets = self._counts.get(address)
+        """One more in flight from `address`, unless `limit` (at least 1) already are."""
+        buckets = self._counts.get(address)  # never empty: see release
+        if buckets is not None and min(buckets) < oldest:
+            buckets = {b: n for b, n in buckets.items() if b >= oldest} or None
+            if buckets is None:
+                del self._counts[address]
+            else:
+                self._counts[address] = buckets
         if buckets is None:  # the usual case: nothing in flight from there
             if len(self._counts) >= self.max_addresses:
                 del self._counts[next(iter(self._counts))]
             self._counts[address] = {bucket: 1}
             return True
-        if min(buckets) < oldest:
-            buckets = self._counts[address] = {b: n for b, n in buckets.items() if b >= oldest}
         if sum(buckets.values()) >= limit:
             return False
         buckets[bucket] = buckets.get(bucket, 0) + 1
