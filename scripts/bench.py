@@ -79,6 +79,10 @@ class Run:
     p99_ms: float
     requests: int
     cpu_us_per_request: float = 0.0  # the server's processes (all workers), user + system
+    # With several workers: the busiest process's part of that CPU. The kernel hands
+    # wrk's keep-alive connections to whichever worker accepts first, so in some
+    # rounds one worker serves nearly all of them (then this is near 100 %).
+    busiest_share: float | None = None
 
 
 def process_tree(pid: int) -> list[int]:
@@ -137,13 +141,16 @@ def wrk(load: Load, seconds: int, connections: int) -> Run:
         "-s", str(load.script), load.url,
     ]  # fmt: skip
     pids = process_tree(load.server_pid) if load.server_pid else []
-    before = cpu_seconds(pids)
+    before = {pid: cpu_seconds([pid]) for pid in pids}
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise BenchFailed(f"wrk exited with {done.returncode}: {done.stderr}")
     run = parse_wrk(done.stdout)
-    if pids:
-        run.cpu_us_per_request = (cpu_seconds(pids) - before) / run.requests * 1e6
+    spent = [cpu_seconds([pid]) - before[pid] for pid in pids]
+    if spent:
+        run.cpu_us_per_request = sum(spent) / run.requests * 1e6
+    if len(spent) > 1 and sum(spent) > 0:
+        run.busiest_share = max(spent) / sum(spent)
     return run
 
 
@@ -316,7 +323,12 @@ def rounds(path: Target, args: argparse.Namespace) -> list[tuple[Run, Run]]:
             f"p50 {service.p50_ms:6.2f} p99 {service.p99_ms:6.2f} | floor {floor.rps:7.0f} "
             f"req/s p50 {floor.p50_ms:6.2f} p99 {floor.p99_ms:6.2f} | "
             f"ratio {service.rps / floor.rps:.2f} | CPU us/request "
-            f"{service.cpu_us_per_request:.0f} / {floor.cpu_us_per_request:.0f}",
+            f"{service.cpu_us_per_request:.0f} / {floor.cpu_us_per_request:.0f}"
+            + (
+                f" | busiest worker {service.busiest_share:.0%} of the service's CPU"
+                if service.busiest_share is not None
+                else ""
+            ),
             flush=True,
         )
     return results
