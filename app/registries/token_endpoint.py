@@ -34,7 +34,6 @@ from app.settings import Settings
 
 REALM = 'Basic realm="Nodion registry"'
 MAX_FORM_BYTES = 16_384
-NO_STORE = {"Cache-Control": "no-store"}
 TOKEN_HEADERS = [(b"cache-control", b"no-store"), (b"content-type", b"application/json")]
 
 
@@ -99,13 +98,28 @@ def _forwarded_for(scope: Scope) -> list[str]:
 class _Plain:
     """Serves a method as a plain ASGI app: Starlette's Route wraps functions and
     methods in request_response (a Request object, an exception-handler layer),
-    and passes any other callable through as it is."""
+    and passes any other callable through as it is. The token routes raise no
+    HTTPException, so that layer had nothing to do for them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+
+async def _reply(
+    answer: Response | IssuedToken, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """A refusal as the Response it is; a token written out with its fixed headers
+    (Starlette's Response would build them again for every login)."""
+    if isinstance(answer, Response):
+        await answer(scope, receive, send)
+        return
+    body = token_body(answer)
+    headers = [(b"content-length", str(len(body)).encode()), *TOKEN_HEADERS]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -186,16 +200,13 @@ class TokenEndpoint:
                 password=password,
             ),
         )
-        if isinstance(answer, Response):
-            await answer(scope, receive, send)
-            return
-        body = token_body(answer)
-        headers = [(b"content-length", str(len(body)).encode()), *TOKEN_HEADERS]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _reply(answer, scope, receive, send)
 
-    async def post(self, request: Request) -> Response:
-        """The OAuth2 password grant that newer docker clients try first."""
+    async def password_grant(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """POST: the OAuth2 password grant that newer docker clients try first."""
+        await _reply(await self._password_grant(Request(scope, receive)), scope, receive, send)
+
+    async def _password_grant(self, request: Request) -> Response | IssuedToken:
         body = await request.body()
         if len(body) > MAX_FORM_BYTES:
             return _error(413, "TOO_LARGE", "The form is too large.")
@@ -203,7 +214,7 @@ class TokenEndpoint:
         form = {key: values[-1] for key, values in parse_qs(body.decode("latin-1")).items()}
         if form.get("grant_type") != "password":
             return _error(400, "UNSUPPORTED", "Only grant_type=password is supported.")
-        answer = await self._answer(
+        return await self._answer(
             request.scope,
             TokenRequest(
                 service=form.get("service"),
@@ -212,9 +223,6 @@ class TokenEndpoint:
                 password=form.get("password"),
             ),
         )
-        if isinstance(answer, Response):
-            return answer
-        return Response(token_body(answer), headers=NO_STORE, media_type="application/json")
 
     async def _answer(self, scope: Scope, asked: TokenRequest) -> Response | IssuedToken:
         """The token to answer with, or the refusal."""
@@ -283,7 +291,7 @@ class TokenEndpoint:
     def routes(self) -> list[Route]:
         return [
             Route("/registry/token", _Plain(self.login), methods=["GET"]),
-            Route("/registry/token", self.post, methods=["POST"]),
+            Route("/registry/token", _Plain(self.password_grant), methods=["POST"]),
             Route("/registry/token/certs.pem", self.certificates, methods=["GET"]),
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]

@@ -56,6 +56,10 @@ async def test_token_response_and_jwt_follow_the_spec(client, login, signer):
 
     body = response.json()
     assert response.status_code == 200
+    # A bearer token: no cache may keep it.
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-length"] == str(len(response.content))
     assert body["token"] == body["access_token"]
     assert body["expires_in"] == 300
     issued = datetime.fromisoformat(body["issued_at"].replace("Z", "+00:00"))
@@ -261,6 +265,7 @@ async def test_oauth2_password_grant(client, login, signer):
     refresh = await client.post("/registry/token", data={**form, "grant_type": "refresh_token"})
 
     assert granted.status_code == 200
+    assert granted.headers["cache-control"] == "no-store"
     assert claims_of(granted.json()["access_token"], signer)["access"][0]["actions"] == ["pull"]
     assert refused.status_code == 401
     assert refresh.status_code == 400
