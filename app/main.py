@@ -15,9 +15,9 @@ from starlette.routing import Route
 from tortoise import Tortoise
 
 from app import domains, storage
+from app.api.schema import schema
+from app.api.view import GraphQLApp
 from app.db_changes import ChangeWatch, watch_for
-from app.graphql.schema import schema
-from app.graphql.view import GraphQLApp
 from app.http.access_log import AccessLogMiddleware
 from app.http.faults import FaultsMiddleware
 from app.http.limits import LimitsMiddleware

@@ -136,7 +136,7 @@ def export_schema(
     path: Annotated[Path, typer.Argument(help="Where to write the SDL.")] = SCHEMA_FILE,
 ) -> None:
     """Write the GraphQL schema (SDL) that the dashboard is built against."""
-    from app.graphql.schema import schema
+    from app.api.schema import schema
 
     path.write_text(schema.as_str() + "\n")
     typer.echo(f"Wrote {path}")

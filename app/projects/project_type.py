@@ -1,5 +1,5 @@
 """How every domain names the assembled `Project` GraphQL type (see
-app/graphql/project.py): a lazy annotation, resolved when the schema is built,
+app/api/project.py): a lazy annotation, resolved when the schema is built,
 so no domain imports another domain's GraphQL module to refer to a project."""
 
 from typing import TYPE_CHECKING, Annotated
@@ -7,6 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
-    from app.graphql.project import Project
+    from app.api.project import Project
 
-ProjectType = Annotated["Project", strawberry.lazy("app.graphql.project")]
+ProjectType = Annotated["Project", strawberry.lazy("app.api.project")]

@@ -11,10 +11,10 @@ import pytest
 import strawberry
 from graphql import build_schema
 
+from app.api.schema import schema
 from app.errors import DomainError, NotFound
 from app.graphql.core.errors import NotFoundError, ValidationError, graphql_type_for
 from app.graphql.core.results import UndeclaredError, domain_result
-from app.graphql.schema import schema
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -16,7 +16,7 @@ import schemathesis
 from graphql import build_schema
 from hypothesis import HealthCheck, given, settings
 
-from app.graphql.schema import UNEXPECTED_ERROR
+from app.api.schema import UNEXPECTED_ERROR
 from tests.graphql_documents import create_project
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schema.graphql"

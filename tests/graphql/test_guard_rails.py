@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from app.graphql.schema import UNEXPECTED_ERROR
+from app.api.schema import UNEXPECTED_ERROR
 from app.projects import service
 from tests.graphql_documents import CREATE_PROJECT
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.graphql.schema import schema
+from app.api.schema import schema
 from tests.graphql.test_query_count import DASHBOARD_LIST
 from tests.graphql_documents import create_project
 

@@ -10,7 +10,7 @@ import pytest
 from strawberry.relay import GlobalID
 from strawberry.relay.utils import to_base64
 
-from app.graphql.schema import UNEXPECTED_ERROR
+from app.api.schema import UNEXPECTED_ERROR
 from tests.graphql_documents import (
     ADD_REGISTRY,
     CREATE_PROJECT,

@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 import pytest
 
-from app.graphql.schema import UNEXPECTED_ERROR
+from app.api.schema import UNEXPECTED_ERROR
 from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -16,8 +16,8 @@ from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.fields.resolver import StrawberryResolver
 
+from app.api.schema import schema
 from app.graphql.core.plain_fields import PlainLeavesRead
-from app.graphql.schema import schema
 from tests.graphql.test_list_awaits import DEFAULT_REGISTRIES
 from tests.graphql.test_query_count import DASHBOARD_LIST
 from tests.graphql_documents import create_project

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.graphql.schema import schema
+from app.api.schema import schema
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "schema.graphql"
 

@@ -257,7 +257,7 @@ def test_every_document_the_dashboard_sends_is_valid(watched: Watched, web_servi
     """documents.js against the schema the server runs."""
     from graphql import build_schema, parse, validate
 
-    from app.graphql.schema import schema
+    from app.api.schema import schema
 
     page = watched.page
     page.goto(web_service.url + "/dashboard")

@@ -1,6 +1,6 @@
 """The Project node's own fields. Other domains add theirs (registries,
 applications, audit events) through `Domain.project_fields`; the app assembles
-the one `Project` type from all of them (app/graphql/project.py), and every
+the one `Project` type from all of them (app/api/project.py), and every
 domain refers to it by the lazy annotation `app.projects.project_type.ProjectType`."""
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from strawberry.types import Info
 from tortoise.models import Model
 
 from app.accounts.graphql import UserNode
+from app.api.project import Project
 from app.domains import DOMAINS
 from app.graphql.core.document_cache import DocumentCache
 from app.graphql.core.errors import registered_error_types
@@ -31,7 +32,6 @@ from app.graphql.core.introspection import AnonymousIntrospectionGuard
 from app.graphql.core.logging_schema import LoggingSchema
 from app.graphql.core.permissions import AUTHENTICATED
 from app.graphql.core.plain_fields import PlainLeavesRead
-from app.graphql.project import Project
 from app.outage import is_database_unavailable
 
 NODE_TYPES: dict[str, type[relay.Node]] = {

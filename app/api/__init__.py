@@ -1,0 +1,1 @@
+"""Top layer: the GraphQL schema assembled from the domains, the Project type and the view."""
