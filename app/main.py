@@ -15,7 +15,7 @@ from starlette.routing import Route
 from tortoise import Tortoise
 
 from app import domains, storage
-from app.api.schema import schema
+from app.api.schema import build_schema
 from app.api.view import GraphQLApp
 from app.db_changes import ChangeWatch, watch_for
 from app.http.access_log import AccessLogMiddleware
@@ -67,7 +67,12 @@ def create_app(
     keys = keys or load_keys(settings)
     outbound = outbound or outbound_from(settings)
     graphql_app = GraphQLApp(
-        schema, settings, keys, outbound, domains.hooks(), domains.project_page_loads()
+        build_schema(settings.graphql_fast_path),
+        settings,
+        keys,
+        outbound,
+        domains.hooks(),
+        domains.project_page_loads(),
     )
     # What tells the token endpoint that a verified login may be kept (started by
     # the lifespan: an app run without it keeps nothing).

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # GraphiQL at GET /graphql; unset means on in development, off in production.
     graphiql: bool | None = None
+    # The GraphQL fast path (app/graphql/core/fast_path/): on, or off for
+    # strawberry's stock execution when a strawberry release breaks it.
+    graphql_fast_path: bool = True
 
     # Docker token authentication of the managed registries.
     token_issuer: str = "nodion"  # noqa: S105 - the JWT `iss`, not a secret

@@ -74,7 +74,11 @@ async def database(database_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) -> Settings:
+    if request.node.get_closest_marker("fast_path_only"):
+        # The test asserts the fast path's own shortcuts: on, whichever way the
+        # suite runs (scripts/test.sh runs tests/graphql with it off too).
+        return Settings(data_dir=tmp_path, database_url=database_url, graphql_fast_path=True)
     return Settings(data_dir=tmp_path, database_url=database_url)
 
 

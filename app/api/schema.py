@@ -2,43 +2,41 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
+    MaxAliasesLimiter,
     MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
 )
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import IgnoreContext
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.tools import merge_types
 from strawberry.types import Info
-from tortoise.models import Model
 
 from app.accounts.graphql import UserNode
 from app.api.project import Project
 from app.domains import DOMAINS
+from app.graphql.core import fast_path
 from app.graphql.core.document_cache import DocumentCache
 from app.graphql.core.errors import registered_error_types
 from app.graphql.core.guards import OperationGuards
 from app.graphql.core.introspection import AnonymousIntrospectionGuard
 from app.graphql.core.logging_schema import LoggingSchema
 from app.graphql.core.permissions import AUTHENTICATED
-from app.graphql.core.plain_fields import PlainLeavesRead
 from app.outage import is_database_unavailable
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
     node_type.__strawberry_definition__.name: node_type  # type: ignore[attr-defined]
     for node_type in [Project, *(t for d in DOMAINS for t in d.node_types)]
 }
-NEVER_AWAITABLE = frozenset({type(None), bool, int, float, str, list, dict})
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
@@ -83,36 +81,36 @@ def _ignore_introspection(context: IgnoreContext) -> bool:
     return context.field_name.startswith("__")
 
 
-# The limits' validation rules are classes made once here. QueryDepthLimiter and
-# MaxAliasesLimiter make new ones each time they are constructed, i.e. on every
-# request, and ValidationCache keys its LRU by the rule classes: it never hit.
-VALIDATION_RULES = [
-    max_depth_rule(MAX_DEPTH, _ignore_introspection),
-    max_aliases_rule(MAX_ALIASES),
-]
+def _limits(fast_path_on: bool) -> list[Any]:
+    """The depth and alias limits. strawberry's QueryDepthLimiter and
+    MaxAliasesLimiter make new rule classes each time they are constructed, i.e.
+    on every request, and the document cache keys validation results by the rule
+    classes: it never hits. The fast path builds the rules once (an internal of
+    strawberry's, fenced in fast_path.compat); the stock path uses the extensions."""
+    if fast_path_on:
+        from app.graphql.core.fast_path.compat import max_aliases_rule, max_depth_rule
+
+        rules = [max_depth_rule(MAX_DEPTH, _ignore_introspection), max_aliases_rule(MAX_ALIASES)]
+        return [partial(AddValidationRules, rules)]
+    return [
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH, should_ignore=_ignore_introspection),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+    ]
 
 
-def _is_awaitable_not_row(value: Any) -> bool:
-    # One call per check (graphql-core makes several per field): values of the
-    # common types first, as strawberry's own check does.
-    if type(value) in NEVER_AWAITABLE:
-        return False
-    return optimized_is_awaitable(value) and not isinstance(value, Model)
-
-
-class RowsAreValues(PlainLeavesRead):
-    """Resolvers here return ORM rows as results, and a Tortoise model instance is
-    awaitable (`await row` gives the row back). graphql-core awaited every one, a
-    coroutine and a task per row of a list; a row is a plain value."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.is_awaitable = _is_awaitable_not_row
-
-
-def build_schema() -> LoggingSchema:
+@cache
+def build_schema(fast_path_on: bool = True) -> LoggingSchema:
+    """The schema, executed by the fast path's execution context or strawberry's own."""
+    extensions: list[type[SchemaExtension] | Any] = [
+        AnonymousIntrospectionGuard,
+        *_limits(fast_path_on),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        DocumentCache,
+        OperationGuards,
+        partial(MaskErrors, should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
+    ]
     return LoggingSchema(
-        execution_context_class=RowsAreValues,
+        execution_context_class=fast_path.execution_context_class() if fast_path_on else None,
         query=Query,
         mutation=Mutation,
         # Every node type, and every error type a domain registered (so a union
@@ -124,15 +122,14 @@ def build_schema() -> LoggingSchema:
         ],
         # Factories, so each request gets fresh extension state; the document
         # cache is a module-level LRU bounded by bytes, shared across requests.
-        extensions=[
-            AnonymousIntrospectionGuard,
-            partial(AddValidationRules, VALIDATION_RULES),
-            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-            DocumentCache,
-            OperationGuards,
-            partial(MaskErrors, should_mask_error=_is_unexpected, error_message=UNEXPECTED_ERROR),
-        ],
+        extensions=extensions,
     )
 
 
-schema = build_schema()
+def __getattr__(name: str) -> Any:
+    # `schema`: the schema as served by default (fast path on; its SDL is the same
+    # either way). Built on first access, so a service started with the fast path
+    # off never imports it.
+    if name == "schema":
+        return build_schema(True)
+    raise AttributeError(name)

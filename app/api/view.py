@@ -4,6 +4,7 @@ the answers the service owes its clients when something goes wrong."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from app.graphql.core import outcome
 from app.graphql.core.context import Context
 from app.graphql.core.loaders import BatchLoad
 from app.http.json_body import parse_json_body
+from app.http.refusals import RequestRefused
 from app.outage import UNAVAILABLE_CODE, is_database_unavailable
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
@@ -41,6 +43,30 @@ def _committed_but_unavailable(error: GraphQLError) -> GraphQLError:
     )
 
 
+# The JSON body as get_context parsed it (bytes, value), for decode_json to reuse:
+# both run in the request's task, get_context first.
+_body_read_early: ContextVar[tuple[bytes, Any] | None] = ContextVar("body_read_early", default=None)
+
+
+async def _operation_name_given(request: Request) -> bool:
+    """Whether the request names the operation to run (`operationName`). strawberry
+    runs the first operation of a document when none is named; OperationGuards
+    refuses that for a document with several (the GraphQL spec's rule), so it must
+    know what the client sent, which only the request says."""
+    if request.method == "GET":
+        return request.query_params.get("operationName") is not None
+    if "json" not in request.headers.get("content-type", ""):
+        return False
+    body = await request.body()  # Starlette keeps it: strawberry reads the same bytes
+    try:
+        data = parse_json_body(body)
+    except RequestRefused:
+        _body_read_early.set(None)
+        return False  # decode_json refuses it again, as before
+    _body_read_early.set((body, data))
+    return isinstance(data, dict) and data.get("operationName") is not None
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
         self,
@@ -60,7 +86,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
-        return Context(
+        current = outcome.begin(operation_name_given=await _operation_name_given(request))
+        context = Context(
             request=request,
             response=response,
             settings=self.settings,
@@ -70,11 +97,17 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer=viewer,
             project_page_loads=self.project_page_loads,
         )
+        # Freed once the result is processed (see process_result).
+        current.release = context.loaders.release
+        return context
 
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
         return graphiql_response(self.settings)
 
     def decode_json(self, data: str | bytes) -> object:
+        early = _body_read_early.get()
+        if early is not None and early[0] is data:
+            return early[1]  # get_context parsed this very body already
         return parse_json_body(data)
 
     def encode_json(self, data: object) -> bytes:
@@ -84,24 +117,21 @@ class GraphQLApp(GraphQL[Context, None]):
         # except that it writes non-ASCII characters as UTF-8 instead of \u escapes.
         return orjson.dumps(data)
 
-    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        request_data = kwargs["request_data"]
-        outcome.begin(operation_name_given=request_data.operation_name is not None)
-        try:
-            return await super().execute_single(*args, **kwargs)
-        finally:
-            kwargs["context"].loaders.release()
-
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         """A database outage is a 503 (raised to the fault middleware), unless a
         mutation already committed: then the client must learn that it succeeded,
         or it retries and creates the thing twice."""
+        current = outcome.current()
+        if current is not None and current.release is not None:
+            # graphql-core's execution context is a reference cycle (it keeps bound
+            # methods of itself) and holds the context: without this, every row the
+            # request loaded would wait for the cyclic garbage collector.
+            current.release()
         errors = result.errors or []
         unavailable = [e for e in errors if is_database_unavailable(e.original_error)]
         if unavailable:
-            current = outcome.current()
             if current is None or not current.committed_mutation:
                 raise unavailable[0].original_error  # type: ignore[misc]
             result.errors = [

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from app.api.schema import schema
 from tests.graphql.test_query_count import DASHBOARD_LIST
 from tests.graphql_documents import create_project
@@ -36,6 +38,7 @@ async def tasks_for(api, query: str, expected_projects: int) -> int:
     return counter.created
 
 
+@pytest.mark.fast_path_only
 async def test_list_requests_create_as_many_tasks_for_50_projects_as_for_1(api):
     await create_project(api, "first")
     one = [await tasks_for(api, q, 1) for q in (DASHBOARD_LIST, DEFAULT_REGISTRIES)]

@@ -1,5 +1,5 @@
 """Plain leaf fields (attributes, Relay ids) are read straight from their row
-(app/graphql/core/plain_fields.py): same answers and errors as strawberry's own
+(app/graphql/core/fast_path/): same answers and errors as strawberry's own
 path, and the dashboard's list sends none of its leaves down the slow path.
 Per-project resolvers with a direct twin skip strawberry's wrapper."""
 
@@ -17,7 +17,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.fields.resolver import StrawberryResolver
 
 from app.api.schema import schema
-from app.graphql.core.plain_fields import PlainLeavesRead
+from app.graphql.core.fast_path.execution import FastExecutionContext
 from tests.graphql.test_list_awaits import DEFAULT_REGISTRIES
 from tests.graphql.test_query_count import DASHBOARD_LIST
 from tests.graphql_documents import create_project
@@ -147,7 +147,7 @@ def run(
 
 
 def test_answers_and_errors_are_strawberrys_own():
-    plain = run(PlainLeavesRead)
+    plain = run(FastExecutionContext)
     assert plain == run(StrawberryGraphQLCoreExecutionContext)
     data, errors = plain
     # an overridden resolve_id is kept
@@ -173,7 +173,7 @@ def test_answers_and_errors_are_strawberrys_own():
 
 
 def test_objects_and_lists_answered_in_one_loop_give_strawberrys_answers():
-    plain = run(PlainLeavesRead, query=MIXED)
+    plain = run(FastExecutionContext, query=MIXED)
     assert plain == run(StrawberryGraphQLCoreExecutionContext, query=MIXED)
     data, errors = plain
     first = data["mixed"][0]
@@ -208,7 +208,7 @@ def test_a_schema_extension_that_resolves_sees_every_field():
             seen.append(info.field_name)
             return _next(root, info, *args, **kwargs)
 
-    run(PlainLeavesRead, [Watch])
+    run(FastExecutionContext, [Watch])
 
     assert seen.count("id") == 5  # four things (the last fails, its other fields go unasked), own
     assert seen.count("name") == 3
@@ -234,6 +234,7 @@ def slow_path_fields(monkeypatch) -> list[str]:
     return names
 
 
+@pytest.mark.fast_path_only
 async def test_the_dashboard_list_reads_every_leaf_plainly(api, slow_path_fields):
     for number in range(3):
         await create_project(api, f"project {number}")
@@ -250,6 +251,7 @@ async def test_the_dashboard_list_reads_every_leaf_plainly(api, slow_path_fields
     ]
 
 
+@pytest.mark.fast_path_only
 async def test_the_dashboard_list_completes_no_registry_one_by_one(api, monkeypatch):
     completed: list[str] = []
     normal = StrawberryGraphQLCoreExecutionContext.complete_object_value
@@ -269,6 +271,7 @@ async def test_the_dashboard_list_completes_no_registry_one_by_one(api, monkeypa
     assert sorted(completed) == ["Project"] * 3 + ["ProjectConnection"] + ["ProjectEdge"] * 3
 
 
+@pytest.mark.fast_path_only
 async def test_strawberrys_resolver_wrapper_runs_once_per_list_not_per_project(api, monkeypatch):
     # Project.registries and defaultRegistry have direct twins (direct_resolvers):
     # only the root field `projects` goes through strawberry's wrapper.

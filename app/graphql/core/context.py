@@ -38,7 +38,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.viewer)
+        self.loaders = Loaders(self.viewer, peek=self.settings.graphql_fast_path)
 
     @property
     def user(self) -> Any:

@@ -19,6 +19,10 @@ from strawberry.extensions import SchemaExtension
 
 MAX_CACHED_DOCUMENT_CHARS = 4096
 CACHE_BUDGET_CHARS = 262_144
+# Validation results kept per document: one per set of rules it was checked with.
+# With strawberry's own limit extensions (fast path off) the rule classes are new
+# on every request, so without a bound this would grow with every request.
+MAX_RULE_SETS_PER_DOCUMENT = 4
 
 
 @dataclass
@@ -85,4 +89,6 @@ class DocumentCache(SchemaExtension):
             self.execution_context.pre_execution_errors = list(known)
         yield
         if entry is not None and known is None:
+            if len(entry.errors) >= MAX_RULE_SETS_PER_DOCUMENT:
+                del entry.errors[next(iter(entry.errors))]  # the oldest
             entry.errors[rules] = list(self.execution_context.pre_execution_errors or [])

@@ -8,6 +8,7 @@ stateless; another worker may change anything between two requests).
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -30,9 +31,18 @@ class BatchLoad(Generic[K, V]):
 
 
 class Loaders:
-    def __init__(self, viewer: Any | None) -> None:
+    """This request's DataLoaders. With `peek` (the fast path, see
+    app.graphql.core.fast_path), a value already loaded is answered without an
+    await; without it, every value goes through the DataLoader's public API."""
+
+    def __init__(self, viewer: Any | None, *, peek: bool = False) -> None:
         self.viewer = viewer
         self._made: dict[BatchLoad[Any, Any], DataLoader[Any, Any]] = {}
+        self._peek: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+        if peek:
+            from app.graphql.core.fast_path.compat import batch_function, cached_future
+
+            self._peek = cached_future, batch_function
 
     def release(self) -> None:
         """Drop this request's DataLoaders and the rows they hold once it is answered.
@@ -46,10 +56,15 @@ class Loaders:
         for this request, as `load_many` would, but without a future gathered per
         key: a list resolver loads its page this way, and its items find it loaded."""
         loader = self[spec]
-        missing = [key for key in dict.fromkeys(keys) if loader.cache_map.get(key) is None]
+        if self._peek is None:
+            # As load_many, but an error stays for `load` to raise where asked.
+            await asyncio.gather(*(loader.load(key) for key in keys), return_exceptions=True)
+            return
+        cached_future, batch_function = self._peek
+        missing = [key for key in dict.fromkeys(keys) if cached_future(loader, key) is None]
         if not missing:
             return
-        values = await loader.load_fn(missing)  # the batch function it was made with
+        values = await batch_function(loader)(missing)
         loader.prime_many(
             {
                 key: value
@@ -66,20 +81,21 @@ class Loaders:
             loader = self._made[spec] = DataLoader(load)
         return loader
 
+    def now_or_later(self, spec: BatchLoad[K, V], key: K) -> V | Awaitable[V]:
+        """The value if this request has loaded it already (e.g. a list resolver
+        loaded it for its whole page) and peeking is on, else the loader's
+        awaitable. A resolver that returns this, as a plain function, costs no
+        await per item of such a list; graphql-core awaits what it returns otherwise."""
+        loader = self[spec]
+        if self._peek is not None:
+            future = self._peek[0](loader, key)
+            loaded = future is not None and future.done() and not future.cancelled()
+            if loaded and future.exception() is None:
+                return future.result()  # type: ignore[no-any-return]
+        return loader.load(key)
+
 
 R = TypeVar("R")
-
-
-def now_or_later(loader: DataLoader[K, V], key: K) -> V | Awaitable[V]:
-    """The value if this request has loaded it already (e.g. a list resolver loaded
-    it for its whole page), else the loader's awaitable. A resolver that returns
-    this, as a plain function, costs no await per item of such a list; graphql-core
-    awaits what it returns otherwise."""
-    future = loader.cache_map.get(key)
-    loaded = future is not None and future.done() and not future.cancelled()
-    if loaded and future.exception() is None:  # type: ignore[union-attr]
-        return future.result()  # type: ignore[union-attr]
-    return loader.load(key)
 
 
 def then(value: V | Awaitable[V], use: Callable[[V], R]) -> R | Awaitable[R]:

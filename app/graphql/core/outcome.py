@@ -6,6 +6,7 @@ the context, so they change the object, never the variable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ class Outcome:
     operation_type: str | None = None  # "query", "mutation" (strawberry's and graphql-core's value)
     # A mutation body returned normally, so its transaction committed.
     changes_committed: bool = False
+    # Frees what the request loaded, once its result is processed.
+    release: Callable[[], None] | None = None
 
     @property
     def committed_mutation(self) -> bool:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.types import Info
 
-from app.graphql.core.direct_resolvers import also_direct
-from app.graphql.core.loaders import now_or_later, then
+from app.graphql.core.fast_path.twins import also_direct
+from app.graphql.core.loaders import then
 from app.registries.graphql.enums import RegistryTypeEnum
 from app.registries.graphql.types import RegistryNode
 from app.registries.loaders import REGISTRIES_BY_PROJECT
@@ -20,7 +20,7 @@ def registries_of(
 ) -> list[Registry] | Awaitable[list[Registry]]:
     """`Project.registries` as graphql-core calls it (also_direct)."""
     wanted = RegistryType(type) if type is not None else None
-    rows = now_or_later(info.context.loaders[REGISTRIES_BY_PROJECT], project.id)
+    rows = info.context.loaders.now_or_later(REGISTRIES_BY_PROJECT, project.id)
     return then(rows, lambda rows: matching(rows, wanted, region))
 
 
@@ -28,7 +28,7 @@ def default_registry_of(
     project: Any, info: Any, region: str
 ) -> Registry | Awaitable[Registry | None] | None:
     """`Project.defaultRegistry` as graphql-core calls it (also_direct)."""
-    rows = now_or_later(info.context.loaders[REGISTRIES_BY_PROJECT], project.id)
+    rows = info.context.loaders.now_or_later(REGISTRIES_BY_PROJECT, project.id)
     return then(rows, lambda rows: default_of(rows, region))
 
 

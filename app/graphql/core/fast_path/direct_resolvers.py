@@ -17,33 +17,13 @@ fields; otherwise strawberry's own path runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
-from typing import Any, TypeVar
 
 from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLSchema, MiddlewareManager
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-F = TypeVar("F", bound=Callable[..., Any])
-_TWINS: dict[Callable[..., Any], GraphQLFieldResolver] = {}
-
-
-def also_direct(twin: GraphQLFieldResolver) -> Callable[[F], F]:
-    """Declare `twin` as the graphql-core resolver of the decorated resolver; both
-    must give the same answer (usually the resolver just calls the twin)."""
-
-    def register(resolver: F) -> F:
-        _TWINS[resolver] = twin
-        return resolver
-
-    return register
-
-
-def _function(field: StrawberryField) -> Any:
-    resolver = field.base_resolver
-    function = resolver.wrapped_func if resolver is not None else None
-    return getattr(function, "__func__", function)
+from app.graphql.core.fast_path.compat import DEFINITION_BACKREF, wrapped_function
+from app.graphql.core.fast_path.twins import twin_of
 
 
 @cache
@@ -54,10 +34,10 @@ def direct_resolvers(schema: GraphQLSchema) -> dict[GraphQLFieldResolver, GraphQ
         if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
             continue
         for field in named.fields.values():
-            definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            definition = field.extensions.get(DEFINITION_BACKREF)
             if not isinstance(definition, StrawberryField) or definition.extensions:
                 continue
-            twin = _TWINS.get(_function(definition))
+            twin = twin_of(wrapped_function(definition))
             if twin is not None and field.resolve is not None:
                 twins[field.resolve] = twin
     return twins
