@@ -14,6 +14,7 @@ on a shared machine hits both; the ratio is taken per round and the median print
     .venv/bin/python scripts/bench.py                          # SQLite and PostgreSQL
     .venv/bin/python scripts/bench.py --databases sqlite --rounds 5 --seconds 10
     .venv/bin/python scripts/bench.py --paths token --workers 1 2
+    .venv/bin/python scripts/bench.py --paths list --fast-path on off
 
 Not a test: it prints figures and exits non-zero, loudly, when anything did not run
 (a floor, wrk, a non-2xx answer, a path answering differently from its floor).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import itertools
 import json
 import os
 import re
@@ -374,7 +376,9 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
         api_token = basic = namespace = None
         report: dict[str, Any] = {}
         lines: list[str] = []
-        for workers in args.workers:
+        for fast_path, workers in itertools.product(args.fast_path, args.workers):
+            env["NODION_GRAPHQL_FAST_PATH"] = fast_path
+            suffix = "" if fast_path == "on" else ", fast path off"
             with service_process(env, workers) as (service_url, demo_token, service_pid):
                 if api_token is None:
                     if demo_token is None:
@@ -411,10 +415,10 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
                             Load(floor_url + "/projects", list_lua, floor_pid),
                         ),
                     }
-                    print(f"{database}, {workers} worker(s):", flush=True)
+                    print(f"{database}, {workers} worker(s){suffix}:", flush=True)
                     results = {name: rounds(paths[name], args) for name in args.paths}
                 for name, result in results.items():
-                    label = f"{paths[name].name}, {workers} worker(s)"
+                    label = f"{paths[name].name}, {workers} worker(s){suffix}"
                     lines.append(label)
                     report[label] = result
         print(f"\n{database}: medians of {args.rounds} rounds")
@@ -424,7 +428,8 @@ def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dic
         )
         print("|---|---|---|---|---|---|")
         rows = {label: summary(label, report[label]) for label in lines}
-        for name in args.paths if len(args.workers) > 1 else ():
+        compare_workers = len(args.workers) > 1 and "on" in args.fast_path
+        for name in args.paths if compare_workers else ():
             first = rows[f"{paths[name].name}, {args.workers[0]} worker(s)"]
             for workers in args.workers[1:]:
                 row = rows[f"{paths[name].name}, {workers} worker(s)"]
@@ -451,6 +456,8 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--paths", nargs="+", default=["token", "list"], choices=["token", "list"])
     parser.add_argument("--workers", nargs="+", type=int, default=[1])
+    # NODION_GRAPHQL_FAST_PATH of the service: `on off` measures both, side by side.
+    parser.add_argument("--fast-path", nargs="+", default=["on"], choices=["on", "off"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)

@@ -5,7 +5,12 @@
 # to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+# NODION_VENV: run with another virtualenv (scripts/check-upgrades.sh makes one per
+# combination of releases); by default .venv, created by bootstrap.sh.
+venv="${NODION_VENV:-.venv}"
+if [ -z "${NODION_VENV:-}" ]; then
+  scripts/bootstrap.sh
+fi
 
 pg_dir=""
 stop_postgres() {
@@ -20,19 +25,19 @@ trap stop_postgres EXIT
 
 if [ -z "${NODION_TEST_POSTGRES_URL:-}" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
   pg_dir=$(mktemp -d /tmp/nodion-pg.XXXXXX)
-  port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$("$venv"/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   NODION_TEST_POSTGRES_URL=$(scripts/start-test-postgres.sh "$port" "$pg_dir")
   export NODION_TEST_POSTGRES_URL
   echo "Throwaway PostgreSQL at $NODION_TEST_POSTGRES_URL"
 fi
 
-.venv/bin/ruff check app tests scripts
-.venv/bin/ruff format --check --quiet app tests scripts
-.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache  # layers: README "Layout"
-.venv/bin/python -m pytest "$@"
+"$venv"/bin/ruff check app tests scripts
+"$venv"/bin/ruff format --check --quiet app tests scripts
+"$venv"/bin/lint-imports --no-cache >/dev/null || "$venv"/bin/lint-imports --no-cache  # layers: README "Layout"
+"$venv"/bin/python -m pytest "$@"
 if [ "$#" -eq 0 ]; then
   # The whole run: the GraphQL suite once more with the fast path off, so the
   # stock path it falls back to (NODION_GRAPHQL_FAST_PATH=off) is known to work.
   echo "tests/graphql again with NODION_GRAPHQL_FAST_PATH=off"
-  NODION_GRAPHQL_FAST_PATH=off .venv/bin/python -m pytest -q tests/graphql
+  NODION_GRAPHQL_FAST_PATH=off "$venv"/bin/python -m pytest -q tests/graphql
 fi
