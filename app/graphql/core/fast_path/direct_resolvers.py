@@ -3,8 +3,8 @@
 For every call of a resolver, strawberry builds an Info, converts each declared
 argument (through its name converter, also when the argument is absent) and
 chains the field's extensions. For a field answered once per item of a long
-list, that costs more than the resolver: `Project.registries` is called 50 times
-per dashboard list, and the wrapper was about 12 % of the list's CPU.
+list (`Project.registries`, once per project of the dashboard's list), that
+costs more than the resolver (figures: docs/bench-notes.md).
 
 A resolver declared `@also_direct(fn)` has a twin `fn(source, info, **arguments)`
 with graphql-core's resolver signature (GraphQL argument names, values as

@@ -1,7 +1,7 @@
 """Leaf fields read straight from their row, without the per-field machinery.
 
-A list of 50 projects with their registries executes about 950 fields; 700 are
-plain attributes (`name`, `hostname`, …) and 150 are Relay `id`s. For each one,
+Most fields of a list of projects with their registries are plain attributes
+(`name`, `hostname`, …) or Relay `id`s (figures: docs/bench-notes.md). For each one,
 graphql-core builds a ResolveInfo, checks twice for an awaitable and dispatches
 the completion, and strawberry runs every `id` through its argument and
 extension chain (the Relay resolver also looks the type up by name each time).
