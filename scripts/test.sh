@@ -26,5 +26,5 @@ fi
 
 .venv/bin/ruff check app tests scripts
 .venv/bin/ruff format --check --quiet app tests scripts
-.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache  # layers: README "Layout"
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache  # layers: docs/architecture.md
 .venv/bin/python -m pytest "$@"
