@@ -33,7 +33,7 @@ fi
 
 "$venv"/bin/ruff check app tests scripts
 "$venv"/bin/ruff format --check --quiet app tests scripts
-"$venv"/bin/lint-imports --no-cache >/dev/null || "$venv"/bin/lint-imports --no-cache  # layers: README "Layout"
+"$venv"/bin/lint-imports --no-cache >/dev/null || "$venv"/bin/lint-imports --no-cache  # layers: docs/architecture.md
 "$venv"/bin/python -m pytest "$@"
 if [ "$#" -eq 0 ]; then
   # The whole run: the GraphQL suite once more with the fast path off, so the

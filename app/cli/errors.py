@@ -1,7 +1,7 @@
 """Exit codes of the `nodion` command, and the one exception that carries them.
 
 Scripts branch on these codes, so they are part of the CLI's contract (listed
-in the README): never renumber one."""
+in docs/api.md): never renumber one."""
 
 from __future__ import annotations
 

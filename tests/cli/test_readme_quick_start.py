@@ -1,8 +1,14 @@
-"""The README's quick start, run as written: the one `sh` block under its
-heading, against the test service instead of port 8000."""
+"""The documentation's runnable blocks, run as written against the test service
+instead of port 8000: the README's quick start (the `nodion` CLI from login to a
+deployment) and the `curl` walkthrough in docs/using.md (the API over HTTP).
+
+The other shell blocks in the README and docs/ need a real registry, Docker, a
+PostgreSQL server, npm or wrk; tests/cli/test_docs_commands.py checks that they
+parse and that what they name exists."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -12,34 +18,41 @@ from tests.cli.user_cli import UserCli
 from tests.servers import Service
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-README_URL = "http://127.0.0.1:8000"
+DOCS_URL = "http://127.0.0.1:8000"
+TOKEN_LINE = "TOKEN=nat_...   # the token printed by ./scripts/serve.sh"
 
 
-def quick_start_block() -> str:
-    readme = (REPOSITORY / "README.md").read_text()
-    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+def sh_block_under(document: str, heading: str) -> str:
+    """The first `sh` block of the section whose heading starts with `heading`."""
+    text = (REPOSITORY / document).read_text()
+    section = text.split(f"\n## {heading}", 1)[1].split("\n## ", 1)[0]
     match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert match, "the README's quick start has no sh block"
+    assert match, f"{document}: the section {heading!r} has no sh block"
     return match.group(1)
 
 
-def test_the_readme_quick_start_runs_as_written(
-    nodion: UserCli, cli_service: Service, new_token: Callable[[], str]
-):
-    block = quick_start_block()
-    assert block.count(README_URL) == 1
-    script = "set -e\n" + block.replace(README_URL, cli_service.url)
-
-    session = subprocess.run(
-        ["bash", "-c", script],
-        input=new_token() + "\n",  # what the user pastes at the login prompt
+def run_as_written(script: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", "-c", "set -eo pipefail\n" + script],
+        input=stdin,
         cwd=REPOSITORY,
-        env=nodion.env,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_the_readme_quick_start_runs_as_written(
+    nodion: UserCli, cli_service: Service, new_token: Callable[[], str]
+):
+    block = sh_block_under("README.md", "Quick start")
+    assert block.count(DOCS_URL) == 1
+
+    pasted_at_the_login_prompt = new_token() + "\n"
+    script = block.replace(DOCS_URL, cli_service.url)
+    session = run_as_written(script, pasted_at_the_login_prompt, nodion.env)
 
     assert session.returncode == 0, session.stdout + session.stderr
     out = session.stdout
@@ -49,3 +62,41 @@ def test_the_readme_quick_start_runs_as_written(
     assert "using the Nodion registry of eu-central, registry.eu-central.nodion.net" in out
     assert f"registry.eu-central.nodion.net/{namespace}/nginx:1.27" in out
     assert "PENDING" in out
+
+
+def test_the_http_walkthrough_runs_as_written(
+    nodion: UserCli, cli_service: Service, new_token: Callable[[], str]
+):
+    block = sh_block_under("docs/using.md", "A project and its credentials over HTTP")
+    assert block.count(DOCS_URL) == 1
+    assert block.count(TOKEN_LINE) == 1
+    token = new_token()  # a fresh user: `projects(first: 1)` is the project it creates
+    script = block.replace(DOCS_URL, cli_service.url).replace(TOKEN_LINE, f"TOKEN={token}")
+
+    session = run_as_written(script, "", nodion.env)
+
+    assert session.returncode == 0, session.stdout + session.stderr
+    created, credentials, again, docker_hub = [
+        json.loads(line) for line in session.stdout.splitlines() if line
+    ]
+    project = created["data"]["createProject"]["project"]
+    assert project["namespace"].startswith("shop")  # another test may hold "shop"
+    hostnames = {registry["hostname"] for registry in project["registries"]}
+    assert "registry.eu-central.nodion.net" in hostnames
+    assert len(hostnames) >= 2  # one in every region
+
+    shown = credentials["data"]["generateCredentials"]["credentials"]
+    assert shown["hostname"] == "registry.eu-central.nodion.net"
+    assert shown["token"].startswith("nrt_")
+    assert f"--username {shown['username']}" in shown["dockerLogin"]
+
+    refused = again["data"]["generateCredentials"]
+    assert refused["__typename"] == "CredentialsAlreadyGeneratedError"
+    assert refused["message"]
+
+    registry = docker_hub["data"]["addRegistry"]["registry"]
+    assert registry["hostname"] == "docker.io"
+    assert registry["username"] == "me"
+    assert registry["hasCredentials"] is True
+    assert "dckr_pat_example" not in registry["tokenHint"]
+    assert token not in session.stdout

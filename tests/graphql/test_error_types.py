@@ -1,5 +1,5 @@
 """One source for errors: every domain failure has a GraphQL type in the
-schema, the README names every error type, and a result union that lacks the
+schema, the API docs (docs/api.md) name every error type, and a result union that lacks the
 type of an error its resolver raised fails loudly instead of being guessed."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from app.errors import DomainError, NotFound
 from app.graphql.core.errors import NotFoundError, ValidationError, graphql_type_for
 from app.graphql.core.results import UndeclaredError, domain_result
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+API_DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
 
 def _all_subclasses(klass: type) -> list[type]:
@@ -36,13 +36,13 @@ def test_every_domain_error_has_its_own_graphql_type_in_the_schema():
         assert schema.get_type_by_name(name) is not None, f"{name} is not in the schema"
 
 
-def test_the_readme_lists_every_error_type_of_the_schema():
+def test_the_api_docs_list_every_error_type_of_the_schema():
     sdl = build_schema(schema.as_str())
     implementations = [t.name for t in sdl.get_implementations(sdl.get_type("Error")).objects]
-    readme = README.read_text()
+    api_docs = API_DOCS.read_text()
     assert len(implementations) >= 8
-    missing = [name for name in implementations if f"`{name}" not in readme]
-    assert missing == [], f"README does not list {missing}"
+    missing = [name for name in implementations if f"`{name}" not in api_docs]
+    assert missing == [], f"docs/api.md does not list {missing}"
 
 
 class Vanished(NotFound):

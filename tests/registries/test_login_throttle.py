@@ -160,7 +160,7 @@ async def test_two_app_instances_share_the_counts_on_postgresql(
     database: str, throttle_settings: Settings, keys: ServiceKeys, outbound, clients, victim
 ):
     """On PostgreSQL every worker and host counts in the database; on SQLite each
-    process counts for itself (the README says so)."""
+    process counts for itself (docs/operating.md says so)."""
     username, _ = victim
     apps = [
         create_app(throttle_settings, keys, outbound=outbound, manage_database=False)
