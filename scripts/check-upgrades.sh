@@ -44,8 +44,8 @@ for line in "${combinations[@]}"; do
     verdicts+=("INSTALL FAILED  $label (log: $log)")
     continue
   }
-  installed=$("$venv/bin/python" -c 'from importlib.metadata import version as v
-print(f"strawberry-graphql {v(\"strawberry-graphql\")}, graphql-core {v(\"graphql-core\")}")')
+  installed=$("$venv/bin/python" -c 'from importlib.metadata import version
+print(", ".join(f"{name} {version(name)}" for name in ("strawberry-graphql", "graphql-core")))')
   echo "[$number/${#combinations[@]}] $label ($installed): running the suite..." >&2
   start=$SECONDS
   outcome=PASS
