@@ -33,4 +33,3 @@ def test_only_the_stored_secrets_module_decrypts():
     }
 
     assert decrypting == set()
-
