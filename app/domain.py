@@ -6,7 +6,29 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.routing import BaseRoute
+
+from app.db_changes import ChangeWatch
 from app.events import Handler
+from app.security.keys import ServiceKeys
+from app.security.stored_secrets import EncryptedField, TokenDigests
+from app.security.tokens import TokenKind
+from app.settings import Settings
+
+TokenVerifier = Callable[..., Awaitable[Any]]
+"""`(username, token, service, pepper) -> Access or None` (see registries.token_auth)."""
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What a domain's routes are built with, once per app."""
+
+    settings: Settings
+    keys: ServiceKeys
+    watch: ChangeWatch
+    """Tells when what was read from the database may be kept (app/db_changes.py)."""
+    token_verifiers: Mapping[TokenKind, TokenVerifier]
+    """Every domain's `token_verifiers`: the credentials `docker login` accepts."""
 
 
 @dataclass(frozen=True)
@@ -23,9 +45,21 @@ class Domain:
     project_page_loads: Mapping[str, Any] = field(default_factory=dict)
     """Project field name -> the BatchLoad by project id that answers it: a list of
     projects loads those once for its page when the query selects the field."""
+    events: Sequence[str] = ()
+    """Names of the events it runs hooks for (`Hooks.run`); other domains' `hooks`
+    may listen only to declared events."""
     hooks: Mapping[str, Sequence[Handler]] = field(default_factory=dict)
-    token_verifiers: Mapping[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
-    """More credentials `docker login` accepts, by token prefix (see registries.token_auth)."""
-    routes: Callable[..., Sequence[Any]] | None = None
-    """`(settings, keys) -> [Route]`: plain HTTP endpoints of the domain."""
+    token_kinds: Sequence[TokenKind] = ()
+    """The tokens it issues, by prefix: their shape and checksum."""
+    token_verifiers: Mapping[TokenKind, TokenVerifier] = field(default_factory=dict)
+    """More credentials `docker login` accepts, by kind (see registries.token_auth)."""
+    encrypted: Sequence[EncryptedField] = ()
+    """Columns of ciphertext: the key check finds the keys they need, and
+    `nodion admin rotate-keys` moves them to the newest key."""
+    token_digests: Sequence[TokenDigests] = ()
+    """Columns of long-lived token digests: the key check refuses another pepper
+    while any is stored."""
+    routes: Callable[[Serving], Sequence[BaseRoute]] | None = None
+    """Plain HTTP endpoints of the domain, in the order the router tries them. The
+    app tries the domains' routes, in domain order, before its own."""
     extra_types: Sequence[Any] = ()

@@ -1,18 +1,31 @@
 """The one list of domains the app assembles itself from. Adding a domain is a
-new folder with a `domain.py` that declares what it adds, plus one line here."""
+new folder with a `domain.py` that declares what it adds, plus one line here.
+
+Each function reads one kind of declaration; `of` is the domain list (the app's
+unless a test assembles its own)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from starlette.routing import BaseRoute
 
 from app.accounts.domain import DOMAIN as ACCOUNTS
 from app.applications.domain import DOMAIN as APPLICATIONS
 from app.audit.domain import DOMAIN as AUDIT
-from app.domain import Domain
+from app.db_changes import ChangeWatch
+from app.domain import Domain, Serving, TokenVerifier
 from app.events import Hooks
 from app.projects.domain import DOMAIN as PROJECTS
 from app.registries.domain import DOMAIN as REGISTRIES
+from app.security.keys import ServiceKeys
+from app.security.stored_secrets import EncryptedField, TokenDigests
+from app.security.tokens import TokenKind
+from app.settings import Settings
 
+# Registries come before any other domain with routes: their token endpoint
+# answers every `docker pull`, and the router tries routes in order.
 DOMAINS: list[Domain] = [ACCOUNTS, PROJECTS, REGISTRIES, APPLICATIONS, AUDIT]
 
 
@@ -20,28 +33,64 @@ DOMAINS: list[Domain] = [ACCOUNTS, PROJECTS, REGISTRIES, APPLICATIONS, AUDIT]
 SECURITY_MODELS = "app.security.models"
 
 
-def model_modules() -> list[str]:
-    return [domain.models for domain in DOMAINS if domain.models] + [SECURITY_MODELS]
+def model_modules(of: Sequence[Domain] = DOMAINS) -> list[str]:
+    return [domain.models for domain in of if domain.models] + [SECURITY_MODELS]
 
 
-def hooks() -> Hooks:
+def hooks(of: Sequence[Domain] = DOMAINS) -> Hooks:
+    """Every domain's hooks, refusing one for an event no domain runs (it would
+    silently never be called)."""
+    declared = {event for domain in of for event in domain.events}
     handlers: dict[str, list[Any]] = {}
-    for domain in DOMAINS:
+    for domain in of:
         for event, found in domain.hooks.items():
+            if event not in declared:
+                raise ValueError(f"domain {domain.name!r} hooks {event!r}, which no domain runs")
             handlers.setdefault(event, []).extend(found)
     return Hooks(handlers)
 
 
-def token_verifiers() -> dict[str, Any]:
-    return {prefix: verify for d in DOMAINS for prefix, verify in d.token_verifiers.items()}
+def token_kinds(of: Sequence[Domain] = DOMAINS) -> dict[str, TokenKind]:
+    """Every kind of token by prefix, refusing a prefix two domains claim."""
+    kinds: dict[str, TokenKind] = {}
+    for domain in of:
+        for kind in domain.token_kinds:
+            if kind.prefix in kinds:
+                raise ValueError(f"token prefix {kind.prefix!r} is declared twice")
+            kinds[kind.prefix] = kind
+    return kinds
 
 
-def project_page_loads() -> dict[str, Any]:
-    return {name: load for d in DOMAINS for name, load in d.project_page_loads.items()}
+def token_verifiers(of: Sequence[Domain] = DOMAINS) -> dict[TokenKind, TokenVerifier]:
+    """Every credential `docker login` accepts besides the registries' own, each
+    of a declared kind."""
+    kinds = token_kinds(of)
+    verifiers: dict[TokenKind, TokenVerifier] = {}
+    for domain in of:
+        for kind, verify in domain.token_verifiers.items():
+            if kinds.get(kind.prefix) != kind:
+                raise ValueError(f"domain {domain.name!r} verifies undeclared tokens {kind}")
+            verifiers[kind] = verify
+    return verifiers
 
 
-def routes(settings: Any, keys: Any) -> list[Any]:
-    return [route for d in DOMAINS if d.routes for route in d.routes(settings, keys)]
+def encrypted(of: Sequence[Domain] = DOMAINS) -> list[EncryptedField]:
+    return [secret for domain in of for secret in domain.encrypted]
+
+
+def token_digests(of: Sequence[Domain] = DOMAINS) -> list[TokenDigests]:
+    return [digests for domain in of for digests in domain.token_digests]
+
+
+def project_page_loads(of: Sequence[Domain] = DOMAINS) -> dict[str, Any]:
+    return {name: load for d in of for name, load in d.project_page_loads.items()}
+
+
+def routes(
+    settings: Settings, keys: ServiceKeys, watch: ChangeWatch, of: Sequence[Domain] = DOMAINS
+) -> list[BaseRoute]:
+    serving = Serving(settings, keys, watch, token_verifiers(of))
+    return [route for d in of if d.routes for route in d.routes(serving)]
 
 
 def __getattr__(name: str) -> Any:
@@ -50,7 +99,6 @@ def __getattr__(name: str) -> Any:
     # settings.
     if name == "TORTOISE_ORM":
         from app import db
-        from app.settings import Settings
 
         return db.tortoise_config(Settings().resolved_database_url, model_modules())
     raise AttributeError(name)

@@ -1,6 +1,8 @@
 """Domain hooks: how one domain reacts to another's change without the
 changing domain importing it (e.g. registries provision a project's default
-registries when projects creates one). The app wires them from the domain list."""
+registries when projects creates one). The app wires them from the domain list.
+The domain that runs an event names it (e.g. app/projects/events.py) and
+declares it in `Domain.events`."""
 
 from __future__ import annotations
 
@@ -8,9 +10,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 Handler = Callable[..., Awaitable[Any]]
-
-PROJECT_CREATED = "project.created"
-"""Handlers get `(project, settings)`, inside the transaction that creates it."""
 
 
 class Hooks:
@@ -20,9 +19,3 @@ class Hooks:
     async def run(self, event: str, *args: Any) -> None:
         for handler in self.handlers.get(event, ()):
             await handler(*args)
-
-
-REGISTRY_REMOVING = "registry.removing"
-"""Handlers get `(registry)` inside the removal's transaction, before the row goes
-and after a successor became the region's default Nodion registry; a handler
-raises `Conflict` to refuse (e.g. applications still pull from it)."""

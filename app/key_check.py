@@ -4,31 +4,35 @@ Losing a key (a deleted dev-keys.json, a mistyped setting) used to go unnoticed
 until every token and stored secret failed one by one. Now the service refuses
 to start with one message naming what is missing:
 
-- The pepper: API, registry and deploy-target tokens are stored only as HMAC
-  digests keyed with it, so under another pepper none of them matches. Its fingerprint (an HMAC of a
-  fixed label, which reveals nothing of the key) is recorded; a different pepper
-  is refused while any token exists.
+- The pepper: long-lived tokens are stored only as HMAC digests keyed with it
+  (the columns domains declare in `Domain.token_digests`), so under another
+  pepper none of them matches. Its fingerprint (an HMAC of a fixed label, which
+  reveals nothing of the key) is recorded; a different pepper is refused while
+  any token exists.
 - Encryption keys: every stored secret names the key id it was encrypted with
   (app/security/crypto.py). The fingerprint of each configured key is recorded
   too. When the ring does not match the records (or nothing is recorded yet), the
-  stored secrets are read to find which key ids they need: a missing one, or one
+  stored secrets (`Domain.encrypted`) are read to find which key ids they need:
+  a missing one, or one
   whose material differs from the recorded key, is refused. A recorded key that
   no secret uses any more is forgotten.
 
-A normal start costs one query. Records change only when keys do.
+A normal start costs one query. Records change only when keys do. `rotate`
+is what `nodion admin rotate-keys` does. Every function reads the declarations of
+`app.domains` (`of`: another domain list, for tests).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 
-from app.accounts.models import ApiToken
-from app.applications.models import DeployTarget
-from app.registries.models import Registry
-from app.registries.service import UNKNOWN_FORMAT, secrets_by_key_id
+from app import domains
+from app.domain import Domain
 from app.security.keys import ServiceKeys
 from app.security.models import KeyFingerprint
+from app.security.stored_secrets import UNKNOWN_FORMAT, Reencryption, key_ids_in_use, reencrypt
 
 FINGERPRINT_LABEL = b"nodion key fingerprint v1"
 PEPPER = "pepper"
@@ -51,16 +55,12 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-async def _pepper_problem(keys: ServiceKeys, recorded: str | None) -> str | None:
+async def _pepper_problem(
+    keys: ServiceKeys, recorded: str | None, of: Sequence[Domain]
+) -> str | None:
     if recorded is None or recorded == fingerprint(keys.token_pepper):
         return None
-    # Long-lived tokens found by their digest. (A deployment's short-lived `ndc_`
-    # credential is left out: it lapses within minutes anyway.)
-    tokens = (
-        await ApiToken.all().count()
-        + await Registry.filter(token_digest__isnull=False).count()
-        + await DeployTarget.all().count()
-    )
+    tokens = sum([await digests.count() for digests in domains.token_digests(of)])
     if not tokens:
         return None
     return (
@@ -70,12 +70,15 @@ async def _pepper_problem(keys: ServiceKeys, recorded: str | None) -> str | None
     )
 
 
-async def _encryption_problems(keys: ServiceKeys, recorded: dict[str, str]) -> list[str]:
+async def _encryption_problems(
+    keys: ServiceKeys, recorded: dict[str, str], of: Sequence[Domain]
+) -> list[str]:
     configured = {key.key_id: fingerprint(key.material) for key in keys.keyring.keys}
     if recorded and all(configured.get(key_id) == fp for key_id, fp in recorded.items()):
         return []  # the usual start: the ring is what was recorded
     problems = []
-    for key_id, count in sorted((await secrets_by_key_id(keys)).items()):
+    in_use = await key_ids_in_use(domains.encrypted(of), keys)
+    for key_id, count in sorted(in_use.items()):
         secrets = _plural(count, "stored secret")
         if key_id == UNKNOWN_FORMAT:
             continue  # damaged rows name no key: rotate-keys reports them
@@ -92,7 +95,7 @@ async def _encryption_problems(keys: ServiceKeys, recorded: dict[str, str]) -> l
     return problems
 
 
-async def verify_keys(keys: ServiceKeys) -> None:
+async def verify_keys(keys: ServiceKeys, of: Sequence[Domain] = domains.DOMAINS) -> None:
     """Raise KeyMismatch when stored data needs keys that are not configured;
     otherwise record the configured keys as the ones data may now depend on."""
     recorded = {row.name: row.fingerprint for row in await KeyFingerprint.all()}
@@ -101,8 +104,8 @@ async def verify_keys(keys: ServiceKeys) -> None:
         for name, fp in recorded.items()
         if name.startswith(ENCRYPTION)
     }
-    problems = await _encryption_problems(keys, encryption)
-    if pepper := await _pepper_problem(keys, recorded.get(PEPPER)):
+    problems = await _encryption_problems(keys, encryption, of)
+    if pepper := await _pepper_problem(keys, recorded.get(PEPPER), of):
         problems.append(pepper)
     if problems:
         raise KeyMismatch(
@@ -114,10 +117,15 @@ async def verify_keys(keys: ServiceKeys) -> None:
     await _record(keys, recorded)
 
 
-async def forget_unused_keys(keys: ServiceKeys) -> None:
-    """After rotate-keys decrypted every secret: only the configured keys matter."""
-    await KeyFingerprint.filter(name__startswith=ENCRYPTION).delete()
-    await _record(keys, {})
+async def rotate(keys: ServiceKeys, of: Sequence[Domain] = domains.DOMAINS) -> Reencryption:
+    """Move every stored secret to the first key of the ring. When all of them
+    decrypted, no secret needs a key outside the ring any more, and the ring is
+    recorded as the keys data depends on."""
+    result = await reencrypt(domains.encrypted(of), keys)
+    if not result.unreadable:
+        await KeyFingerprint.filter(name__startswith=ENCRYPTION).delete()
+        await _record(keys, {})
+    return result
 
 
 async def _record(keys: ServiceKeys, recorded: dict[str, str]) -> None:

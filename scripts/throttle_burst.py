@@ -26,7 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token
+from app.registries.models import REGISTRY_TOKEN
 from tests.servers import NODION, free_port, running_service, wait_for_port
 
 EU = "registry.eu-central.nodion.net"
@@ -76,7 +76,7 @@ async def attack(urls: list[str], username: str, token: str, burst: int) -> None
     watcher = asyncio.create_task(rightful_user())
     answers = await asyncio.gather(
         *(
-            login(attackers[n % 2], urls[(n // 2) % 2], username, new_token(REGISTRY_TOKEN_PREFIX))
+            login(attackers[n % 2], urls[(n // 2) % 2], username, REGISTRY_TOKEN.new())
             for n in range(burst)
         )
     )

@@ -1,4 +1,12 @@
 from app.accounts.graphql import UserNode
+from app.accounts.models import API_TOKEN, ApiToken
 from app.domain import Domain
+from app.security.stored_secrets import TokenDigests
 
-DOMAIN = Domain(name="accounts", models="app.accounts.models", node_types=[UserNode])
+DOMAIN = Domain(
+    name="accounts",
+    models="app.accounts.models",
+    node_types=[UserNode],
+    token_kinds=[API_TOKEN],
+    token_digests=[TokenDigests(ApiToken, "digest")],
+)

@@ -3,6 +3,11 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from app.security.tokens import TokenKind
+
+API_TOKEN = TokenKind("nat_")
+"""A personal API token (`Authorization: Bearer`), stored as `ApiToken.digest`."""
+
 
 class User(Model):
     id = fields.IntField(primary_key=True)

@@ -5,15 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import API_TOKEN, ApiToken, User
 from app.errors import ValidationFailed
-from app.security.tokens import (
-    API_TOKEN_PREFIX,
-    is_well_formed,
-    new_token,
-    token_digest,
-    token_hint,
-)
+from app.security.tokens import token_digest, token_hint
 
 # Deliberately loose: the address is an identifier here, not a mailbox we verify.
 # No control characters either: PostgreSQL refuses a NUL byte in text outright.
@@ -42,7 +36,7 @@ async def create_user(email: str) -> User:
 
 async def issue_api_token(user: User, pepper: bytes) -> str:
     """Create a personal API token; the plaintext is returned once and never stored."""
-    token = new_token(API_TOKEN_PREFIX)
+    token = API_TOKEN.new()
     await ApiToken.create(user=user, digest=token_digest(token, pepper), hint=token_hint(token))
     return token
 
@@ -65,7 +59,7 @@ def bearer_token(authorization: str | None) -> str | None:
 async def authenticate(authorization: str | None, pepper: bytes) -> User | None:
     """The user of a personal API token, or None."""
     token = bearer_token(authorization)
-    if token is None or not is_well_formed(token, API_TOKEN_PREFIX):
+    if token is None or not API_TOKEN.is_well_formed(token):
         return None
     api_token = (
         await ApiToken.filter(digest=token_digest(token, pepper)).select_related("user").first()

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from app.accounts.service import bearer_token
 from app.applications import targets
 from app.applications.models import Deployment, DeploymentStatus, DeployTarget
+from app.domain import Serving
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.graphql.core.ids import encode_id, node_id_int
 from app.security.keys import ServiceKeys
@@ -122,5 +123,5 @@ def _unauthorized() -> JSONResponse:
     return _error(401, "UNAUTHORIZED", "Send `Authorization: Bearer <deploy target token>`.")
 
 
-def routes(settings: Settings, keys: ServiceKeys) -> list[Route]:
-    return DeployApi(settings, keys).routes()
+def routes(serving: Serving) -> list[Route]:
+    return DeployApi(serving.settings, serving.keys).routes()

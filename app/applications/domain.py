@@ -2,10 +2,11 @@ from app.applications import deploy_api, targets
 from app.applications.graphql.mutations import ApplicationMutations
 from app.applications.graphql.project_fields import ApplicationProjectFields
 from app.applications.graphql.types import ApplicationNode, DeploymentNode
+from app.applications.models import DEPLOY_CREDENTIAL, DEPLOY_TARGET_TOKEN, DeployTarget
 from app.applications.service import before_registry_removed
 from app.domain import Domain
-from app.events import REGISTRY_REMOVING
-from app.security.tokens import DEPLOY_CREDENTIAL_PREFIX
+from app.registries.events import REGISTRY_REMOVING
+from app.security.stored_secrets import TokenDigests
 
 DOMAIN = Domain(
     name="applications",
@@ -14,6 +15,10 @@ DOMAIN = Domain(
     mutation=ApplicationMutations,
     project_fields=ApplicationProjectFields,
     hooks={REGISTRY_REMOVING: [before_registry_removed]},
-    token_verifiers={DEPLOY_CREDENTIAL_PREFIX: targets.verify_deploy_credential},
+    token_kinds=[DEPLOY_TARGET_TOKEN, DEPLOY_CREDENTIAL],
+    token_verifiers={DEPLOY_CREDENTIAL: targets.verify_deploy_credential},
+    # A deployment's `ndc_` credential is left out of the pepper check: it lapses
+    # within minutes anyway.
+    token_digests=[TokenDigests(DeployTarget, "token_digest")],
     routes=deploy_api.routes,
 )

@@ -5,6 +5,13 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from app.security.tokens import TokenKind
+
+DEPLOY_TARGET_TOKEN = TokenKind("ndt_")
+"""A deploy target's long-lived token, stored as `DeployTarget.token_digest`."""
+DEPLOY_CREDENTIAL = TokenKind("ndc_")
+"""A deployment's short-lived pull credential, stored as `Deployment.credential_digest`."""
+
 
 class Strategy(StrEnum):
     DOCKERFILE = "DOCKERFILE"

@@ -15,20 +15,21 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from app.applications.models import Deployment, DeploymentStatus, DeployTarget, Strategy
+from app.applications.models import (
+    DEPLOY_CREDENTIAL,
+    DEPLOY_TARGET_TOKEN,
+    Deployment,
+    DeploymentStatus,
+    DeployTarget,
+    Strategy,
+)
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.registries.credentials import Purpose, disclose
 from app.registries.models import Registry, RegistryType
 from app.registries.token_auth import Access
 from app.security.keys import ServiceKeys
-from app.security.tokens import (
-    DEPLOY_CREDENTIAL_PREFIX,
-    DEPLOY_TARGET_TOKEN_PREFIX,
-    is_well_formed,
-    new_token,
-    token_digest,
-)
+from app.security.tokens import token_digest
 from app.settings import Settings
 
 TARGET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -51,7 +52,7 @@ async def create_target(name: str, region: str, settings: Settings, pepper: byte
     if settings.region(region) is None:
         known = ", ".join(r.slug for r in settings.regions)
         raise ValidationFailed("region", f"Unknown region {region[:63]!r}; choose one of: {known}.")
-    token = new_token(DEPLOY_TARGET_TOKEN_PREFIX)
+    token = DEPLOY_TARGET_TOKEN.new()
     try:
         await DeployTarget.create(
             name=name, region=region, token_digest=token_digest(token, pepper)
@@ -62,7 +63,7 @@ async def create_target(name: str, region: str, settings: Settings, pepper: byte
 
 
 async def authenticate_target(token: str | None, pepper: bytes) -> DeployTarget | None:
-    if not token or not is_well_formed(token, DEPLOY_TARGET_TOKEN_PREFIX):
+    if not token or not DEPLOY_TARGET_TOKEN.is_well_formed(token):
         return None
     target = await DeployTarget.get_or_none(token_digest=token_digest(token, pepper))
     if target is not None:
@@ -86,7 +87,7 @@ async def claim(target: DeployTarget, settings: Settings, keys: ServiceKeys) -> 
         )
         if candidate is None:
             return None
-        credential = new_token(DEPLOY_CREDENTIAL_PREFIX)
+        credential = DEPLOY_CREDENTIAL.new()
         now = datetime.now(UTC)
         won = await Deployment.filter(id=candidate.id, status=DeploymentStatus.PENDING).update(
             status=DeploymentStatus.CLAIMED,
@@ -178,7 +179,7 @@ async def verify_deploy_credential(
     region registry while it is CLAIMED and unexpired; pull on the project's
     namespace for a prebuilt image, pull and push on exactly `<namespace>/<app>`
     for a build."""
-    if not is_well_formed(token, DEPLOY_CREDENTIAL_PREFIX):
+    if not DEPLOY_CREDENTIAL.is_well_formed(token):
         return None
     deployment = (
         await Deployment.filter(

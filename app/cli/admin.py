@@ -14,8 +14,8 @@ from app.cli.local import run_with_database
 # The service's modules are imported by the commands that use them: the user
 # commands of `nodion` (GraphQL clients) then start without loading the service.
 if TYPE_CHECKING:
-    from app.registries.service import Reencryption
     from app.security.keys import ServiceKeys
+    from app.security.stored_secrets import Reencryption
     from app.settings import Settings
 
 admin = typer.Typer(
@@ -97,18 +97,16 @@ def create_deploy_target_command(
 def rotate_keys_command() -> None:
     """Decrypt every stored secret and re-encrypt it under the first key of
     NODION_ENCRYPTION_KEYS; exits 1 naming the rows no configured key decrypts."""
-    from app.key_check import forget_unused_keys
-    from app.registries.service import reencrypt_all
+    from app.key_check import rotate
 
     async def work(settings: Settings, keys: ServiceKeys) -> Reencryption:
-        result = await reencrypt_all(keys)
-        if not result.unreadable:
-            await forget_unused_keys(keys)  # no secret needs a key outside the ring
-        return result
+        return await rotate(keys)
 
     result = run_with_database(work, check_keys=False)
     if result.unreadable:
-        rows = ", ".join(f"registry {row} (key {key_id!r})" for row, key_id in result.unreadable)
+        rows = ", ".join(
+            f"{label} {row} (key {key_id!r})" for label, row, key_id in result.unreadable
+        )
         raise CliError(
             f"{len(result.unreadable)} secrets do not decrypt with NODION_ENCRYPTION_KEYS: "
             f"{rows}. Nothing was changed for them ({result.changed} others were "

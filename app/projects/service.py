@@ -10,8 +10,9 @@ from app.accounts.models import User
 from app.accounts.service import member_email
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.events import PROJECT_CREATED, Hooks
+from app.events import Hooks
 from app.projects.access import project_for
+from app.projects.events import PROJECT_CREATED
 from app.projects.models import Project, ProjectMember, Role
 from app.settings import Settings
 from app.transactions import atomic

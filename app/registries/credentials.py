@@ -1,25 +1,23 @@
-"""The one place a stored registry secret is decrypted.
-
-Every caller names why (`Purpose`), and every disclosure is an audit event that
-names the registry and the purpose, never the secret. Verification and image
+"""Disclosing a registry's stored credentials: decrypted by the one module that
+decrypts stored secrets (app/security/stored_secrets.py), for a `Purpose` every
+caller names; every disclosure is an audit event that names the registry and the
+purpose, never the secret. Verification and image
 checks send the credentials to the registry itself; the deploy hand-off sends
 them to the deploy target that pulls the image.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from app.audit.service import record
 from app.registries.errors import CredentialsUnreadable
-from app.registries.models import Registry
+from app.registries.models import TOKEN_CIPHERTEXT, Registry
 from app.security.crypto import DecryptionError
 from app.security.keys import ServiceKeys
-
-log = logging.getLogger(__name__)
+from app.security.stored_secrets import reveal
 
 
 class Purpose(StrEnum):
@@ -48,9 +46,8 @@ async def disclose(
     if registry.token_ciphertext is None or registry.username is None:
         return None
     try:
-        token = keys.keyring.decrypt(registry.token_ciphertext, context=registry.encryption_context)
-    except DecryptionError as error:
-        log.warning("Registry %s: %s", registry.id, error)  # names the key id, no secret
+        token = reveal(TOKEN_CIPHERTEXT, registry, keys, why=purpose.value)
+    except DecryptionError:  # logged by `reveal`, naming the key id, no secret
         raise CredentialsUnreadable(
             "The stored credentials of this registry cannot be decrypted with the service's "
             "keys. An operator must restore the encryption key they were written with, or "

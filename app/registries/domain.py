@@ -1,11 +1,15 @@
 from app.domain import Domain
-from app.events import PROJECT_CREATED
+from app.projects.events import PROJECT_CREATED
+from app.registries import token_endpoint
+from app.registries.events import REGISTRY_REMOVING
 from app.registries.graphql.mutations import RegistryMutations
 from app.registries.graphql.project_fields import RegistryProjectFields
 from app.registries.graphql.queries import RegistryQueries
 from app.registries.graphql.types import RegistryNode
 from app.registries.loaders import REGISTRIES_BY_PROJECT
+from app.registries.models import REGISTRY_TOKEN, TOKEN_CIPHERTEXT, Registry
 from app.registries.provisioning import provision_default_registries
+from app.security.stored_secrets import TokenDigests
 
 DOMAIN = Domain(
     name="registries",
@@ -18,5 +22,11 @@ DOMAIN = Domain(
         "registries": REGISTRIES_BY_PROJECT,
         "defaultRegistry": REGISTRIES_BY_PROJECT,
     },
+    events=[REGISTRY_REMOVING],
     hooks={PROJECT_CREATED: [provision_default_registries]},
+    token_kinds=[REGISTRY_TOKEN],
+    encrypted=[TOKEN_CIPHERTEXT],
+    token_digests=[TokenDigests(Registry, "token_digest")],
+    # The token endpoint (its GET first): every `docker login` and pull asks it.
+    routes=token_endpoint.routes,
 )

@@ -6,8 +6,10 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.registries.statuses import VerificationStatus
+from app.security.stored_secrets import EncryptedField
+from app.security.tokens import TokenKind
 
-__all__ = ["Registry", "RegistryType", "VerificationStatus"]
+__all__ = ["REGISTRY_TOKEN", "TOKEN_CIPHERTEXT", "Registry", "RegistryType", "VerificationStatus"]
 
 
 class RegistryType(StrEnum):
@@ -60,4 +62,13 @@ class Registry(Model):
 
     @property
     def encryption_context(self) -> str:
-        return f"registry:{self.id}:token"
+        return TOKEN_CIPHERTEXT.context_of(self.id)
+
+
+REGISTRY_TOKEN = TokenKind("nrt_")
+"""A NODION registry's generated access token (`docker login` password)."""
+
+TOKEN_CIPHERTEXT = EncryptedField(
+    Registry, "token_ciphertext", context="registry:{id}:token", label="registry"
+)
+"""The token of a registry's credentials, for verification, image checks and deploys."""

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.accounts.models import User
 from app.audit.service import record
 from app.errors import Conflict, NotSupported, ValidationFailed
-from app.events import REGISTRY_REMOVING, Hooks
+from app.events import Hooks
 from app.projects.access import check_role, project_for, role_in
 from app.projects.models import Project, Role
 from app.projects.service import clean_name
 from app.registries.ca_certificates import normalize_ca_certificate
 from app.registries.errors import CredentialsAlreadyGenerated, VerificationFailed
+from app.registries.events import REGISTRY_REMOVING
 from app.registries.hostnames import normalize_hostname, refuse_managed_hostname
-from app.registries.models import Registry, RegistryType, VerificationStatus
+from app.registries.models import REGISTRY_TOKEN, Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS, Provider
 from app.registries.statuses import CheckStatus
 from app.registries.v2_client import RegistryClient
-from app.security.crypto import DecryptionError
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
-from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token, token_digest, token_hint
+from app.security.tokens import token_digest, token_hint
 from app.settings import Settings
 from app.transactions import atomic
 
@@ -199,7 +198,7 @@ async def generate_credentials(
             "credentials with updateCredentials."
         )
     project = await Project.get(id=registry.project_id)
-    token = new_token(REGISTRY_TOKEN_PREFIX)
+    token = REGISTRY_TOKEN.new()
     now = datetime.now(UTC)
     async with atomic():
         # The WHERE clause is the one-shot guard: of racing requests exactly one
@@ -325,48 +324,3 @@ async def audit(
         target_name=registry.name,
         detail=detail,
     )
-
-
-@dataclass(frozen=True)
-class Reencryption:
-    changed: int
-    # (registry id, key id the value names) of each secret no key of the ring decrypts
-    unreadable: list[tuple[int, str]]
-
-
-UNKNOWN_FORMAT = "?"  # a stored value not even in our format: reported, never guessed at
-
-
-def _key_id(keys: ServiceKeys, stored: bytes) -> str:
-    try:
-        return keys.keyring.key_id_of(stored)
-    except DecryptionError:
-        return UNKNOWN_FORMAT
-
-
-async def reencrypt_all(keys: ServiceKeys) -> Reencryption:
-    """Move every stored secret to the newest key, after decrypting each one (also
-    those already under its id). A row that no key decrypts is left exactly as it
-    is and reported, so a missing key loses no data."""
-    changed, unreadable = 0, []
-    rows = await Registry.filter(token_ciphertext__isnull=False).only("id", "token_ciphertext")
-    for row in rows:
-        try:
-            fresh = keys.keyring.reencrypt(row.token_ciphertext, context=row.encryption_context)
-        except DecryptionError:
-            unreadable.append((row.id, _key_id(keys, row.token_ciphertext)))
-            continue
-        if fresh is not None:
-            # Conditional on the old value: a concurrent update wins, not this rewrite.
-            changed += await Registry.filter(
-                id=row.id, token_ciphertext=row.token_ciphertext
-            ).update(token_ciphertext=fresh)
-    return Reencryption(changed, unreadable)
-
-
-async def secrets_by_key_id(keys: ServiceKeys) -> Counter[str]:
-    """How many stored secrets name each key id (read from the values, not decrypted)."""
-    values = await Registry.filter(token_ciphertext__isnull=False).values_list(
-        "token_ciphertext", flat=True
-    )
-    return Counter(_key_id(keys, value) for value in values)

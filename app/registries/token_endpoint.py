@@ -14,8 +14,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db_changes import ChangeWatch, Unwatched
+from app.domain import Serving
 from app.networks import parse_networks
 from app.registries.credential_lookup import RegistryLogins
+from app.registries.models import REGISTRY_TOKEN
 from app.registries.token_auth import (
     Access,
     IssuedToken,
@@ -29,7 +31,7 @@ from app.security.attempts_table import DatabaseAttempts
 from app.security.client_address import client_address
 from app.security.keys import ServiceKeys
 from app.security.throttle import AttemptStore, Limits, LoginThrottle, MemoryAttempts, Refused
-from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed
+from app.security.tokens import TokenKind
 from app.settings import Settings
 
 REALM = 'Basic realm="Nodion registry"'
@@ -151,8 +153,8 @@ def _attempt_store(database_url: str, watch: ChangeWatch) -> AttemptStore:
 
 
 class TokenEndpoint:
-    """`verifiers`: more kinds of credential by token prefix, from other domains
-    (the registry's own generated tokens are always recognised). `watch` tells
+    """`verifiers`: more kinds of credential, from other domains (the registry's
+    own generated tokens are always recognised). `watch` tells
     when what was read from the database may be kept (app/db_changes.py); by
     default nothing is."""
 
@@ -160,16 +162,19 @@ class TokenEndpoint:
         self,
         settings: Settings,
         keys: ServiceKeys,
-        verifiers: Mapping[str, Verifier] = {},
+        verifiers: Mapping[TokenKind, Verifier] = {},
         watch: ChangeWatch | None = None,
     ) -> None:
         self.settings = settings
         self.keys = keys
         watch = watch or Unwatched()
-        self.verifiers: dict[str, Verifier] = {
-            REGISTRY_TOKEN_PREFIX: RegistryTokens(RegistryLogins(watch)),
+        every: dict[TokenKind, Verifier] = {
+            REGISTRY_TOKEN: RegistryTokens(RegistryLogins(watch)),
             **verifiers,
         }
+        # By prefix (a token's first four characters), as a login is matched.
+        self.kinds = {kind.prefix: kind for kind in every}
+        self.verifiers = {kind.prefix: verify for kind, verify in every.items()}
         self.trusted_proxies = parse_networks(settings.trusted_proxies)
         self.throttle = LoginThrottle(
             _attempt_store(settings.resolved_database_url, watch),
@@ -270,11 +275,9 @@ class TokenEndpoint:
         """False for what no credential can match (no service, a token of no known
         kind or with a wrong checksum): refused without the database, not even
         counted by the throttle."""
-        prefix = (asked.password or "")[:4]
+        kind = self.kinds.get((asked.password or "")[:4])
         return (
-            bool(asked.service)
-            and prefix in self.verifiers
-            and is_well_formed(asked.password or "", prefix)
+            bool(asked.service) and kind is not None and kind.is_well_formed(asked.password or "")
         )
 
     async def _verify(self, asked: TokenRequest) -> Access | None:
@@ -295,3 +298,10 @@ class TokenEndpoint:
             Route("/registry/token/certs.pem", self.certificates, methods=["GET"]),
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]
+
+
+def routes(serving: Serving) -> list[Route]:
+    """The token endpoint's routes; its GET comes first, as it answers every pull."""
+    return TokenEndpoint(
+        serving.settings, serving.keys, serving.token_verifiers, serving.watch
+    ).routes()

@@ -14,15 +14,15 @@ import hmac
 import re
 import secrets
 import zlib
+from dataclasses import dataclass, field
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 BODY_LENGTH = 43  # 62**43 > 2**256
 CHECKSUM_LENGTH = 6  # 62**6 > 2**32
 
-REGISTRY_TOKEN_PREFIX = "nrt_"  # noqa: S105 - a public prefix, not a secret
-API_TOKEN_PREFIX = "nat_"  # noqa: S105
-DEPLOY_TARGET_TOKEN_PREFIX = "ndt_"  # noqa: S105
-DEPLOY_CREDENTIAL_PREFIX = "ndc_"
+# Three lower-case letters and an underscore: the token endpoint tells the kinds
+# apart by a token's first four characters, and scanners by the whole prefix.
+PREFIX_PATTERN = re.compile(r"^[a-z]{3}_$")
 
 
 def _base62(number: int, width: int) -> str:
@@ -37,32 +37,34 @@ def _checksum(body: str) -> str:
     return _base62(zlib.crc32(body.encode()), CHECKSUM_LENGTH)
 
 
-def new_token(prefix: str) -> str:
-    body = _base62(int.from_bytes(secrets.token_bytes(32), "big"), BODY_LENGTH)
-    return f"{prefix}{body}{_checksum(body)}"
+@dataclass(frozen=True)
+class TokenKind:
+    """One kind of token, named by its prefix (e.g. `nat_`). The domain that issues
+    it declares it (`Domain.token_kinds`); `app.domains` refuses two kinds with one
+    prefix."""
 
+    prefix: str
+    _shape: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
-def _shape(prefix: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"^{re.escape(prefix)}([0-9A-Za-z]{{{BODY_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$"
-    )
+    def __post_init__(self) -> None:
+        if not PREFIX_PATTERN.match(self.prefix):
+            raise ValueError(
+                f"token prefix {self.prefix!r} must be three lower-case letters and '_'"
+            )
+        shape = re.compile(
+            rf"^{re.escape(self.prefix)}"
+            rf"([0-9A-Za-z]{{{BODY_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$"
+        )
+        object.__setattr__(self, "_shape", shape)
 
+    def new(self) -> str:
+        body = _base62(int.from_bytes(secrets.token_bytes(32), "big"), BODY_LENGTH)
+        return f"{self.prefix}{body}{_checksum(body)}"
 
-_SHAPES = {
-    prefix: _shape(prefix)
-    for prefix in (
-        REGISTRY_TOKEN_PREFIX,
-        API_TOKEN_PREFIX,
-        DEPLOY_TARGET_TOKEN_PREFIX,
-        DEPLOY_CREDENTIAL_PREFIX,
-    )
-}
-
-
-def is_well_formed(token: str, prefix: str) -> bool:
-    """Shape and checksum; cheap enough to run before touching the database."""
-    match = _SHAPES[prefix].match(token)
-    return bool(match) and hmac.compare_digest(_checksum(match.group(1)), match.group(2))
+    def is_well_formed(self, token: str) -> bool:
+        """Shape and checksum; cheap enough to run before touching the database."""
+        match = self._shape.match(token)
+        return bool(match) and hmac.compare_digest(_checksum(match.group(1)), match.group(2))
 
 
 def token_digest(token: str, pepper: bytes) -> str:

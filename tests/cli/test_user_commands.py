@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.models import API_TOKEN
 from app.cli import documents
 from app.cli.errors import ExitCode
 from app.cli.registries import split_reference
-from app.security.tokens import API_TOKEN_PREFIX, new_token
 from tests.cli.user_cli import UserCli
 from tests.servers import Service, free_port
 
@@ -63,7 +63,7 @@ def test_environment_overrides_the_config_file(nodion: UserCli, cli_service: Ser
 
 
 def test_a_wrong_token_is_told_apart_from_a_missing_one(nodion: UserCli, cli_service: Service):
-    unknown = new_token(API_TOKEN_PREFIX)  # well-formed, but nobody's
+    unknown = API_TOKEN.new()  # well-formed, but nobody's
 
     rejected = nodion("login", "--url", cli_service.url, "--token-stdin", stdin=unknown)
     mistyped = nodion("whoami", NODION_URL=cli_service.url, NODION_TOKEN="nat_typo")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from app import storage
+from app.accounts.models import API_TOKEN
 from app.main import create_app
-from app.security.tokens import API_TOKEN_PREFIX, new_token
 from app.settings import Settings
 from tests.servers import free_port
 
@@ -26,7 +26,7 @@ async def test_database_down_gives_503_with_a_clear_message(tmp_path, keys, outb
             api = await http.post(
                 "/graphql",
                 json={"query": "{ viewer { email } }"},
-                headers={"Authorization": f"Bearer {new_token(API_TOKEN_PREFIX)}"},
+                headers={"Authorization": f"Bearer {API_TOKEN.new()}"},
             )
             ready = await http.get("/readyz")
             alive = await http.get("/healthz")

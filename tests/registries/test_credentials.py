@@ -5,8 +5,8 @@ import asyncio
 from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.graphql.core.ids import decode_id
-from app.registries.models import Registry
-from app.security.tokens import REGISTRY_TOKEN_PREFIX, is_well_formed, token_digest
+from app.registries.models import REGISTRY_TOKEN, Registry
+from app.security.tokens import token_digest
 from tests.graphql_documents import (
     ADD_REGISTRY,
     GENERATE_CREDENTIALS,
@@ -32,7 +32,7 @@ async def test_generate_credentials_returns_the_token_once(api, keys):
     assert result["__typename"] == "GenerateCredentialsSuccess"
     assert credentials["hostname"] == "registry.eu-central.nodion.net"
     assert credentials["username"] == project["namespace"]
-    assert is_well_formed(credentials["token"], REGISTRY_TOKEN_PREFIX)
+    assert REGISTRY_TOKEN.is_well_formed(credentials["token"])
     assert credentials["dockerLogin"] == (
         f"docker login registry.eu-central.nodion.net --username {project['namespace']} "
         "--password-stdin"

@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 
 from app.graphql.core.ids import decode_id
-from app.registries.models import Registry
-from app.registries.service import reencrypt_all
+from app.registries.models import TOKEN_CIPHERTEXT, Registry
 from app.security.crypto import DecryptionError, KeyRing, generate_key_entry
+from app.security.stored_secrets import reencrypt
 from tests.graphql_documents import (
     GENERATE_CREDENTIALS,
     add_unverified,
@@ -43,8 +43,8 @@ async def test_rotate_keys_then_drop_the_old_key(api, keys):
         keys, keyring=KeyRing([KeyRing.parse(new_entry).active, old_entry.active])
     )
 
-    first = await reencrypt_all(both)
-    again = await reencrypt_all(both)
+    first = await reencrypt([TOKEN_CIPHERTEXT], both)
+    again = await reencrypt([TOKEN_CIPHERTEXT], both)
 
     assert (first.changed, again.changed) == (4, 0)
     assert first.unreadable == again.unreadable == []
@@ -75,10 +75,10 @@ async def test_rotation_without_the_old_key_reports_and_keeps_the_rows(api, keys
     before = {row.id: row.token_ciphertext for row in await Registry.all()}
     only_new = dataclasses.replace(keys, keyring=KeyRing.parse(generate_key_entry("test2")))
 
-    result = await reencrypt_all(only_new)
+    result = await reencrypt([TOKEN_CIPHERTEXT], only_new)
 
     assert result.changed == 0
     assert sorted(result.unreadable) == sorted(
-        (i, "test1") for i, c in before.items() if c is not None
+        ("registry", i, "test1") for i, c in before.items() if c is not None
     )
     assert {row.id: row.token_ciphertext for row in await Registry.all()} == before

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from app.main import create_app
+from app.registries.models import REGISTRY_TOKEN
 from app.security.keys import ServiceKeys
-from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token
 from app.settings import Settings
 from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
 
@@ -35,7 +35,7 @@ def basic(username: str, token: str) -> dict[str, str]:
 
 def wrong_token() -> str:
     """Well formed (its checksum is right), so the endpoint looks it up in the database."""
-    return new_token(REGISTRY_TOKEN_PREFIX)
+    return REGISTRY_TOKEN.new()
 
 
 async def login(http: httpx.AsyncClient, username: str, token: str, **headers: str) -> int:

@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.security.tokens import REGISTRY_TOKEN_PREFIX as PREFIX
-from app.security.tokens import new_token
+from app.registries.models import REGISTRY_TOKEN
 from tests.servers import Service, running_service
 
 EU = "registry.eu-central.nodion.net"
@@ -67,7 +66,7 @@ def test_attackers_on_other_addresses_never_lock_the_victim_out(server: Service)
     ):
         for _ in range(15):
             for attacker in (one, two):
-                attacks.append(login(attacker, server.url, username, new_token(PREFIX)))
+                attacks.append(login(attacker, server.url, username, REGISTRY_TOKEN.new()))
             logins.append(login(victim, server.url, username, token))
 
     assert set(logins) == {200}
@@ -84,7 +83,7 @@ def test_a_local_client_cannot_pose_as_other_addresses(server: Service):
                 http,
                 server.url,
                 f"user{n}",
-                new_token(PREFIX),
+                REGISTRY_TOKEN.new(),
                 **{"X-Forwarded-For": f"192.0.2.{n}"},
             )
             for n in range(8)

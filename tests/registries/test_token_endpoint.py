@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import ValidationError
 
 from app.audit.models import AuditEvent
+from app.registries.models import REGISTRY_TOKEN
 from app.registries.token_auth import IssuedToken
 from app.registries.token_endpoint import query_values
 from app.security.signing import libtrust_key_id
-from app.security.tokens import REGISTRY_TOKEN_PREFIX, new_token
 from app.settings import Settings
 from tests.graphql_documents import (
     REMOVE_REGISTRY,
@@ -275,8 +275,7 @@ async def test_repeated_failures_from_one_address_are_slowed(client, login):
     _, username, token = login
     # Well-formed guesses: a mistyped token is refused before it could count.
     statuses = [
-        (await get_token(client, username, new_token(REGISTRY_TOKEN_PREFIX))).status_code
-        for _ in range(11)
+        (await get_token(client, username, REGISTRY_TOKEN.new())).status_code for _ in range(11)
     ]
 
     blocked = await get_token(client, username, token)

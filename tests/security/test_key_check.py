@@ -9,10 +9,9 @@ import os
 import pytest
 
 from app.applications.targets import create_target
-from app.key_check import KeyMismatch, forget_unused_keys, verify_keys
+from app.key_check import KeyMismatch, rotate, verify_keys
 from app.main import create_app
 from app.registries.models import Registry
-from app.registries.service import reencrypt_all
 from app.security.crypto import KeyRing, generate_key_entry
 from app.security.keys import ServiceKeys
 from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
@@ -97,8 +96,7 @@ async def test_after_rotation_the_old_key_may_leave_the_ring(database, api, keys
     both = dataclasses.replace(keys, keyring=KeyRing([both.keyring.active, keys.keyring.active]))
     await verify_keys(both)
 
-    assert (await reencrypt_all(both)).unreadable == []
-    await forget_unused_keys(both)
+    assert (await rotate(both)).unreadable == []
 
     await verify_keys(with_ring(keys, new_entry))
 
@@ -108,10 +106,10 @@ async def test_rotation_checks_secrets_already_under_the_active_key_id(database,
     already rotated and report success."""
     row_id = await store_a_secret(api)
 
-    result = await reencrypt_all(with_ring(keys, generate_key_entry("test1")))
+    result = await rotate(with_ring(keys, generate_key_entry("test1")))
 
     assert result.changed == 0
-    assert result.unreadable == [(row_id, "test1")]
+    assert result.unreadable == [("registry", row_id, "test1")]
 
 
 async def test_the_app_itself_refuses_to_start_serving(database, api, keys, settings, outbound):
