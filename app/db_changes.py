@@ -88,9 +88,10 @@ class SqliteDataVersion:
             row = self._connection.execute("PRAGMA data_version").fetchone()
         except sqlite3.Error:
             return None
-        self._this_pass = row[0]
+        version: int = row[0]
+        self._this_pass = version
         asyncio.get_running_loop().call_soon(self._forget)
-        return row[0]
+        return version
 
     def _forget(self) -> None:
         self._this_pass = None

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from app.registries.statuses import VerificationStatus
+
+if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
+    from app.projects.models import Project
 
 __all__ = ["Registry", "RegistryType", "VerificationStatus"]
 
@@ -19,7 +23,7 @@ class RegistryType(StrEnum):
 
 class Registry(Model):
     id = fields.IntField(primary_key=True)
-    project = fields.ForeignKeyField(
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "nodion.Project", related_name="registries", on_delete=fields.CASCADE
     )
     type = fields.CharEnumField(RegistryType, max_length=16)

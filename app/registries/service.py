@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 from app.accounts.models import User
 from app.audit.service import record
@@ -351,10 +352,12 @@ async def reencrypt_all(keys: ServiceKeys) -> Reencryption:
     changed, unreadable = 0, []
     rows = await Registry.filter(token_ciphertext__isnull=False).only("id", "token_ciphertext")
     for row in rows:
+        stored = row.token_ciphertext
+        assert stored is not None  # the filter above reads only rows with a secret
         try:
-            fresh = keys.keyring.reencrypt(row.token_ciphertext, context=row.encryption_context)
+            fresh = keys.keyring.reencrypt(stored, context=row.encryption_context)
         except DecryptionError:
-            unreadable.append((row.id, _key_id(keys, row.token_ciphertext)))
+            unreadable.append((row.id, _key_id(keys, stored)))
             continue
         if fresh is not None:
             # Conditional on the old value: a concurrent update wins, not this rewrite.
@@ -369,4 +372,5 @@ async def secrets_by_key_id(keys: ServiceKeys) -> Counter[str]:
     values = await Registry.filter(token_ciphertext__isnull=False).values_list(
         "token_ciphertext", flat=True
     )
-    return Counter(_key_id(keys, value) for value in values)
+    # flat: the values themselves, though tortoise types them as tuples
+    return Counter(_key_id(keys, value) for value in cast("list[bytes]", values))

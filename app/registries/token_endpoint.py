@@ -69,7 +69,8 @@ def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:
 
 def _header(scope: Scope, name: bytes) -> str | None:
     """The first header called `name` (lower case), as Starlette's Headers.get."""
-    for key, value in scope["headers"]:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]  # ASGI: raw (name, value) pairs
+    for key, value in headers:
         if key == name:
             return value.decode("latin-1")
     return None

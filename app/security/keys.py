@@ -146,7 +146,8 @@ def new_pepper() -> str:
 def _dev_keys(data_dir: Path) -> dict[str, str]:
     path = data_dir / DEV_KEYS_FILE
     if path.exists():
-        return json.loads(path.read_text())
+        keys: dict[str, str] = json.loads(path.read_text())
+        return keys
     # A fresh id every time: data written under an earlier development key then
     # names that key when it is missing, instead of failing to decrypt under its name.
     key_id = f"dev-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import strawberry
 from strawberry import relay
@@ -19,8 +19,11 @@ from app.registries.loaders import REGISTRY
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
     from app.registries.graphql.types import RegistryNode
 
-StrategyEnum = strawberry.enum(Strategy, name="ApplicationStrategy")
-DeploymentStatusEnum = strawberry.enum(DeploymentStatus, name="DeploymentStatus")
+# strawberry.enum marks the model's enums themselves: resolvers return model values.
+strawberry.enum(Strategy, name="ApplicationStrategy")
+strawberry.enum(DeploymentStatus, name="DeploymentStatus")
+StrategyEnum: TypeAlias = Strategy
+DeploymentStatusEnum: TypeAlias = DeploymentStatus
 RegistryType = Annotated["RegistryNode", strawberry.lazy("app.registries.graphql.types")]
 
 

@@ -6,7 +6,7 @@ domain refers to it by the lazy annotation `app.projects.project_type.ProjectTyp
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import strawberry
 from strawberry import relay
@@ -19,7 +19,8 @@ from app.projects.nodes import ProjectScopedNode
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
     from app.accounts.graphql import UserNode
 
-RoleEnum = strawberry.enum(Role, name="Role")
+strawberry.enum(Role, name="Role")  # marks Role itself: resolvers return model roles
+RoleEnum: TypeAlias = Role
 
 
 UserType = Annotated["UserNode", strawberry.lazy("app.accounts.graphql")]
