@@ -14,9 +14,8 @@ import base64
 import json
 import re
 import ssl
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 
