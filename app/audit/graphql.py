@@ -50,7 +50,7 @@ class AuditProjectFields:
     @strawberry.field(description="What happened in this project, newest first.")
     async def audit_events(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> relay.Connection[AuditEventNode]:
+    ) -> relay.Connection[AuditEventNode]:  # type: ignore[type-var]  # stub binds it to Node; any type works
         page = Page.of(first, after)
         rows = await info.context.loaders[EVENT_PAGES].load((self.id, page))
         return to_connection(rows, page, AuditEventNode.from_model)

@@ -35,7 +35,7 @@ FAILURES = (
 
 
 def _subset(name: str, *members: CheckStatus) -> type[StrEnum]:
-    return StrEnum(name, [(member.name, member.value) for member in members])  # type: ignore[return-value]
+    return StrEnum(name, [(member.name, member.value) for member in members])  # type: ignore[return-value]  # the functional API makes a class
 
 
 if TYPE_CHECKING:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from app.security.crypto import KeyRing, KeyRingError, generate_key_entry
 from app.security.signing import TokenSigner
 from app.settings import Settings
@@ -122,8 +124,8 @@ def _write_new(path: Path, content: bytes, mode: int = 0o644) -> None:
         handle.write(content)
 
 
-def _secret(value: object) -> str | None:
-    text = value.get_secret_value().strip() if value is not None else ""  # type: ignore[attr-defined]
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
     return text or None
 
 

@@ -54,9 +54,9 @@ class ProjectFields(ProjectScopedNode):
         "(in the answer to removing yourself)."
     )
     async def viewer_role(self, info: Info) -> RoleEnum | None:
-        return await info.context.loaders[ROLE].load(self.id)  # type: ignore[no-any-return]
+        return await info.context.loaders[ROLE].load(self.id)  # type: ignore[no-any-return]  # untyped loader: a Role or None
 
     @strawberry.field
     async def members(self, info: Info) -> list[ProjectMemberNode]:
         members: list[ProjectMember] = await info.context.loaders[MEMBERS].load(self.id)
-        return members  # type: ignore[return-value]
+        return members  # type: ignore[return-value]  # rows stand in for the type

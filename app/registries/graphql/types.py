@@ -58,7 +58,7 @@ class RegistryNode(ProjectScopedNode):
 
     @strawberry.field
     async def project(self, info: Info) -> ProjectType:
-        return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]
+        return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]  # a Project row stands in for the type
 
 
 @strawberry.type(name="RegistryProvider")
