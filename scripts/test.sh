@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the whole test suite: lint, then pytest on SQLite and, when PostgreSQL 15
+# Run the whole test suite: lint and type checks, then pytest on SQLite and, when PostgreSQL 15
 # binaries exist here, on a throwaway PostgreSQL cluster as well. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +27,5 @@ fi
 .venv/bin/ruff check app tests scripts
 .venv/bin/ruff format --check --quiet app tests scripts
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache  # layers: README "Layout"
+.venv/bin/mypy  # app/, as [tool.mypy] in pyproject.toml says
 .venv/bin/python -m pytest "$@"
