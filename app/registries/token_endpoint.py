@@ -96,7 +96,7 @@ def _forwarded_for(scope: Scope) -> list[str]:
     return [value.decode("latin-1") for key, value in scope["headers"] if key == b"x-forwarded-for"]
 
 
-class _Plain:
+class _AsgiApp:
     """Serves a method as a plain ASGI app: Starlette's Route wraps functions and
     methods in request_response (a Request object, an exception-handler layer),
     and passes any other callable through as it is. The token routes raise no
@@ -291,8 +291,8 @@ class TokenEndpoint:
 
     def routes(self) -> list[Route]:
         return [
-            Route("/registry/token", _Plain(self.login), methods=["GET"]),
-            Route("/registry/token", _Plain(self.password_grant), methods=["POST"]),
+            Route("/registry/token", _AsgiApp(self.login), methods=["GET"]),
+            Route("/registry/token", _AsgiApp(self.password_grant), methods=["POST"]),
             Route("/registry/token/certs.pem", self.certificates, methods=["GET"]),
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]

@@ -12,8 +12,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.projects import models
 from app.projects.loaders import MEMBERS, PROJECT, ROLE
-from app.projects.models import Project, ProjectMember, Role
+from app.projects.models import Project, Role
 from app.projects.nodes import ProjectScopedNode
 
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
@@ -27,7 +28,7 @@ UserType = Annotated["UserNode", strawberry.lazy("app.accounts.graphql")]
 
 
 @strawberry.type(name="ProjectMember")
-class ProjectMemberNode:
+class ProjectMember:
     """Resolved straight from `ProjectMember` rows (with their user)."""
 
     user: UserType
@@ -57,6 +58,6 @@ class ProjectFields(ProjectScopedNode):
         return await info.context.loaders[ROLE].load(self.id)  # type: ignore[no-any-return]  # untyped loader: a Role or None
 
     @strawberry.field
-    async def members(self, info: Info) -> list[ProjectMemberNode]:
-        members: list[ProjectMember] = await info.context.loaders[MEMBERS].load(self.id)
+    async def members(self, info: Info) -> list[ProjectMember]:
+        members: list[models.ProjectMember] = await info.context.loaders[MEMBERS].load(self.id)
         return members  # type: ignore[return-value]  # rows stand in for the type

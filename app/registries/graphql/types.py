@@ -62,7 +62,7 @@ class RegistryNode(ProjectScopedNode):
 
 
 @strawberry.type(name="RegistryProvider")
-class RegistryProviderNode:
+class RegistryProvider:
     type: RegistryTypeEnum
     display_name: str
     default_hostname: str | None
@@ -70,7 +70,7 @@ class RegistryProviderNode:
 
 
 @strawberry.type(name="Region")
-class RegionNode:
+class Region:
     slug: str
     name: str
     registry_hostname: str
