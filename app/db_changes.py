@@ -10,7 +10,7 @@ committed while it read is never hidden.
 
 - SQLite (one host, one file): `PRAGMA data_version` on a connection of this
   process that never writes. It changes on every commit by any other connection,
-  ours included, in any process. A few microseconds, no thread hop, read once
+  ours included, in any process. A cheap read, no thread hop, read once
   per pass of the event loop (see SqliteDataVersion); any commit counts, so a
   write anywhere just means one more read.
 - PostgreSQL (any number of hosts): a listening connection per process. Triggers

@@ -188,8 +188,7 @@ class TokenEndpoint:
         """GET, what `docker login` and every pull and push send: served as a plain
         ASGI app, since it is the hottest path of the service. It needs no Request
         object, raises nothing for Starlette's exception handlers, and its token
-        answer has fixed headers (Starlette's Response builds them per request):
-        about 3.5 µs of a login in a loop."""
+        answer has fixed headers (Starlette's Response builds them per request)."""
         username, password = _basic_credentials(_header(scope, b"authorization"))
         query = query_values(scope["query_string"])  # the last `service` wins
         answer = await self._answer(
