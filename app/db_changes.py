@@ -10,7 +10,7 @@ committed while it read is never hidden.
 
 - SQLite (one host, one file): `PRAGMA data_version` on a connection of this
   process that never writes. It changes on every commit by any other connection,
-  ours included, in any process. A few microseconds, no thread hop, read once
+  ours included, in any process. A cheap read, no thread hop, read once
   per pass of the event loop (see SqliteDataVersion); any commit counts, so a
   write anywhere just means one more read.
 - PostgreSQL (any number of hosts): a listening connection per process. Triggers
@@ -88,9 +88,10 @@ class SqliteDataVersion:
             row = self._connection.execute("PRAGMA data_version").fetchone()
         except sqlite3.Error:
             return None
-        self._this_pass = row[0]
+        version: int = row[0]
+        self._this_pass = version
         asyncio.get_running_loop().call_soon(self._forget)
-        return row[0]
+        return version
 
     def _forget(self) -> None:
         self._this_pass = None

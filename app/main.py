@@ -134,8 +134,7 @@ def create_served_app() -> Starlette:
     app = create_app(settings)
     # The schema, the routes and every module live as long as the process: moved
     # out of the collector's reach, they are not scanned again by every full
-    # collection while requests are being served (measured: a full collection
-    # walked ~117k start-up objects, 60-100 ms each time).
+    # collection while requests are being served (docs/bench-notes.md).
     gc.collect()
     gc.freeze()
     return app

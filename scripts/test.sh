@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Run the whole test suite: lint, then pytest on SQLite and, when PostgreSQL 15
-# binaries exist here, on a throwaway PostgreSQL cluster as well; with no
-# arguments, tests/graphql once more with the GraphQL fast path off. Arguments go
-# to pytest.
+# Run the whole test suite: lint and type checks, then pytest on SQLite and, when
+# PostgreSQL 15 binaries exist here, on a throwaway PostgreSQL cluster as well;
+# with no arguments, tests/graphql once more with the GraphQL fast path off.
+# Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # NODION_VENV: run with another virtualenv (scripts/check-upgrades.sh makes one per
@@ -34,6 +34,7 @@ fi
 "$venv"/bin/ruff check app tests scripts
 "$venv"/bin/ruff format --check --quiet app tests scripts
 "$venv"/bin/lint-imports --no-cache >/dev/null || "$venv"/bin/lint-imports --no-cache  # layers: docs/architecture.md
+"$venv"/bin/mypy  # app/, as [tool.mypy] in pyproject.toml says
 "$venv"/bin/python -m pytest "$@"
 if [ "$#" -eq 0 ]; then
   # The whole run: the GraphQL suite once more with the fast path off, so the

@@ -26,7 +26,7 @@ class UserNode(relay.Node):
         return cls(id=user.id, email=user.email, created_at=user.created_at)
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # None for hidden ids, required or not
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[UserNode | None]:
         # Only your own user is reachable by ID; others appear through projects.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from functools import cache, partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -34,7 +35,7 @@ from app.graphql.core.permissions import AUTHENTICATED
 from app.outage import is_database_unavailable
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
-    node_type.__strawberry_definition__.name: node_type  # type: ignore[attr-defined]
+    node_type.__strawberry_definition__.name: node_type  # type: ignore[attr-defined]  # set by the decorator
     for node_type in [Project, *(t for d in DOMAINS for t in d.node_types)]
 }
 MAX_DEPTH = 10
@@ -58,8 +59,9 @@ class CoreQueries:
         node_type = NODE_TYPES.get(global_id.type_name)
         if node_type is None:
             return None
-        [node] = await node_type.resolve_nodes(info=info, node_ids=[global_id.node_id])
-        return node  # type: ignore[no-any-return]
+        nodes = node_type.resolve_nodes(info=info, node_ids=[global_id.node_id])
+        [node] = await nodes if inspect.isawaitable(nodes) else nodes
+        return node
 
 
 Query = merge_types("Query", (CoreQueries, *(d.query for d in DOMAINS if d.query)))
@@ -90,7 +92,10 @@ def _limits(fast_path_on: bool) -> list[Any]:
     if fast_path_on:
         from app.graphql.core.fast_path.compat import max_aliases_rule, max_depth_rule
 
-        rules = [max_depth_rule(MAX_DEPTH, _ignore_introspection), max_aliases_rule(MAX_ALIASES)]
+        rules: list[type[ASTValidationRule]] = [
+            max_depth_rule(MAX_DEPTH, _ignore_introspection),
+            max_aliases_rule(MAX_ALIASES),
+        ]
         return [partial(AddValidationRules, rules)]
     return [
         partial(QueryDepthLimiter, max_depth=MAX_DEPTH, should_ignore=_ignore_introspection),

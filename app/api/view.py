@@ -84,7 +84,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.hooks = hooks
         self.project_page_loads = project_page_loads
 
-    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]  # strawberry declares Request | WebSocket
         viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
         current = outcome.begin(operation_name_given=await _operation_name_given(request))
         context = Context(
@@ -101,7 +101,7 @@ class GraphQLApp(GraphQL[Context, None]):
         current.release = context.loaders.release
         return context
 
-    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+    async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_response(self.settings)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -133,7 +133,7 @@ class GraphQLApp(GraphQL[Context, None]):
         unavailable = [e for e in errors if is_database_unavailable(e.original_error)]
         if unavailable:
             if current is None or not current.committed_mutation:
-                raise unavailable[0].original_error  # type: ignore[misc]
+                raise unavailable[0].original_error  # type: ignore[misc]  # not None: the filter above
             result.errors = [
                 _committed_but_unavailable(e) if e in unavailable else e for e in errors
             ]

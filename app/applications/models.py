@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
@@ -11,6 +12,10 @@ DEPLOY_TARGET_TOKEN = TokenKind("ndt_")
 """A deploy target's long-lived token, stored as `DeployTarget.token_digest`."""
 DEPLOY_CREDENTIAL = TokenKind("ndc_")
 """A deployment's short-lived pull credential, stored as `Deployment.credential_digest`."""
+
+if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
+    from app.projects.models import Project
+    from app.registries.models import Registry
 
 
 class Strategy(StrEnum):
@@ -33,14 +38,14 @@ class DeploymentStatus(StrEnum):
 
 class Application(Model):
     id = fields.IntField(primary_key=True)
-    project = fields.ForeignKeyField(
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "nodion.Project", related_name="applications", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=63)  # a DNS label
     region = fields.CharField(max_length=63)
     strategy = fields.CharEnumField(Strategy, max_length=16)
     # Where images are pulled from; removing a registry in use is refused.
-    registry = fields.ForeignKeyField(
+    registry: fields.ForeignKeyRelation[Registry] = fields.ForeignKeyField(
         "nodion.Registry", related_name="applications", on_delete=fields.RESTRICT
     )
     image = fields.CharField(max_length=255)  # repository path in that registry
@@ -72,7 +77,7 @@ class DeployTarget(Model):
 
 class Deployment(Model):
     id = fields.IntField(primary_key=True)
-    application = fields.ForeignKeyField(
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
         "nodion.Application", related_name="deployments", on_delete=fields.CASCADE
     )
     # Fixed at creation, so a later change of the application changes no deployment.
@@ -81,7 +86,7 @@ class Deployment(Model):
     strategy = fields.CharEnumField(Strategy, max_length=16)
     # Removing a registry that a pending or running deployment uses is refused;
     # finished deployments keep their history without it.
-    registry = fields.ForeignKeyField(
+    registry: fields.ForeignKeyNullableRelation[Registry] = fields.ForeignKeyField(
         "nodion.Registry", related_name="deployments", null=True, on_delete=fields.SET_NULL
     )
     image_reference = fields.CharField(max_length=600)
@@ -92,7 +97,7 @@ class Deployment(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     claimed_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
-    target = fields.ForeignKeyField(
+    target: fields.ForeignKeyNullableRelation[DeployTarget] = fields.ForeignKeyField(
         "nodion.DeployTarget", related_name="deployments", null=True, on_delete=fields.SET_NULL
     )
     target_name = fields.CharField(max_length=63, null=True)

@@ -7,14 +7,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.audit import models
 from app.audit.loaders import EVENT_PAGES
-from app.audit.models import AuditEvent
 from app.graphql.core.ids import encode_id
 from app.graphql.core.pagination import Page, to_connection
 
 
 @strawberry.type(name="AuditEvent", description="Who did what to which object, and when.")
-class AuditEventNode:
+class AuditEvent:
     action: str = strawberry.field(
         description="e.g. registry.added, credentials.generated, credentials.disclosed"
     )
@@ -28,7 +28,7 @@ class AuditEventNode:
     created_at: datetime
 
     @classmethod
-    def from_model(cls, event: AuditEvent) -> AuditEventNode:
+    def from_model(cls, event: models.AuditEvent) -> AuditEvent:
         return cls(
             action=event.action,
             actor_email=event.actor_email,
@@ -50,7 +50,7 @@ class AuditProjectFields:
     @strawberry.field(description="What happened in this project, newest first.")
     async def audit_events(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> relay.Connection[AuditEventNode]:
+    ) -> relay.Connection[AuditEvent]:  # type: ignore[type-var]  # stub binds it to Node; any type works
         page = Page.of(first, after)
         rows = await info.context.loaders[EVENT_PAGES].load((self.id, page))
-        return to_connection(rows, page, AuditEventNode.from_model)
+        return to_connection(rows, page, AuditEvent.from_model)

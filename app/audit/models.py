@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
+    from app.accounts.models import User
+    from app.projects.models import Project
 
 
 class AuditEvent(Model):
     """Who did what to which object. Never holds a secret."""
 
     id = fields.IntField(primary_key=True)
-    project = fields.ForeignKeyField(
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "nodion.Project", related_name="audit_events", on_delete=fields.CASCADE
     )
-    actor = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "nodion.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL
     )
     # Kept as text so the event outlives the user or the object it names.

@@ -74,7 +74,8 @@ class Api:
             raise CliError(message)
         if not isinstance(body.get("data"), dict):
             raise CliError(f"{self.url} answered HTTP {response.status_code} without data")
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
 
 
 def unwrap(result: dict[str, Any], success: str) -> dict[str, Any]:

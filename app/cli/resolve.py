@@ -45,7 +45,8 @@ def project_id(api: Api, value: str) -> str:
     projects = list(all_projects(api))
     by_namespace = [project for project in projects if project["namespace"] == value]
     matches = by_namespace or _named(projects, value, lambda project: [project["name"]])
-    return _one(matches, "project", value, lambda project: project["namespace"])["id"]
+    found: str = _one(matches, "project", value, lambda project: project["namespace"])["id"]
+    return found
 
 
 def registry_id(api: Api, value: str, project: str | None) -> str:
@@ -53,7 +54,8 @@ def registry_id(api: Api, value: str, project: str | None) -> str:
         return value
     candidates = _children(api, documents.PROJECTS_WITH_REGISTRIES, "registries", project)
     matches = _named(candidates, value, lambda registry: [registry["name"], registry["hostname"]])
-    return _one(matches, "registry", value, _in_project)["id"]
+    found: str = _one(matches, "registry", value, _in_project)["id"]
+    return found
 
 
 def application_id(api: Api, value: str, project: str | None) -> str:
@@ -61,7 +63,8 @@ def application_id(api: Api, value: str, project: str | None) -> str:
         return value
     candidates = _children(api, documents.PROJECTS_WITH_APPLICATIONS, "applications", project)
     matches = _named(candidates, value, lambda app: [app["name"]])
-    return _one(matches, "app", value, _in_project)["id"]
+    found: str = _one(matches, "app", value, _in_project)["id"]
+    return found
 
 
 def _children(api: Api, document: str, field: str, project: str | None) -> list[Row]:

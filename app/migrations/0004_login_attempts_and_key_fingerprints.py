@@ -1,10 +1,12 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+from tortoise.migrations.schema_generator.state_apps import StateApps
 
 
 
-async def unlogged_on_postgresql(apps, schema_editor):
+async def unlogged_on_postgresql(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     """Throttle counts need no crash safety (a crash only forgets recent failures),
     so PostgreSQL writes no WAL for them: counting a failure costs no disk flush."""
     if schema_editor.client.capabilities.dialect == "postgres":

@@ -1,5 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+from tortoise.migrations.schema_generator.state_apps import StateApps
 
 # Every worker keeps the registry logins it verified while the database has not
 # changed (app/db_changes.py). On PostgreSQL a change is a notification on
@@ -30,12 +32,12 @@ DROP FUNCTION IF EXISTS nodion_notify_change();
 """
 
 
-async def create_on_postgresql(apps, schema_editor):
+async def create_on_postgresql(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     if schema_editor.client.capabilities.dialect == "postgres":
         await schema_editor.client.execute_script(CREATE)
 
 
-async def drop_on_postgresql(apps, schema_editor):
+async def drop_on_postgresql(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     if schema_editor.client.capabilities.dialect == "postgres":
         await schema_editor.client.execute_script(DROP)
 

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
+    from app.accounts.models import User
 
 
 class Role(StrEnum):
@@ -28,7 +32,7 @@ class ProjectMember(Model):
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "nodion.Project", related_name="members", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "nodion.User", related_name="memberships", on_delete=fields.CASCADE
     )
     role = fields.CharEnumField(Role, max_length=16)

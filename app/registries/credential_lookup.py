@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -55,7 +56,7 @@ class PreparedSelect:
             )
         return text
 
-    async def first_row(self, value: str) -> tuple | None:
+    async def first_row(self, value: str) -> tuple[Any, ...] | None:
         connection = Tortoise.get_connection("default")
         _, rows = await connection.execute_query(self.text_for(connection), [value])
         return tuple(rows[0]) if rows else None

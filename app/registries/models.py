@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
@@ -8,6 +9,9 @@ from tortoise.models import Model
 from app.registries.statuses import VerificationStatus
 from app.security.stored_secrets import EncryptedField
 from app.security.tokens import TokenKind
+
+if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
+    from app.projects.models import Project
 
 __all__ = ["REGISTRY_TOKEN", "TOKEN_CIPHERTEXT", "Registry", "RegistryType", "VerificationStatus"]
 
@@ -21,7 +25,7 @@ class RegistryType(StrEnum):
 
 class Registry(Model):
     id = fields.IntField(primary_key=True)
-    project = fields.ForeignKeyField(
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "nodion.Project", related_name="registries", on_delete=fields.CASCADE
     )
     type = fields.CharEnumField(RegistryType, max_length=16)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from app.projects.models import Project
 from app.registries.models import Registry, RegistryType
 from app.settings import Region, Settings
@@ -13,11 +15,10 @@ def managed_registry_name(region: Region) -> str:
 
 async def provision_default_registries(project: Project, settings: Settings) -> list[Registry]:
     """Create the default NODION registry for each region that lacks one (idempotent)."""
-    present = set(
-        await Registry.filter(
-            project=project, type=RegistryType.NODION, is_default=True
-        ).values_list("region", flat=True)
-    )
+    regions = await Registry.filter(
+        project=project, type=RegistryType.NODION, is_default=True
+    ).values_list("region", flat=True)
+    present = set(cast("list[str]", regions))  # flat: values, though typed as tuples
     created = []
     for region in settings.regions:
         if region.slug in present:

@@ -35,7 +35,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 class Scope(NamedTuple):
     """One requested scope. (A named tuple: a login may ask for many, and a
-    frozen dataclass takes three times as long to make.)"""
+    frozen dataclass is slower to make.)"""
 
     type: str
     name: str

@@ -71,7 +71,8 @@ def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:
 
 def _header(scope: Scope, name: bytes) -> str | None:
     """The first header called `name` (lower case), as Starlette's Headers.get."""
-    for key, value in scope["headers"]:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]  # ASGI: raw (name, value) pairs
+    for key, value in headers:
         if key == name:
             return value.decode("latin-1")
     return None
@@ -97,7 +98,7 @@ def _forwarded_for(scope: Scope) -> list[str]:
     return [value.decode("latin-1") for key, value in scope["headers"] if key == b"x-forwarded-for"]
 
 
-class _Plain:
+class _AsgiApp:
     """Serves a method as a plain ASGI app: Starlette's Route wraps functions and
     methods in request_response (a Request object, an exception-handler layer),
     and passes any other callable through as it is. The token routes raise no
@@ -192,8 +193,7 @@ class TokenEndpoint:
         """GET, what `docker login` and every pull and push send: served as a plain
         ASGI app, since it is the hottest path of the service. It needs no Request
         object, raises nothing for Starlette's exception handlers, and its token
-        answer has fixed headers (Starlette's Response builds them per request):
-        about 3.5 µs of a login in a loop."""
+        answer has fixed headers (Starlette's Response builds them per request)."""
         username, password = _basic_credentials(_header(scope, b"authorization"))
         query = query_values(scope["query_string"])  # the last `service` wins
         answer = await self._answer(
@@ -293,8 +293,8 @@ class TokenEndpoint:
 
     def routes(self) -> list[Route]:
         return [
-            Route("/registry/token", _Plain(self.login), methods=["GET"]),
-            Route("/registry/token", _Plain(self.password_grant), methods=["POST"]),
+            Route("/registry/token", _AsgiApp(self.login), methods=["GET"]),
+            Route("/registry/token", _AsgiApp(self.password_grant), methods=["POST"]),
             Route("/registry/token/certs.pem", self.certificates, methods=["GET"]),
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]

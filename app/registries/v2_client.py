@@ -14,8 +14,8 @@ import base64
 import json
 import re
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -85,7 +85,7 @@ class RegistryClient:
         """`name` as the registry's API knows it (see Provider.api_repository)."""
         return await self._run(lambda client: self._check_image(client, name, reference))
 
-    async def _run(self, probe: Any) -> Outcome:
+    async def _run(self, probe: Callable[[httpx.AsyncClient], Awaitable[Outcome]]) -> Outcome:
         host = self.host
         try:
             async with (

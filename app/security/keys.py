@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from app.security.crypto import KeyRing, KeyRingError, generate_key_entry
 from app.security.signing import TokenSigner
 from app.settings import Settings
@@ -122,8 +124,8 @@ def _write_new(path: Path, content: bytes, mode: int = 0o644) -> None:
         handle.write(content)
 
 
-def _secret(value: object) -> str | None:
-    text = value.get_secret_value().strip() if value is not None else ""  # type: ignore[attr-defined]
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
     return text or None
 
 
@@ -146,7 +148,8 @@ def new_pepper() -> str:
 def _dev_keys(data_dir: Path) -> dict[str, str]:
     path = data_dir / DEV_KEYS_FILE
     if path.exists():
-        return json.loads(path.read_text())
+        keys: dict[str, str] = json.loads(path.read_text())
+        return keys
     # A fresh id every time: data written under an earlier development key then
     # names that key when it is missing, instead of failing to decrypt under its name.
     key_id = f"dev-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"

@@ -153,8 +153,6 @@ _HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = 
 def _as_httpx_errors() -> Iterator[None]:
     try:
         yield
-    except httpcore.ProxyError as error:  # no proxy is ever configured; kept for completeness
-        raise httpx.ProxyError(str(error)) from error
     except Exception as error:
         for source, target in _HTTPX_ERRORS:
             if isinstance(error, source):

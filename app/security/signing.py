@@ -70,7 +70,7 @@ class TokenSigner:
 
     def sign(self, claims: dict[str, Any]) -> str:
         """A compact JWS (RFC 7515) with an ES256 signature as r||s (RFC 7518 3.4)."""
-        # orjson: compact UTF-8 JSON, as RFC 7519 asks, ~15x faster than json.dumps.
+        # orjson: compact UTF-8 JSON, as RFC 7519 asks, and faster than json.dumps.
         payload = _b64url_bytes(orjson.dumps(claims))
         digest = self._header_hash.copy()
         digest.update(payload)

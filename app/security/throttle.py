@@ -93,8 +93,8 @@ class Limits:
 
 class Attempt:
     """A reservation, to be settled by `succeeded` or `failed`. (A plain class
-    with slots: made on every login, and a frozen dataclass's __init__ costs
-    three times as much.)"""
+    with slots: made on every login, and a frozen dataclass's __init__ is
+    slower.)"""
 
     __slots__ = ("address", "bucket", "by_address", "by_pair", "username")
 

@@ -64,7 +64,9 @@ class TokenKind:
     def is_well_formed(self, token: str) -> bool:
         """Shape and checksum; cheap enough to run before touching the database."""
         match = self._shape.match(token)
-        return bool(match) and hmac.compare_digest(_checksum(match.group(1)), match.group(2))
+        if match is None:
+            return False
+        return hmac.compare_digest(_checksum(match.group(1)), match.group(2))
 
 
 def token_digest(token: str, pepper: bytes) -> str:

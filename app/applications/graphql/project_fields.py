@@ -18,4 +18,4 @@ class ApplicationProjectFields:
 
     @strawberry.field(description="Applications of this project, newest first.")
     async def applications(self, info: Info) -> list[ApplicationNode]:
-        return await info.context.loaders[APPLICATIONS_BY_PROJECT].load(self.id)  # type: ignore[no-any-return]
+        return await info.context.loaders[APPLICATIONS_BY_PROJECT].load(self.id)  # type: ignore[no-any-return]  # Application rows stand in for the type

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import strawberry
 from strawberry import relay
@@ -19,8 +19,11 @@ from app.registries.loaders import REGISTRY
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
     from app.registries.graphql.types import RegistryNode
 
-StrategyEnum = strawberry.enum(Strategy, name="ApplicationStrategy")
-DeploymentStatusEnum = strawberry.enum(DeploymentStatus, name="DeploymentStatus")
+# strawberry.enum marks the model's enums themselves: resolvers return model values.
+strawberry.enum(Strategy, name="ApplicationStrategy")
+strawberry.enum(DeploymentStatus, name="DeploymentStatus")
+StrategyEnum: TypeAlias = Strategy
+DeploymentStatusEnum: TypeAlias = DeploymentStatus
 RegistryType = Annotated["RegistryNode", strawberry.lazy("app.registries.graphql.types")]
 
 
@@ -46,16 +49,16 @@ class ApplicationNode(ProjectScopedNode):
 
     @strawberry.field(description="The registry images are pulled from (builds push there).")
     async def registry(self, info: Info) -> RegistryType:
-        return await info.context.loaders[REGISTRY].load(self.registry_id)  # type: ignore[no-any-return]
+        return await info.context.loaders[REGISTRY].load(self.registry_id)  # type: ignore[no-any-return]  # a Registry row stands in for the type
 
     @strawberry.field(description="What the next deploy pulls, fully qualified.")
     async def image_reference(self, info: Info) -> str:
         registry = await info.context.loaders[REGISTRY].load(self.registry_id)
-        return image_reference(self, registry, None)  # type: ignore[arg-type]
+        return image_reference(self, registry, None)  # type: ignore[arg-type]  # self is an Application row
 
     @strawberry.field
     async def project(self, info: Info) -> ProjectType:
-        return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]
+        return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]  # a Project row stands in for the type
 
     @strawberry.field(description="Deployments of this application, newest first.")
     async def deployments(
@@ -84,11 +87,13 @@ class DeploymentNode(ProjectScopedNode):
     finished_at: datetime | None
     project_id: strawberry.Private[int]
     application_id: strawberry.Private[int]
+    if TYPE_CHECKING:  # a column of the Deployment rows this type is resolved from
+        target_name: str | None
 
     @strawberry.field(description="Name of the deploy target that claimed it.")
     def target(self) -> str | None:
-        return self.target_name  # type: ignore[attr-defined]
+        return self.target_name
 
     @strawberry.field
     async def application(self, info: Info) -> ApplicationNode:
-        return await info.context.loaders[APPLICATION].load(self.application_id)  # type: ignore[no-any-return]
+        return await info.context.loaders[APPLICATION].load(self.application_id)  # type: ignore[no-any-return]  # an Application row stands in for the type

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,13 +15,6 @@ from app.graphql.core.loaders import BatchLoad, Loaders
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.settings import Settings
-
-
-class Viewer(Protocol):
-    """The signed-in user as the shared layer sees it (accounts owns the model)."""
-
-    id: int
-    email: str
 
 
 @dataclass

@@ -9,7 +9,7 @@ their own errors beside their GraphQL types; this module holds the shared ones.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -22,13 +22,8 @@ class Error:
     message: str
 
 
-class ErrorType(Protocol):
-    @classmethod
-    def from_domain(cls, error: Any) -> Error: ...
-
-
-E = TypeVar("E", bound=type)
-_TYPES: dict[type[errors.DomainError], type] = {}
+E = TypeVar("E", bound=type[Error])
+_TYPES: dict[type[errors.DomainError], type[Error]] = {}
 
 
 def error_type(domain_error: type[errors.DomainError]) -> Callable[[E], E]:
@@ -44,7 +39,7 @@ def error_type(domain_error: type[errors.DomainError]) -> Callable[[E], E]:
     return register
 
 
-def graphql_type_for(error_class: type[errors.DomainError]) -> type | None:
+def graphql_type_for(error_class: type[errors.DomainError]) -> type[Error] | None:
     """The registered type of `error_class` or of its nearest ancestor."""
     for klass in error_class.__mro__:
         if klass in _TYPES:
@@ -52,7 +47,7 @@ def graphql_type_for(error_class: type[errors.DomainError]) -> type | None:
     return None
 
 
-def registered_error_types() -> dict[type[errors.DomainError], type]:
+def registered_error_types() -> dict[type[errors.DomainError], type[Error]]:
     return dict(_TYPES)
 
 
@@ -65,7 +60,7 @@ def as_error(error: errors.DomainError) -> Error:
     if from_domain is not None:
         value: Error = from_domain(error)
         return value
-    return graphql_type(message=error.message)  # type: ignore[no-any-return]
+    return graphql_type(message=error.message)
 
 
 @error_type(errors.ValidationFailed)

@@ -15,9 +15,9 @@ from strawberry.extensions import SchemaExtension
 
 class AnonymousIntrospectionGuard(SchemaExtension):
     """Adds graphql-core's NoSchemaIntrospectionCustomRule for anonymous
-    requests in production. The rule becomes part of the validation rules, which
-    the shared ValidationCache uses as part of its key, so a cached result of a
-    signed-in request is never reused for an anonymous one."""
+    requests in production. The rule becomes part of the validation rules, by which
+    DocumentCache (app/graphql/core/document_cache.py) keys the results it keeps, so
+    a result of a signed-in request is never reused for an anonymous one."""
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context.context

@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -91,7 +91,7 @@ class Loaders:
             future = self._peek[0](loader, key)
             loaded = future is not None and future.done() and not future.cancelled()
             if loaded and future.exception() is None:
-                return future.result()  # type: ignore[no-any-return]
+                return cast("V", future.result())
         return loader.load(key)
 
 
@@ -101,7 +101,7 @@ R = TypeVar("R")
 def then(value: V | Awaitable[V], use: Callable[[V], R]) -> R | Awaitable[R]:
     """`use(value)` now if the value is here, else once it has been awaited."""
     if not inspect.isawaitable(value):
-        return use(value)  # type: ignore[arg-type]
+        return use(value)
     awaitable = value
 
     async def later() -> R:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
@@ -20,7 +20,6 @@ from tortoise.queryset import QuerySet
 from app.graphql.core.errors import PublicGraphQLError
 from app.graphql.core.ids import node_id_int
 
-T = TypeVar("T")
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 CURSOR_PREFIX = "cursor"
@@ -56,8 +55,12 @@ class Page:
         return cls(size, _after_id(after))
 
 
-def to_connection(rows: Sequence[Any], page: Page, wrap: Callable[[Any], T]) -> relay.Connection[T]:
-    """`rows`: up to `page.size + 1` rows, newest first (one more tells a next page)."""
+def to_connection(
+    rows: Sequence[Any], page: Page, wrap: Callable[[Any], Any]
+) -> relay.Connection[Any]:
+    """`rows`: up to `page.size + 1` rows, newest first (one more tells a next page).
+    `wrap` makes each row a node: a node type's object, or the row itself for a type
+    that strawberry resolves from rows (so not always a `relay.Node`)."""
     edges = [
         relay.Edge(cursor=to_base64(CURSOR_PREFIX, row.id), node=wrap(row))
         for row in rows[: page.size]
@@ -112,7 +115,8 @@ async def load_pages(
         for row in rows:
             wanted[(row["parent"], page)].append(row["id"])
     every_id = [row_id for ids in wanted.values() for row_id in ids]
-    found = {row.id: row for row in await model.filter(id__in=every_id)} if every_id else {}
+    rows_found: list[Any] = await model.filter(id__in=every_id) if every_id else []
+    found = {row.id: row for row in rows_found}
     return [
         [found[row_id] for row_id in sorted(wanted.get(key, []), reverse=True) if row_id in found]
         for key in keys

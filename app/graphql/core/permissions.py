@@ -27,4 +27,4 @@ class IsAuthenticated(BasePermission):
         return False
 
 
-AUTHENTICATED = [IsAuthenticated]
+AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]

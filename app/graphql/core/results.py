@@ -49,7 +49,7 @@ def domain_result(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
                     f"{resolver.__qualname__} raised {type(failure).__name__}, but its result "
                     f"union has no {type(error).__name__}"
                 ) from failure
-            return error  # type: ignore[return-value]
+            return error  # type: ignore[return-value]  # a member of the union T (checked above)
         note_committed()  # a mutation's answer must now say "done", even if reading it fails
         return done
 

@@ -75,7 +75,7 @@ class ProjectMutations:
         # fails would turn a created project into an error, and a retry into a twin.
         context.loaders[PROJECT].prime(project.id, project)
         context.loaders[ROLE].prime(project.id, Role.ADMIN)
-        return CreateProjectSuccess(project=project)
+        return CreateProjectSuccess(project=project)  # type: ignore[arg-type]  # a Project row stands in for the type
 
     @strawberry.mutation(
         permission_classes=AUTHENTICATED,
@@ -91,7 +91,7 @@ class ProjectMutations:
             input.email,
             Role(input.role),
         )
-        return ProjectMembersChanged(project=project)
+        return ProjectMembersChanged(project=project)  # type: ignore[arg-type]  # a Project row stands in for the type
 
     @strawberry.mutation(permission_classes=AUTHENTICATED, description="ADMIN only.")
     @domain_result
@@ -100,4 +100,4 @@ class ProjectMutations:
     ) -> ProjectMemberResult:
         project_id = decode_id(input.project_id, "Project")
         project = await service.remove_member(info.context.user, project_id, input.email)
-        return ProjectMembersChanged(project=project)
+        return ProjectMembersChanged(project=project)  # type: ignore[arg-type]  # a Project row stands in for the type

@@ -45,4 +45,4 @@ class ProjectQueries:
         if project_id is None:
             return None
         [node] = await ProjectFields.resolve_nodes(info=info, node_ids=[str(project_id)])
-        return node  # type: ignore[no-any-return]
+        return node  # type: ignore[no-any-return]  # a Project row stands in for the type

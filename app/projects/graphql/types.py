@@ -6,27 +6,29 @@ domain refers to it by the lazy annotation `app.projects.project_type.ProjectTyp
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.projects import models
 from app.projects.loaders import MEMBERS, PROJECT, ROLE
-from app.projects.models import Project, ProjectMember, Role
+from app.projects.models import Project, Role
 from app.projects.nodes import ProjectScopedNode
 
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
     from app.accounts.graphql import UserNode
 
-RoleEnum = strawberry.enum(Role, name="Role")
+strawberry.enum(Role, name="Role")  # marks Role itself: resolvers return model roles
+RoleEnum: TypeAlias = Role
 
 
 UserType = Annotated["UserNode", strawberry.lazy("app.accounts.graphql")]
 
 
 @strawberry.type(name="ProjectMember")
-class ProjectMemberNode:
+class ProjectMember:
     """Resolved straight from `ProjectMember` rows (with their user)."""
 
     user: UserType
@@ -53,9 +55,9 @@ class ProjectFields(ProjectScopedNode):
         "(in the answer to removing yourself)."
     )
     async def viewer_role(self, info: Info) -> RoleEnum | None:
-        return await info.context.loaders[ROLE].load(self.id)  # type: ignore[no-any-return]
+        return await info.context.loaders[ROLE].load(self.id)  # type: ignore[no-any-return]  # untyped loader: a Role or None
 
     @strawberry.field
-    async def members(self, info: Info) -> list[ProjectMemberNode]:
-        members: list[ProjectMember] = await info.context.loaders[MEMBERS].load(self.id)
-        return members  # type: ignore[return-value]
+    async def members(self, info: Info) -> list[ProjectMember]:
+        members: list[models.ProjectMember] = await info.context.loaders[MEMBERS].load(self.id)
+        return members  # type: ignore[return-value]  # rows stand in for the type

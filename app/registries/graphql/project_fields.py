@@ -47,9 +47,9 @@ class RegistryProjectFields:
     def registries(
         self, info: Info, type: RegistryTypeEnum | None = None, region: str | None = None
     ) -> list[RegistryNode]:
-        return registries_of(self, info, type, region)  # type: ignore[return-value]
+        return registries_of(self, info, type, region)  # type: ignore[return-value]  # rows stand in for the type
 
     @strawberry.field(description="The default Nodion registry of a region.")
     @also_direct(default_registry_of)
     def default_registry(self, info: Info, region: str) -> RegistryNode | None:
-        return default_registry_of(self, info, region)  # type: ignore[return-value]
+        return default_registry_of(self, info, region)  # type: ignore[return-value]  # a row stands in for the type

@@ -17,7 +17,7 @@ from app.graphql.core.results import domain_result
 from app.registries import verification
 from app.registries.graphql.enums import ImageStatusEnum
 from app.registries.graphql.errors import CredentialsUnreadableError
-from app.registries.graphql.types import RegionNode, RegistryProviderNode
+from app.registries.graphql.types import Region, RegistryProvider
 from app.registries.providers import PROVIDERS
 from app.registries.statuses import ImageStatus
 
@@ -43,10 +43,10 @@ CheckImageResult = Annotated[
 @strawberry.type
 class RegistryQueries:
     @strawberry.field(permission_classes=AUTHENTICATED)
-    def regions(self, info: Info) -> list[RegionNode]:
+    def regions(self, info: Info) -> list[Region]:
         settings = info.context.settings
         return [
-            RegionNode(
+            Region(
                 slug=region.slug,
                 name=region.name,
                 registry_hostname=settings.registry_hostname(region.slug),
@@ -76,9 +76,9 @@ class RegistryQueries:
         )
 
     @strawberry.field(permission_classes=AUTHENTICATED)
-    def registry_providers(self) -> list[RegistryProviderNode]:
+    def registry_providers(self) -> list[RegistryProvider]:
         return [
-            RegistryProviderNode(
+            RegistryProvider(
                 type=p.type,
                 display_name=p.display_name,
                 default_hostname=p.default_hostname,

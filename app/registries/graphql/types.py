@@ -58,11 +58,11 @@ class RegistryNode(ProjectScopedNode):
 
     @strawberry.field
     async def project(self, info: Info) -> ProjectType:
-        return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]
+        return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]  # a Project row stands in for the type
 
 
 @strawberry.type(name="RegistryProvider")
-class RegistryProviderNode:
+class RegistryProvider:
     type: RegistryTypeEnum
     display_name: str
     default_hostname: str | None
@@ -70,7 +70,7 @@ class RegistryProviderNode:
 
 
 @strawberry.type(name="Region")
-class RegionNode:
+class Region:
     slug: str
     name: str
     registry_hostname: str

@@ -77,4 +77,4 @@ class CreateApplication:
         application = await service.create_application(
             info.context.user, decode_id(input.project_id, "Project"), spec, info.context.settings
         )
-        return CreateApplicationSuccess(application=application)  # type: ignore[arg-type]
+        return CreateApplicationSuccess(application=application)  # type: ignore[arg-type]  # an Application row stands in for the type

@@ -44,4 +44,4 @@ class DeployApplication:
         deployment = await service.deploy(
             info.context.user, decode_id(application_id, "Application"), tag
         )
-        return DeployApplicationSuccess(deployment=deployment)  # type: ignore[arg-type]
+        return DeployApplicationSuccess(deployment=deployment)  # type: ignore[arg-type]  # a Deployment row stands in for the type

@@ -40,5 +40,5 @@ class RemoveApplication:
         )
         return RemoveApplicationSuccess(
             removed_application_id=strawberry.ID(encode_id("Application", application.id)),
-            project=application.project,  # type: ignore[arg-type]
+            project=application.project,  # type: ignore[arg-type]  # a Project row stands in for the type
         )

@@ -63,4 +63,4 @@ class UpdateApplication:
         application = await service.update_application(
             info.context.user, decode_id(input.application_id, "Application"), change
         )
-        return UpdateApplicationSuccess(application=application)  # type: ignore[arg-type]
+        return UpdateApplicationSuccess(application=application)  # type: ignore[arg-type]  # an Application row stands in for the type

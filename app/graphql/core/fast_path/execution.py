@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeGuard, cast
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLResolveInfo, Undefined
 from graphql.pyutils import Path
@@ -20,7 +21,7 @@ from app.graphql.core.fast_path.plain_fields import merge, plain_readers, plain_
 NEVER_AWAITABLE = frozenset({type(None), bool, int, float, str, list, dict})
 
 
-def _is_awaitable_not_row(value: Any) -> bool:
+def _is_awaitable_not_row(value: Any) -> TypeGuard[Awaitable[Any]]:
     # One call per check (graphql-core makes several per field): values of the
     # common types first, as strawberry's own check does.
     if type(value) in NEVER_AWAITABLE:
@@ -89,7 +90,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return merge(results, rest, await answered)
 
             return merged()
-        return merge(results, rest, answered)
+        return merge(results, rest, cast("dict[str, Any]", answered))
 
     def execute_field(
         self,
@@ -113,7 +114,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         return_type: GraphQLList[Any],
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],
         path: Path,
         result: Any,
         position_context: Any,
@@ -131,7 +132,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         return_type: GraphQLList[Any],
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],
         result: Any,
     ) -> list[dict[str, Any]] | None:
         """The answer, or None where anything needs the normal path: a null item,

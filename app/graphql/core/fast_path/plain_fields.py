@@ -62,7 +62,7 @@ PlainReaders = dict[str, dict[str, tuple[Reader, Callable[[Any], Any]]]]
 
 
 def _relay_id_field() -> StrawberryField:
-    definition: StrawberryObjectDefinition = relay.Node.__strawberry_definition__  # type: ignore[attr-defined]
+    definition: StrawberryObjectDefinition = relay.Node.__strawberry_definition__  # type: ignore[attr-defined]  # set by the decorator
     [field] = [f for f in definition.fields if f.graphql_name == "id"]
     return field
 
@@ -73,8 +73,15 @@ _RELAY_ID = _relay_id_field()
 def _relay_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
     """How strawberry's Relay resolver answers `id` on rows of `origin`, if the
     type keeps its defaults (a type that overrides them stays on the normal path)."""
-    defaults = relay.Node.resolve_id.__func__, relay.Node.resolve_typename.__func__  # type: ignore[attr-defined]
-    if (origin.resolve_id.__func__, origin.resolve_typename.__func__) != defaults:  # type: ignore[attr-defined]
+    # The classmethods' functions, to compare a subclass's with strawberry's own
+    # (mypy does not see `__func__` on a bound classmethod).
+    node: Any = relay.Node
+    defaults = node.resolve_id.__func__, node.resolve_typename.__func__
+    overrides = (
+        getattr(origin.resolve_id, "__func__", None),
+        getattr(origin.resolve_typename, "__func__", None),
+    )
+    if overrides != defaults:
         return None
     attribute = origin.resolve_id_attr()
 
@@ -128,7 +135,7 @@ def plain_readers(schema: GraphQLSchema) -> PlainReaders:
             read = _reader(type_name, origin, field)
             if read is not None:
                 leaf = get_nullable_type(field.type)
-                fields[field_name] = (read, leaf.serialize)  # type: ignore[union-attr]
+                fields[field_name] = (read, leaf.serialize)
         if fields:
             readers[type_name] = fields
     return readers

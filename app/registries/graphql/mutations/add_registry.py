@@ -79,4 +79,4 @@ class AddRegistry:
             context.keys,
             context.outbound,
         )
-        return AddRegistrySuccess(registry=registry)  # type: ignore[arg-type]
+        return AddRegistrySuccess(registry=registry)  # type: ignore[arg-type]  # a Registry row stands in for the type

@@ -44,7 +44,7 @@ class GenerateCredentials:
             info.context.user, decode_id(registry_id, "Registry"), info.context.keys
         )
         return GenerateCredentialsSuccess(
-            registry=registry,  # type: ignore[arg-type]
+            registry=registry,  # type: ignore[arg-type]  # a Registry row stands in for the type
             credentials=RegistryCredentials(
                 hostname=made.hostname,
                 username=made.username,

@@ -67,4 +67,4 @@ class UpdateCredentials:
             context.outbound,
             verify=input.verify,
         )
-        return UpdateCredentialsSuccess(registry=registry)  # type: ignore[arg-type]
+        return UpdateCredentialsSuccess(registry=registry)  # type: ignore[arg-type]  # a Registry row stands in for the type

@@ -55,5 +55,5 @@ class VerifyRegistry:
             status=VerificationStatus(outcome.status),
             message=outcome.message,
             checked_at=registry.last_verified_at,
-            registry=registry,  # type: ignore[arg-type]
+            registry=registry,  # type: ignore[arg-type]  # a Registry row stands in for the type
         )
