@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -118,3 +119,18 @@ async def test_invalid_json_is_400(client):
     )
 
     assert_refused(response, 400, "BAD_REQUEST")
+
+
+async def test_an_unterminated_string_is_400_at_once(client):
+    """The nesting check once scanned the text with a regular expression that
+    backtracked exponentially on an unterminated string: a 27-character one held
+    a worker for 8 s. The bound below only turns such a hang into a failure."""
+    body = '{"query": "' + "leak0123456789abcdef" * 5000
+
+    response = await asyncio.wait_for(
+        client.post("/graphql", content=body, headers={"Content-Type": "application/json"}),
+        timeout=60,
+    )
+
+    assert_refused(response, 400, "BAD_REQUEST")
+    assert "not valid JSON" in response.json()["errors"][0]["message"]
