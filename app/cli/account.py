@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import config, documents
+from app.cli import config, operations
 from app.cli.client import Api
 from app.cli.output import JsonOption, print_json
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
@@ -34,7 +34,7 @@ def login(
         or config.DEFAULT_URL
     )
     token = read_secret(stdin=token_stdin, file=token_file, prompt="API token")
-    viewer = Api(config.Connection(base, token)).execute(documents.VIEWER)["viewer"]
+    viewer = Api(config.Connection(base, token)).execute(operations.VIEWER)["viewer"]
     path = config.save(base, token or "")
     typer.echo(f"Logged in to {base} as {viewer['email']}; saved to {path}.")
     if os.environ.get(config.TOKEN_VARIABLE):
@@ -52,7 +52,7 @@ def logout() -> None:
 def whoami(as_json: JsonOption = False) -> None:
     """Who the API token belongs to, and which service it is for."""
     connection = config.current()
-    viewer = Api(connection).execute(documents.VIEWER)["viewer"]
+    viewer = Api(connection).execute(operations.VIEWER)["viewer"]
     if as_json:
         print_json({"url": connection.url, **viewer})
     else:

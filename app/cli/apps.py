@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli import config, documents
+from app.cli import config, operations
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
@@ -99,7 +99,7 @@ def create_app(
         "tag": tag,
     }
     result = api.execute(
-        documents.CREATE_APPLICATION,
+        operations.CREATE_APPLICATION,
         {"input": {field: value for field, value in fields.items() if value is not None}},
     )["createApplication"]
     application = unwrap(result, "CreateApplicationSuccess")["application"]
@@ -117,7 +117,7 @@ def create_app(
 @apps.command("list")
 def list_apps(project: ProjectOption, as_json: JsonOption = False) -> None:
     """The project's apps, newest first."""
-    found = project_list(_api(), documents.PROJECT_APPLICATIONS, project, "applications")
+    found = project_list(_api(), operations.PROJECT_APPLICATIONS, project, "applications")
     if as_json:
         print_json(found)
     else:
@@ -134,7 +134,7 @@ def deploy_app(
     """Start a deployment of the app's image (or of --tag)."""
     api = _api()
     variables = {"id": application_id(api, app, project), "tag": tag}
-    result = api.execute(documents.DEPLOY_APPLICATION, variables)["deployApplication"]
+    result = api.execute(operations.DEPLOY_APPLICATION, variables)["deployApplication"]
     deployment = unwrap(result, "DeployApplicationSuccess")["deployment"]
     if as_json:
         print_json(deployment)
@@ -159,7 +159,7 @@ def list_deployments(
     """The app's deployments, newest first."""
     api = _api()
     variables = {"id": application_id(api, app, project), "first": first}
-    found = api.execute(documents.APPLICATION_DEPLOYMENTS, variables)["node"]
+    found = api.execute(operations.APPLICATION_DEPLOYMENTS, variables)["node"]
     if not found:
         raise CliError(f"no app {app!r} is visible to you", ExitCode.NOT_FOUND)
     rows = [edge["node"] for edge in found["deployments"]["edges"]]

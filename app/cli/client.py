@@ -10,6 +10,7 @@ import httpx
 from app.cli.config import Connection
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
+from app.operations import document
 
 TIMEOUT_SECONDS = 60  # registry checks alone may take the service 10 s
 
@@ -25,8 +26,9 @@ class Api:
         self.url = connection.url
         self._token = connection.token
 
-    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The `data` of a request; any failure becomes a CliError with its exit code."""
+    def execute(self, operation: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of the named operation (app/operations/<operation>.graphql);
+        any failure becomes a CliError with its exit code."""
         if not self._token:
             raise CliError(
                 f"no API token: run `{program()} login --url {self.url}` or set NODION_TOKEN",
@@ -35,7 +37,7 @@ class Api:
         try:
             response = httpx.post(
                 f"{self.url}/graphql",
-                json={"query": document, "variables": variables or {}},
+                json={"query": document(operation), "variables": variables or {}},
                 headers={"Authorization": f"Bearer {self._token}"},
                 timeout=TIMEOUT_SECONDS,
             )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import config, documents
+from app.cli import config, operations
 from app.cli.client import Api, unwrap
 from app.cli.hints import program
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
@@ -42,7 +42,7 @@ def create_project(
 ) -> None:
     """Create a project; it gets a Nodion registry in every region at once."""
     api = Api(config.current())
-    result = api.execute(documents.CREATE_PROJECT, {"name": name})["createProject"]
+    result = api.execute(operations.CREATE_PROJECT, {"name": name})["createProject"]
     project = unwrap(result, "CreateProjectSuccess")["project"]
     if as_json:
         print_json(project)

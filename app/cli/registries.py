@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli import config, documents
+from app.cli import config, operations
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
@@ -71,7 +71,7 @@ def _print_registry(registry: dict[str, Any]) -> None:
 @registries.command("list")
 def list_registries(project: ProjectOption, as_json: JsonOption = False) -> None:
     """The project's registries: one default Nodion registry per region, and those you added."""
-    found = project_list(_api(), documents.PROJECT_REGISTRIES, project, "registries")
+    found = project_list(_api(), operations.PROJECT_REGISTRIES, project, "registries")
     if as_json:
         print_json(found)
     else:
@@ -117,7 +117,7 @@ def add_registry(
         "verify": not no_verify,
     }
     result = api.execute(
-        documents.ADD_REGISTRY,
+        operations.ADD_REGISTRY,
         {"input": {field: value for field, value in fields.items() if value is not None}},
     )["addRegistry"]
     registry = unwrap(result, "AddRegistrySuccess")["registry"]
@@ -134,7 +134,7 @@ def generate_credentials(
     """Create the push/pull token of a Nodion registry. It is shown this once."""
     api = _api()
     result = api.execute(
-        documents.GENERATE_CREDENTIALS, {"id": registry_id(api, registry, project)}
+        operations.GENERATE_CREDENTIALS, {"id": registry_id(api, registry, project)}
     )["generateCredentials"]
     credentials = unwrap(result, "GenerateCredentialsSuccess")["credentials"]
     if as_json:
@@ -174,7 +174,7 @@ def update_credentials(
             "verify": not no_verify,
         }
     }
-    result = api.execute(documents.UPDATE_CREDENTIALS, variables)["updateCredentials"]
+    result = api.execute(operations.UPDATE_CREDENTIALS, variables)["updateCredentials"]
     updated = unwrap(result, "UpdateCredentialsSuccess")["registry"]
     if as_json:
         print_json(updated)
@@ -188,7 +188,7 @@ def verify_registry(
 ) -> None:
     """Check a third-party registry with its stored credentials (exit 5 unless OK)."""
     api = _api()
-    result = api.execute(documents.VERIFY_REGISTRY, {"id": registry_id(api, registry, project)})[
+    result = api.execute(operations.VERIFY_REGISTRY, {"id": registry_id(api, registry, project)})[
         "verifyRegistry"
     ]
     verification = unwrap(result, "RegistryVerification")
@@ -220,7 +220,7 @@ def check_image(
     name, tag = split_reference(image)
     api = _api()
     variables = {"id": registry_id(api, registry, project), "image": name, "tag": tag}
-    result = api.execute(documents.CHECK_IMAGE, variables)["checkImage"]
+    result = api.execute(operations.CHECK_IMAGE, variables)["checkImage"]
     check = unwrap(result, "ImageCheck")
     if as_json:
         print_json(check)
@@ -244,7 +244,7 @@ def remove_registry(
 ) -> None:
     """Remove a registry; a Nodion registry's token stops working at once."""
     api = _api()
-    result = api.execute(documents.REMOVE_REGISTRY, {"id": registry_id(api, registry, project)})[
+    result = api.execute(operations.REMOVE_REGISTRY, {"id": registry_id(api, registry, project)})[
         "removeRegistry"
     ]
     removed = unwrap(result, "RemoveRegistrySuccess")

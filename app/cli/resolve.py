@@ -12,7 +12,7 @@ import binascii
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from app.cli import documents
+from app.cli import operations
 from app.cli.client import Api
 from app.cli.errors import CliError, ExitCode
 
@@ -28,10 +28,10 @@ def is_global_id(value: str, type_name: str) -> bool:
     return decoded.startswith(f"{type_name}:")
 
 
-def all_projects(api: Api, document: str = documents.PROJECTS) -> Iterator[Row]:
+def all_projects(api: Api, operation: str = operations.PROJECTS) -> Iterator[Row]:
     after = None
     while True:
-        page = api.execute(document, {"after": after})["projects"]
+        page = api.execute(operation, {"after": after})["projects"]
         for edge in page["edges"]:
             yield edge["node"]
         if not page["pageInfo"]["hasNextPage"]:
@@ -52,7 +52,7 @@ def project_id(api: Api, value: str) -> str:
 def registry_id(api: Api, value: str, project: str | None) -> str:
     if is_global_id(value, "Registry"):
         return value
-    candidates = _children(api, documents.PROJECTS_WITH_REGISTRIES, "registries", project)
+    candidates = _children(api, operations.PROJECTS_WITH_REGISTRIES, "registries", project)
     matches = _named(candidates, value, lambda registry: [registry["name"], registry["hostname"]])
     found: str = _one(matches, "registry", value, _in_project)["id"]
     return found
@@ -61,19 +61,19 @@ def registry_id(api: Api, value: str, project: str | None) -> str:
 def application_id(api: Api, value: str, project: str | None) -> str:
     if is_global_id(value, "Application"):
         return value
-    candidates = _children(api, documents.PROJECTS_WITH_APPLICATIONS, "applications", project)
+    candidates = _children(api, operations.PROJECTS_WITH_APPLICATIONS, "applications", project)
     matches = _named(candidates, value, lambda app: [app["name"]])
     found: str = _one(matches, "app", value, _in_project)["id"]
     return found
 
 
-def _children(api: Api, document: str, field: str, project: str | None) -> list[Row]:
+def _children(api: Api, operation: str, field: str, project: str | None) -> list[Row]:
     """Registries or applications of one project (`project` given) or of all of
     them, each with its project's name for the candidates list."""
     wanted = project_id(api, project) if project else None
     return [
         {**child, "projectName": parent["name"]}
-        for parent in all_projects(api, document)
+        for parent in all_projects(api, operation)
         if wanted is None or parent["id"] == wanted
         for child in parent[field]
     ]
@@ -104,9 +104,9 @@ def _one(matches: list[Row], kind: str, value: str, detail: Callable[[Row], str]
     return matches[0]
 
 
-def project_list(api: Api, document: str, project: str, field: str) -> list[dict[str, Any]]:
+def project_list(api: Api, operation: str, project: str, field: str) -> list[dict[str, Any]]:
     """A list field of one project (`registries`, `applications`), by name or ID."""
-    found = api.execute(document, {"id": project_id(api, project)})["project"]
+    found = api.execute(operation, {"id": project_id(api, project)})["project"]
     if found is None:
         raise CliError(f"no project {project!r} is visible to you", ExitCode.NOT_FOUND)
     rows: list[dict[str, Any]] = found[field]

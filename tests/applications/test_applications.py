@@ -9,6 +9,7 @@ from app.audit.models import AuditEvent
 from tests.graphql_documents import (
     ADD_REGISTRY,
     CREATE_APPLICATION,
+    DEPLOY_APPLICATION,
     REMOVE_APPLICATION,
     REMOVE_REGISTRY,
     UPDATE_APPLICATION,
@@ -292,14 +293,12 @@ async def test_deploy_refuses_bad_tags_and_ids_and_queues_nothing(api):
     app = await create_application(
         api, project["id"], name="web", region="eu-central", strategy="DOCKERFILE"
     )
-    deploy = "mutation($id: ID!, $tag: String) { deployApplication(applicationId: $id, tag: $tag) {"
-    deploy += " __typename ... on Error { message } ... on ValidationError { field } } }"
     for tag in ("bad tag", "-x", "t" * 129, "ünïcode", "a\x00b"):
-        result = (await api(deploy, {"id": app["id"], "tag": tag}))["deployApplication"]
+        result = (await api(DEPLOY_APPLICATION, {"id": app["id"], "tag": tag}))["deployApplication"]
         assert result["__typename"] == "ValidationError", tag
         assert result["field"] == "tag"
     for bad_id in (project["id"], "QXBwbGljYXRpb246OTk5OTk5OTk5OTk5", "garbage", "x" * 10_000):
-        result = (await api(deploy, {"id": bad_id}))["deployApplication"]
+        result = (await api(DEPLOY_APPLICATION, {"id": bad_id}))["deployApplication"]
         assert result["__typename"] == "NotFoundError", bad_id
     assert await Deployment.all().count() == 0
 

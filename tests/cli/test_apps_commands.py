@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.cli import documents
 from app.cli.errors import ExitCode
 from tests.cli.user_cli import UserCli
+from tests.graphql_documents import CREATE_APPLICATION
 from tests.servers import Service
 
 NGINX = ["--strategy", "prebuilt_image", "--image", "nginx", "--tag", "1.27"]
@@ -69,7 +69,7 @@ def test_a_bad_image_exits_with_the_apis_message(
 
     result = logged_in("apps", "create", "web", "--project", "Shop", "--region", "eu-central", *bad)
     api = cli_service.graphql(
-        documents.CREATE_APPLICATION,
+        CREATE_APPLICATION,
         logged_in.token,
         {
             "input": {

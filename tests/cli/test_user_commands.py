@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.accounts.models import API_TOKEN
-from app.cli import documents
 from app.cli.errors import ExitCode
 from app.cli.registries import split_reference
 from tests.cli.user_cli import UserCli
+from tests.graphql_documents import CREATE_PROJECT
 from tests.servers import Service, free_port
 
 
@@ -186,7 +186,7 @@ def test_names_resolve_and_ambiguity_lists_the_candidates(logged_in: UserCli):
 
 
 def test_an_id_of_another_users_project_is_not_found(logged_in: UserCli, cli_service: Service):
-    theirs = cli_service.graphql(documents.CREATE_PROJECT, variables={"name": unique("Theirs")})
+    theirs = cli_service.graphql(CREATE_PROJECT, variables={"name": unique("Theirs")})
     project_id = theirs["createProject"]["project"]["id"]
 
     result = logged_in("registries", "list", "--project", project_id)

@@ -26,6 +26,7 @@ from tests.e2e.test_token_auth_e2e import (
     push,
     skopeo,
 )
+from tests.graphql_documents import ADD_REGISTRY, CREATE_APPLICATION, DEPLOY_APPLICATION
 from tests.servers import (
     Service,
     run_cli,
@@ -34,13 +35,6 @@ from tests.servers import (
 from tests.tls_material import CertificateAuthority
 
 EU_HOST = "registry.eu-central.nodion.net"
-CREATE_APP = """mutation($input: CreateApplicationInput!) { createApplication(input: $input) {
-  __typename ... on CreateApplicationSuccess { application { id imageReference
-  registry { hostname } } } ... on Error { message } } }"""
-DEPLOY = """mutation($id: ID!) { deployApplication(applicationId: $id) {
-  ... on DeployApplicationSuccess { deployment { id imageReference } } } }"""
-ADD_CUSTOM = """mutation($input: AddRegistryInput!) { addRegistry(input: $input) {
-  __typename ... on AddRegistrySuccess { registry { id } } ... on Error { message } } }"""
 
 
 def deploy_target(service: Service, name: str, region: str = "eu-central") -> dict[str, str]:
@@ -76,7 +70,8 @@ def with_authfile(file: Path, *args: str):
 
 
 def create_app(service: Service, project_id: str, **fields) -> dict:
-    result = service.graphql(CREATE_APP, variables={"input": {"projectId": project_id, **fields}})
+    variables = {"input": {"projectId": project_id, **fields}}
+    result = service.graphql(CREATE_APPLICATION, variables=variables)
     assert result["createApplication"]["__typename"] == "CreateApplicationSuccess", result
     return result["createApplication"]["application"]
 
@@ -126,7 +121,7 @@ def test_a_prebuilt_image_from_the_nodion_registry(service, eu_registry, tmp_pat
     assert app["registry"]["hostname"] == EU_HOST
     assert app["imageReference"] == f"{EU_HOST}/{alice.namespace}/app:1"
     for _ in range(2):
-        service.graphql(DEPLOY, variables={"id": app["id"]})
+        service.graphql(DEPLOY_APPLICATION, variables={"id": app["id"]})
 
     assert claim(service, deploy_target(service, "us-1", "us-east")).status_code == 204
     target = deploy_target(service, "eu-1")
@@ -178,7 +173,7 @@ def test_a_dockerfile_build_pushes_to_its_own_repository_only(service, eu_regist
         region="eu-central",
         strategy="DOCKERFILE",
     )
-    service.graphql(DEPLOY, variables={"id": app["id"]})
+    service.graphql(DEPLOY_APPLICATION, variables={"id": app["id"]})
     body = claim(service, deploy_target(service, "eu-1")).json()
     assert body["deployment"]["imageReference"] == f"{EU_HOST}/{alice.namespace}/web:latest"
     file = authfile(body["dockerConfig"], tmp_path / "auth.json", serve_as=eu_registry)
@@ -224,7 +219,7 @@ def test_a_custom_registry_gets_its_stored_credentials(service, htpasswd_registr
         " project { id } } } }"
     )["createProject"]["project"]
     added = service.graphql(
-        ADD_CUSTOM,
+        ADD_REGISTRY,
         variables={
             "input": {
                 "projectId": project["id"],
@@ -247,7 +242,7 @@ def test_a_custom_registry_gets_its_stored_credentials(service, htpasswd_registr
         containerRegistryId=added["registry"]["id"],
     )
     assert app["imageReference"] == f"{address}/team/app:1"
-    service.graphql(DEPLOY, variables={"id": app["id"]})
+    service.graphql(DEPLOY_APPLICATION, variables={"id": app["id"]})
 
     body = claim(service, deploy_target(service, "eu-1")).json()
     file = authfile(body["dockerConfig"], tmp_path / "auth.json")

@@ -14,13 +14,24 @@ async def test_create_project_provisions_one_default_registry_per_region(api):
     assert project["namespace"] == "my-shop"
     by_region = {r["region"]: r for r in project["registries"]}
     assert set(by_region) == {"eu-central", "us-east"}
-    assert by_region["eu-central"] == {
-        "id": by_region["eu-central"]["id"],
+    eu_central = by_region["eu-central"]
+    assert eu_central == {
+        "id": eu_central["id"],
         "type": "NODION",
         "region": "eu-central",
         "hostname": "registry.eu-central.nodion.net",
         "isDefault": True,
         "name": "Nodion Registry (EU Central)",
+        # No credentials until someone generates them; nothing to verify yet.
+        "username": None,
+        "hasCredentials": False,
+        "anonymous": False,
+        "tokenHint": None,
+        "verificationStatus": None,
+        "verificationMessage": None,
+        "lastVerifiedAt": None,
+        "lastUsedAt": None,
+        "createdAt": eu_central["createdAt"],
     }
     assert by_region["us-east"]["hostname"] == "registry.us-east.nodion.net"
 

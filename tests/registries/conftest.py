@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.graphql_documents import (
-    ADD_VERIFIED,
+    ADD_REGISTRY,
     GENERATE_CREDENTIALS,
     create_project,
     default_registry,
@@ -32,7 +32,7 @@ async def add_custom(
     if project_id is None:
         project_id = (await create_project(api))["id"]
     result = await api(
-        ADD_VERIFIED,
+        ADD_REGISTRY,
         {
             "input": {
                 "projectId": project_id,

@@ -10,6 +10,7 @@ from app.security.tokens import token_digest
 from tests.graphql_documents import (
     ADD_REGISTRY,
     GENERATE_CREDENTIALS,
+    PROJECT_REGISTRIES,
     REMOVE_REGISTRY,
     UPDATE_CREDENTIALS,
     add_unverified,
@@ -167,7 +168,8 @@ async def test_rotation_by_fresh_registry_and_removal(api, keys):
     removed = (await api(REMOVE_REGISTRY, {"id": old["id"]}))["removeRegistry"]
 
     assert removed["__typename"] == "RemoveRegistrySuccess"
-    remaining = {r["id"]: r for r in removed["project"]["registries"]}
+    after = (await api(PROJECT_REGISTRIES, {"id": project["id"]}))["project"]
+    remaining = {r["id"]: r for r in after["registries"]}
     assert old["id"] not in remaining
     assert remaining[fresh["registry"]["id"]]["isDefault"] is True
     # The old token's digest is gone: the token endpoint cannot find it any more.

@@ -13,7 +13,7 @@ from app.registries.v2_client import RegistryClient
 from app.security.crypto import KeyRing, generate_key_entry
 from app.security.outbound import Outbound, parse_networks
 from tests.graphql_documents import (
-    ADD_VERIFIED,
+    ADD_REGISTRY,
     CHECK_IMAGE,
     VERIFY_REGISTRY,
     add_unverified,
@@ -112,7 +112,7 @@ async def test_verification_is_on_by_default_and_a_failure_stores_nothing(api, r
     project = await create_project(api)
 
     result = await api(
-        ADD_VERIFIED,
+        ADD_REGISTRY,
         {
             "input": {
                 "projectId": project["id"],

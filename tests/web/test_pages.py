@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from app.main import create_app
+from app.operations import document, operation_names
 from app.security.keys import ServiceKeys
 from app.settings import Settings
 
@@ -95,6 +96,21 @@ async def test_dashboard_modules_are_javascript(web: httpx.AsyncClient):
         "text/javascript",
         "application/javascript",
     )
+
+
+async def test_the_dashboard_gets_every_client_operation_as_one_json_document(
+    web: httpx.AsyncClient,
+):
+    served = await web.get("/dashboard/operations.json")
+    again = await web.get(
+        "/dashboard/operations.json", headers={"If-None-Match": served.headers["etag"]}
+    )
+
+    assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+    assert served.json() == {name: document(name) for name in operation_names()}
+    assert served.headers["cache-control"] == "no-cache"
+    assert served.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize(

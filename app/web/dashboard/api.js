@@ -10,7 +10,35 @@ export class ApiError extends Error {
 
 export class SignedOut extends ApiError {}
 
-export async function graphql(document, variables = {}, apiToken = session.token()) {
+const UNREACHABLE = "The server cannot be reached. Check your connection and try again.";
+
+// Every operation's text by name, fetched once (again after a failure).
+let operations = null;
+
+async function fetchOperations() {
+  let response;
+  try {
+    response = await fetch("/dashboard/operations.json", { credentials: "omit", headers: { Accept: "application/json" } });
+  } catch {
+    throw new ApiError(UNREACHABLE);
+  }
+  if (!response.ok) throw new ApiError(`The server answered ${response.status} for the dashboard's GraphQL operations.`);
+  return response.json();
+}
+
+async function operationDocument(name) {
+  operations ??= fetchOperations().catch((error) => {
+    operations = null;
+    throw error;
+  });
+  const document = (await operations)[name];
+  if (!document) throw new ApiError(`The server has no GraphQL operation named ${name}.`);
+  return document;
+}
+
+// `operation` is a name from documents.js.
+export async function graphql(operation, variables = {}, apiToken = session.token()) {
+  const document = await operationDocument(operation);
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   if (apiToken) headers.Authorization = `Bearer ${apiToken}`;
   let response;
@@ -23,7 +51,7 @@ export async function graphql(document, variables = {}, apiToken = session.token
       cache: "no-store",
     });
   } catch {
-    throw new ApiError("The server cannot be reached. Check your connection and try again.");
+    throw new ApiError(UNREACHABLE);
   }
   let body;
   try {

@@ -1,5 +1,5 @@
 // The dashboard: a hash router over a few views, each talking to /graphql
-// through api.js with the documents in documents.js.
+// through api.js with the operations named in documents.js.
 import { ApiError, SignedOut } from "./api.js";
 import { h, replace } from "./dom.js";
 import * as session from "./session.js";
