@@ -3,6 +3,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+ACTION_MAX_LENGTH = 64
+
 
 class AuditEvent(Model):
     """Who did what to which object. Never holds a secret."""
@@ -16,7 +18,7 @@ class AuditEvent(Model):
     )
     # Kept as text so the event outlives the user or the object it names.
     actor_email = fields.CharField(max_length=254, null=True)
-    action = fields.CharField(max_length=64)
+    action = fields.CharField(max_length=ACTION_MAX_LENGTH)
     target_type = fields.CharField(max_length=32)
     target_id = fields.IntField()
     target_name = fields.CharField(max_length=261)
@@ -29,4 +31,5 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_events"
-        indexes = (("project_id", "id"),)
+        # Newest first per project; per project and action for the filtered list.
+        indexes = (("project_id", "id"), ("project_id", "action", "id"))
