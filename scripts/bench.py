@@ -15,6 +15,10 @@ on a shared machine hits both; the ratio is taken per round and the median print
     .venv/bin/python scripts/bench.py --databases sqlite --rounds 5 --seconds 10
     .venv/bin/python scripts/bench.py --paths token --workers 1 2
     .venv/bin/python scripts/bench.py --paths list --fast-path on off
+    .venv/bin/python scripts/bench.py --scale --seed-scale 0.1 --rounds 1 --seconds 3
+
+--scale measures how each path grows with the data instead (scripts/bench_scale.py):
+each path on a seeded year-old database and on a near-empty one, p50/p99 and ratio.
 
 Not a test: it prints figures and exits non-zero, loudly, when anything did not run
 (a floor, wrk, a non-2xx answer, a path answering differently from its floor).
@@ -56,6 +60,7 @@ PROJECTS_LIST = (
     "{ projects(first: 50) { edges { node { id name namespace "
     "registries { id type name hostname region isDefault hasCredentials } } } } }"
 )
+SCALE_PATHS = ("token", "project", "deployments", "projects", "audit-action", "claim")
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -461,6 +466,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--scale", action="store_true", help="big database vs near-empty")
+    parser.add_argument("--seed-scale", type=float, default=1.0, help="of issue 24's year")
+    parser.add_argument(
+        "--scale-paths", nargs="+", default=list(SCALE_PATHS), choices=list(SCALE_PATHS)
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise BenchFailed("wrk is not installed (apt-get install wrk)")
@@ -470,6 +480,14 @@ def main() -> None:
         flush=True,
     )
     everything = {}
+    if args.scale:
+        from bench_scale import bench_scale_database
+
+        for database in args.databases:
+            with tempfile.TemporaryDirectory() as folder:
+                everything[database] = bench_scale_database(database, args, Path(folder))
+        print(json.dumps(everything))
+        return
     for database in args.databases:
         with tempfile.TemporaryDirectory() as folder:
             everything[database] = bench_database(database, args, Path(folder))

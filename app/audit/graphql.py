@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -9,6 +9,8 @@ from strawberry.types import Info
 
 from app.audit import models
 from app.audit.loaders import EVENT_PAGES
+from app.audit.models import ACTION_MAX_LENGTH
+from app.graphql.core.errors import PublicGraphQLError
 from app.graphql.core.ids import encode_id
 from app.graphql.core.pagination import Page, to_connection
 
@@ -49,8 +51,19 @@ class AuditProjectFields:
 
     @strawberry.field(description="What happened in this project, newest first.")
     async def audit_events(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(description="Only events of this action, e.g. registry.added."),
+        ] = None,
     ) -> relay.Connection[AuditEvent]:  # type: ignore[type-var]  # stub binds it to Node; any type works
         page = Page.of(first, after)
-        rows = await info.context.loaders[EVENT_PAGES].load((self.id, page))
+        if action is not None and len(action) > ACTION_MAX_LENGTH:
+            raise PublicGraphQLError(
+                f"`action` is at most {ACTION_MAX_LENGTH} characters.", "BAD_USER_INPUT"
+            )
+        rows = await info.context.loaders[EVENT_PAGES].load((self.id, page, action))
         return to_connection(rows, page, AuditEvent.from_model)

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+ACTION_MAX_LENGTH = 64
+
 if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
     from app.accounts.models import User
     from app.projects.models import Project
@@ -22,7 +24,7 @@ class AuditEvent(Model):
     )
     # Kept as text so the event outlives the user or the object it names.
     actor_email = fields.CharField(max_length=254, null=True)
-    action = fields.CharField(max_length=64)
+    action = fields.CharField(max_length=ACTION_MAX_LENGTH)
     target_type = fields.CharField(max_length=32)
     target_id = fields.IntField()
     target_name = fields.CharField(max_length=261)
@@ -35,4 +37,5 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_events"
-        indexes = (("project_id", "id"),)
+        # Newest first per project; per project and action for the filtered list.
+        indexes = (("project_id", "id"), ("project_id", "action", "id"))

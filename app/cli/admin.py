@@ -10,6 +10,7 @@ import typer
 
 from app.cli.errors import CliError
 from app.cli.local import run_with_database
+from app.cli.prune_audit import prune_audit_command
 
 # The service's modules are imported by the commands that use them: the user
 # commands of `nodion` (GraphQL clients) then start without loading the service.
@@ -188,3 +189,6 @@ def registry_config_command(
         ),
         nl=False,
     )
+
+
+admin.command("prune-audit")(prune_audit_command)

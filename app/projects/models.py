@@ -44,3 +44,5 @@ class ProjectMember(Model):
     class Meta:
         table = "project_members"
         unique_together = (("project", "user"),)
+        # A user's projects (the projects list) without reading every membership.
+        indexes = (("user_id", "project_id"),)

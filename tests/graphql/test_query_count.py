@@ -136,3 +136,77 @@ async def test_audit_events_page_on_from_a_cursor(api):
 
     assert [e["node"]["action"] for e in rest["edges"]] == ["registry.added", "project.created"]
     assert rest["pageInfo"]["hasNextPage"] is False
+
+
+PROJECT_PAGE = """query ($id: ID!) { project(id: $id) { id name
+  registries { id type name hasCredentials }
+  applications { id name deployments(first: 1) { edges { node { id status } } } }
+  auditEvents(first: 20) { edges { node { action } } pageInfo { hasNextPage } }
+  registryAdded: auditEvents(first: 20, action: "registry.added") { edges { node { action } } }
+} }"""
+
+
+async def add_history(project_id: int, applications: int, deployments: int, events: int) -> None:
+    from app.applications.models import Application, Deployment, Strategy
+    from app.audit.models import AuditEvent
+    from app.registries.models import Registry
+
+    registry = await Registry.filter(project_id=project_id).first()
+    assert registry is not None
+    for number in range(applications):
+        application = await Application.create(
+            project_id=project_id,
+            name=f"app-{number}",
+            region="eu-central",
+            strategy=Strategy.DOCKERFILE,
+            registry=registry,
+            image=f"x/app-{number}",
+        )
+        await Deployment.bulk_create(
+            Deployment(
+                application=application,
+                project_id=project_id,
+                region="eu-central",
+                strategy=Strategy.DOCKERFILE,
+                registry=registry,
+                image_reference="h/x:latest",
+                repository="x",
+            )
+            for _ in range(deployments)
+        )
+    await AuditEvent.bulk_create(
+        AuditEvent(
+            project_id=project_id,
+            action="registry.added" if number % 7 == 0 else "deployment.created",
+            target_type="Deployment",
+            target_id=number,
+            target_name="d",
+        )
+        for number in range(events)
+    )
+
+
+async def test_a_project_page_costs_the_same_statements_with_a_long_history(api, count_queries):
+    """Registries, applications with their last deployment, 20 events, 20 of one
+    action: as many statements for a year-old project as for a new one."""
+    from app.graphql.core.ids import node_id_of
+
+    new, old = await create_project(api, "new"), await create_project(api, "old")
+    await add_history(node_id_of(new["id"], "Project"), applications=1, deployments=1, events=1)
+    await add_history(node_id_of(old["id"], "Project"), applications=6, deployments=40, events=500)
+
+    counts = []
+    for project in (new, old, new):
+        await api(PROJECT_PAGE, {"id": project["id"]})  # lastUsedAt of the token: not counted
+        count_queries.queries.clear()
+        data = await api(PROJECT_PAGE, {"id": project["id"]})
+        counts.append(len(count_queries.queries))
+        assert data["project"]["name"] == project["name"]
+    assert len(data["project"]["applications"]) == 1
+    assert counts[0] == counts[1] == counts[2], count_queries.queries
+    old_page = (await api(PROJECT_PAGE, {"id": old["id"]}))["project"]
+    assert len(old_page["applications"]) == 6
+    assert all(len(a["deployments"]["edges"]) == 1 for a in old_page["applications"])
+    assert len(old_page["auditEvents"]["edges"]) == 20
+    assert {e["node"]["action"] for e in old_page["registryAdded"]["edges"]} == {"registry.added"}
+    assert len(old_page["registryAdded"]["edges"]) == 20

@@ -1,0 +1,100 @@
+"""Audit retention: delete the events older than NODION_AUDIT_RETENTION_DAYS.
+
+Deleting a year of a busy project's events in one statement would hold its locks
+(on SQLite: the whole database's write lock) for as long as it runs. So pruning
+goes in small batches, each its own short statement: the oldest `batch_size`
+events by id; those older than the cutoff go, and the first younger one ends the
+walk. Ids grow with time (as `created_at` does, see app/graphql/core/pagination.py),
+so reading by id needs no index on `created_at` and never reads past the cutoff:
+a prune with nothing to do reads one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.audit.models import AuditEvent
+
+BATCH_SIZE = 1_000
+PRUNE_EVERY = timedelta(hours=1)
+log = logging.getLogger("nodion.audit")
+
+
+@dataclass(frozen=True)
+class Pruned:
+    events: int
+    cutoff: datetime
+
+
+def cutoff_for(retention_days: int, now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)) - timedelta(days=retention_days)
+
+
+async def prune_audit_events(
+    retention_days: int,
+    *,
+    batch_size: int = BATCH_SIZE,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    pause: float = 0.0,
+) -> Pruned:
+    """Delete (or with `dry_run` only count) the events older than the cutoff,
+    `batch_size` at a time; `pause` seconds between batches leave the database
+    to other work."""
+    cutoff = cutoff_for(retention_days, now)
+    pruned = 0
+    after = 0  # a dry run walks on by id; a real one deletes what it walked
+    while True:
+        batch = (
+            await AuditEvent.filter(id__gt=after)
+            .order_by("id")
+            .limit(batch_size)
+            .values_list("id", "created_at")
+        )
+        old = [row_id for row_id, created_at in batch if created_at < cutoff]
+        if old and not dry_run:
+            await AuditEvent.filter(id__in=old).delete()
+        pruned += len(old)
+        if len(old) < batch_size:  # a younger event, or the end of the table
+            return Pruned(pruned, cutoff)
+        after = old[-1] if dry_run else 0
+        if pause:
+            await asyncio.sleep(pause)
+
+
+async def prune_periodically(retention_days: int, every: timedelta = PRUNE_EVERY) -> None:
+    """What `nodion serve` runs while retention is set: a prune now, then every
+    `every`. A failed prune (the database away) is logged and tried next time."""
+    while True:
+        try:
+            pruned = await prune_audit_events(retention_days, pause=0.01)
+            if pruned.events:
+                log.info(
+                    "pruned %d audit events older than %s (NODION_AUDIT_RETENTION_DAYS=%d)",
+                    pruned.events,
+                    pruned.cutoff.isoformat(timespec="seconds"),
+                    retention_days,
+                )
+        except Exception:
+            log.exception("pruning audit events failed; trying again in %s", every)
+        await asyncio.sleep(every.total_seconds())
+
+
+@asynccontextmanager
+async def audit_pruning(retention_days: int | None) -> AsyncIterator[None]:
+    """Prunes in the background while inside, when a retention is set."""
+    if retention_days is None:
+        yield
+        return
+    task = asyncio.create_task(prune_periodically(retention_days))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
