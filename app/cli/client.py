@@ -3,14 +3,17 @@ dashboard does it. No database access, no settings of the service."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from app.cli.config import Connection
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
 from app.operations import document
+
+# httpx is imported by the first request, not with this module: every command
+# registers through it, and `nodion --help` or a usage error sends nothing.
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT_SECONDS = 60  # registry checks alone may take the service 10 s
 
@@ -34,6 +37,8 @@ class Api:
                 f"no API token: run `{program()} login --url {self.url}` or set NODION_TOKEN",
                 ExitCode.AUTH,
             )
+        import httpx
+
         try:
             response = httpx.post(
                 f"{self.url}/graphql",
