@@ -3,6 +3,7 @@ dashboard does it. No database access, no settings of the service."""
 
 from __future__ import annotations
 
+import ssl
 from typing import TYPE_CHECKING, Any
 
 from app.cli.config import Connection
@@ -22,6 +23,16 @@ EXIT_CODES = {
     "NotFoundError": ExitCode.NOT_FOUND,
     "PermissionDeniedError": ExitCode.FORBIDDEN,
 }
+
+
+def _tls_for(url: str) -> ssl.SSLContext | bool:
+    """httpx loads its whole CA bundle for every client, https or not (a large part
+    of a short command's time). A plain-http URL needs no CA: it gets a context
+    that still verifies but trusts nothing, so if anything did speak TLS (a proxy,
+    say), it would fail closed. An https URL is verified as httpx always does."""
+    if url.startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, hostname checked
+    return True
 
 
 class Api:
@@ -45,6 +56,7 @@ class Api:
                 json={"query": document(operation), "variables": variables or {}},
                 headers={"Authorization": f"Bearer {self._token}"},
                 timeout=TIMEOUT_SECONDS,
+                verify=_tls_for(self.url),
             )
         except httpx.TimeoutException:
             raise CliError(
@@ -56,6 +68,12 @@ class Api:
                 f"cannot reach the Nodion API at {self.url} ({error}); is the service running "
                 "and is the URL right? (NODION_URL, or log in again with --url)",
                 ExitCode.UNREACHABLE,
+            ) from None
+        except OSError as error:  # before any connection: e.g. SSL_CERT_FILE names no file
+            raise CliError(
+                f"cannot set up TLS for {self.url} ({error.strerror or error}); "
+                "check SSL_CERT_FILE and SSL_CERT_DIR",
+                ExitCode.ERROR,
             ) from None
         return self._data(response)
 
