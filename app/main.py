@@ -17,6 +17,7 @@ from tortoise import Tortoise
 from app import domains, storage
 from app.api.schema import build_schema
 from app.api.view import GraphQLApp
+from app.applications.leases import lease_sweeping
 from app.audit.retention import audit_pruning
 from app.db_changes import ChangeWatch, watch_for
 from app.http.access_log import AccessLogMiddleware
@@ -87,8 +88,9 @@ def create_app(
                 await verify_keys(keys)  # refuse to serve data whose keys are gone
             await watch.start()
             try:
-                async with audit_pruning(
-                    settings.audit_retention_days if manage_database else None
+                async with (
+                    audit_pruning(settings.audit_retention_days if manage_database else None),
+                    lease_sweeping(settings.deploy_lease if manage_database else None),
                 ):
                     yield
             finally:

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # How long the registry credential a deploy target gets with a claimed
     # deployment works (it also ends when the deployment reports its status).
     deploy_credential_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
+    # How long a claim holds its deployment without a heartbeat from the target;
+    # past it the deployment is claimable again (app/applications/leases.py).
+    deploy_lease: int = Field(default=300, ge=5, le=86_400, description="seconds")
     # Failed logins at the token endpoint within a window (see app/security/throttle.py).
     # Past its limit an address, or an address with one username, is refused (429);
     # a username alone is only slowed down, so nobody can lock a rightful user out.
