@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     outbound_timeout: float = Field(default=10, gt=0, le=10, description="seconds, in total")
     outbound_max_response_bytes: int = Field(default=1_048_576, ge=1024)
 
+    # GET /metrics answers only with `Authorization: Bearer <this>`; unset: 404.
+    metrics_token: SecretStr | None = None
+
     # Audit events older than this many days are deleted (app/audit/retention.py),
     # hourly by `nodion serve` and by `nodion admin prune-audit`; unset keeps all.
     audit_retention_days: int | None = Field(default=None, ge=1)

@@ -20,9 +20,11 @@ from starlette.routing import Route
 from app.accounts.service import bearer_token
 from app.applications import targets
 from app.applications.models import Deployment, DeploymentStatus, DeployTarget
+from app.applications.targets import LateReport
 from app.domain import Serving
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.graphql.core.ids import encode_id, node_id_int
+from app.metrics import record_claim, record_database_unavailable, record_transition
 from app.outage import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE_CODE,
@@ -83,9 +85,14 @@ class DeployApi:
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
+            record_claim("unavailable")
+            record_database_unavailable()
             return _unavailable(error)
         if claimed is None:
+            record_claim("empty")
             return Response(status_code=204, headers=NO_STORE)
+        record_claim("granted")
+        record_transition("claimed")
         return JSONResponse(
             {
                 "deployment": deployment_json(claimed.deployment),
@@ -140,12 +147,16 @@ class DeployApi:
             )
         except NotFound as error:
             return _error(404, "NOT_FOUND", error.message)
+        except LateReport as error:  # before Conflict, which it is a kind of
+            record_transition("late_report")
+            return _error(409, "LEASE_LOST", error.message)
         except Conflict as error:
             return _error(409, "CONFLICT", error.message)
         except ValidationFailed as error:
             return _error(422, "VALIDATION", error.message, field=error.field)
         except DomainError as error:  # pragma: no cover - every kind is mapped above
             return _error(400, "BAD_REQUEST", error.message)
+        record_transition(deployment.status.value.lower())
         return JSONResponse({"deployment": deployment_json(deployment)}, headers=NO_STORE)
 
     def routes(self) -> list[Route]:

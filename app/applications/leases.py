@@ -23,6 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.applications.models import Deployment, DeploymentStatus
 from app.audit.service import record
+from app.metrics import record_transition
 from app.outage import is_database_unavailable
 from app.safe_logging import error_summary
 from app.transactions import atomic
@@ -164,6 +165,9 @@ async def expire_leases(now: datetime | None = None) -> int:
                 target_name=f"{deployment.application.name} #{deployment.id}",
                 detail=f"attempt {deployment.attempts}: {status.value}",
             )
+            record_transition("lease_lost")
+            if final:
+                record_transition("failed")
             count += 1
     return count
 

@@ -40,6 +40,10 @@ FINAL = (DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED)
 MESSAGE_MAX_LENGTH = 500
 
 
+class LateReport(Conflict):
+    """A status report from a target whose lease ran out: refused, and recorded."""
+
+
 @dataclass(frozen=True)
 class Claim:
     deployment: Deployment
@@ -179,7 +183,7 @@ async def report(
     if deployment.target_id == target.id and deployment.status in FINAL:
         raise Conflict(f"Deployment {deployment_id} has already finished.")
     await _audit(target, deployment, "deployment.late_report", f"{status.value} refused")
-    raise Conflict(
+    raise LateReport(
         f"Deployment {deployment_id} is no longer held by this target: its lease ran out "
         "and the work was put back. This report was recorded and ignored."
     )

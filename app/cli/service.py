@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -83,6 +86,9 @@ def serve(
     ] = 1,
 ) -> None:
     """Migrate the database; serve the API, the dashboard and GraphiQL (operator)."""
+    # Before prometheus_client is imported (by anything below): every worker
+    # process writes its metrics there, and /metrics adds them up (app/metrics.py).
+    metrics_dir = _metrics_dir()
     import uvicorn
 
     from app.request_id import configure_logging
@@ -102,6 +108,31 @@ def serve(
     _banner(f"{scheme}://{host}:{port}/graphql", settings, demo_token)
     # Each worker process builds the app from the same environment (the keys are in
     # it, or in the data folder where load_keys has just put them in development).
+    try:
+        _run(uvicorn, host, port, workers, ssl_certfile, ssl_keyfile, settings)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> Path | None:
+    """A fresh folder for the workers' metric files, unless the operator chose one."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="nodion-metrics."))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
+def _run(
+    uvicorn: Any,
+    host: str,
+    port: int,
+    workers: int,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+    settings: Settings,
+) -> None:
     uvicorn.run(
         "app.main:create_served_app",
         factory=True,
