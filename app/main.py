@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.metadata
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +18,15 @@ from tortoise import Tortoise
 from app import domains, storage
 from app.api.schema import build_schema
 from app.api.view import GraphQLApp
+from app.applications.leases import lease_sweeping
 from app.audit.retention import audit_pruning
 from app.db_changes import ChangeWatch, watch_for
 from app.http.access_log import AccessLogMiddleware
 from app.http.faults import FaultsMiddleware
 from app.http.limits import LimitsMiddleware
+from app.http.metrics_route import forget_this_process, metrics_route
 from app.key_check import verify_keys
+from app.metrics import set_build_info
 from app.request_id import RequestIdMiddleware, configure_logging
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
@@ -87,8 +91,9 @@ def create_app(
                 await verify_keys(keys)  # refuse to serve data whose keys are gone
             await watch.start()
             try:
-                async with audit_pruning(
-                    settings.audit_retention_days if manage_database else None
+                async with (
+                    audit_pruning(settings.audit_retention_days if manage_database else None),
+                    lease_sweeping(settings.deploy_lease if manage_database else None),
                 ):
                     yield
             finally:
@@ -96,7 +101,9 @@ def create_app(
         finally:
             if manage_database:
                 await storage.disconnect()
+            forget_this_process()
 
+    set_build_info(_version(), settings.resolved_database_url)
     app = Starlette(
         routes=[
             # First: the router tries routes in order, and the domains' routes
@@ -106,6 +113,7 @@ def create_app(
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            metrics_route(settings),
             *web_routes(),
         ],
         # Outermost first: the request id is set before anything logs; the access
@@ -125,6 +133,13 @@ def create_app(
         lifespan=lifespan,
     )
     return app
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("nodion-registries")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout without installing
+        return "unknown"
 
 
 def create_served_app() -> Starlette:

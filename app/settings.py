@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # How long the registry credential a deploy target gets with a claimed
     # deployment works (it also ends when the deployment reports its status).
     deploy_credential_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
+    # How long a claim holds its deployment without a heartbeat from the target;
+    # past it the deployment is claimable again (app/applications/leases.py).
+    deploy_lease: int = Field(default=300, ge=5, le=86_400, description="seconds")
     # Failed logins at the token endpoint within a window (see app/security/throttle.py).
     # Past its limit an address, or an address with one username, is refused (429);
     # a username alone is only slowed down, so nobody can lock a rightful user out.
@@ -90,6 +93,9 @@ class Settings(BaseSettings):
     allowed_registry_networks: str = ""
     outbound_timeout: float = Field(default=10, gt=0, le=10, description="seconds, in total")
     outbound_max_response_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # GET /metrics answers only with `Authorization: Bearer <this>`; unset: 404.
+    metrics_token: SecretStr | None = None
 
     # Audit events older than this many days are deleted (app/audit/retention.py),
     # hourly by `nodion serve` and by `nodion admin prune-audit`; unset keeps all.

@@ -3,6 +3,7 @@ the answers the service owes its clients when something goes wrong."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -16,12 +17,14 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from app.accounts.service import authenticate
+from app.api.schema import UNEXPECTED_ERROR
 from app.events import Hooks
 from app.graphql.core import outcome
 from app.graphql.core.context import Context
 from app.graphql.core.loaders import BatchLoad
 from app.http.json_body import parse_json_body
 from app.http.refusals import RequestRefused
+from app.metrics import record_graphql
 from app.outage import UNAVAILABLE_CODE, is_database_unavailable
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
@@ -67,6 +70,38 @@ async def _operation_name_given(request: Request) -> bool:
     return isinstance(data, dict) and data.get("operationName") is not None
 
 
+_FIRST_OPERATION_NAME = re.compile(r"^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def _operation_name(request: Request) -> str | None:
+    """The operation's name for the metrics: `operationName`, else the name of
+    the document's first operation (a bounded label: see app/metrics.py)."""
+    if request.method == "GET":
+        data: Any = dict(request.query_params)
+    else:
+        early = _body_read_early.get()
+        data = early[1] if early is not None else None
+    if not isinstance(data, dict):
+        return None
+    name = data.get("operationName")
+    if isinstance(name, str):
+        return name
+    query = data.get("query")
+    match = _FIRST_OPERATION_NAME.match(query[:300]) if isinstance(query, str) else None
+    return match.group(1) if match else None
+
+
+def _metric_outcome(result: ExecutionResult, current: outcome.Outcome | None) -> str:
+    errors = result.errors or []
+    if any(is_database_unavailable(e.original_error) for e in errors):
+        return "unavailable"
+    if any(e.message == UNEXPECTED_ERROR for e in errors):  # a bug, masked for the client
+        return "unexpected"
+    if errors:
+        return "invalid"  # refused before or while running: validation, cost, permissions
+    return "typed_error" if current is not None and current.typed_error else "ok"
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
         self,
@@ -87,6 +122,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]  # strawberry declares Request | WebSocket
         viewer = await authenticate(request.headers.get("authorization"), self.keys.token_pepper)
         current = outcome.begin(operation_name_given=await _operation_name_given(request))
+        current.operation_name = _operation_name(request)
         context = Context(
             request=request,
             response=response,
@@ -131,6 +167,9 @@ class GraphQLApp(GraphQL[Context, None]):
             current.release()
         errors = result.errors or []
         unavailable = [e for e in errors if is_database_unavailable(e.original_error)]
+        record_graphql(
+            current.operation_name if current else None, _metric_outcome(result, current)
+        )
         if unavailable:
             if current is None or not current.committed_mutation:
                 raise unavailable[0].original_error  # type: ignore[misc]  # not None: the filter above

@@ -105,6 +105,11 @@ class Deployment(Model):
     # its keyed digest and when it stops working (also when the deployment ends).
     credential_digest = fields.CharField(max_length=64, null=True, unique=True)
     credential_expires_at = fields.DatetimeField(null=True)
+    # The claiming target holds the deployment until then, and extends it with
+    # heartbeats; past it the deployment may be claimed again (its credential
+    # stops working at the same moment). `attempts` counts the claims.
+    lease_expires_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0, db_default=0)  # rows from before leases: 0
 
     application_id: int
     registry_id: int | None

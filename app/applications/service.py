@@ -12,6 +12,7 @@ from app.applications.images import DEFAULT_TAG, ImageRef, check_tag, parse_imag
 from app.applications.models import Application, Deployment, DeploymentStatus, Strategy
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.metrics import record_transition
 from app.projects.access import check_role, project_for, role_in
 from app.projects.models import Project, Role
 from app.registries.models import Registry, RegistryType
@@ -227,6 +228,7 @@ async def deploy(actor: User, application_id: int, tag: str | None) -> Deploymen
             repository=application.image,
         )
         await _audit(actor, application, "deployment.created", f"deployment {deployment.id}")
+    record_transition("created")
     return deployment
 
 

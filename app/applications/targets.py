@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from app.applications import leases
 from app.applications.models import (
     DEPLOY_CREDENTIAL,
     DEPLOY_TARGET_TOKEN,
@@ -23,6 +24,7 @@ from app.applications.models import (
     DeployTarget,
     Strategy,
 )
+from app.audit.models import AuditEvent
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.registries.credentials import Purpose, disclose
@@ -31,10 +33,15 @@ from app.registries.token_auth import Access
 from app.security.keys import ServiceKeys
 from app.security.tokens import token_digest
 from app.settings import Settings
+from app.transactions import atomic
 
 TARGET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 FINAL = (DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED)
 MESSAGE_MAX_LENGTH = 500
+
+
+class LateReport(Conflict):
+    """A status report from a target whose lease ran out: refused, and recorded."""
 
 
 @dataclass(frozen=True)
@@ -72,36 +79,33 @@ async def authenticate_target(token: str | None, pepper: bytes) -> DeployTarget 
 
 
 async def claim(target: DeployTarget, settings: Settings, keys: ServiceKeys) -> Claim | None:
-    """Claim the oldest PENDING deployment of the target's region, or None.
+    """Claim the oldest claimable deployment of the target's region, or None.
 
-    The conditional UPDATE is the lock: of targets racing for one deployment,
-    exactly one changes its row (SQLite and PostgreSQL alike); the others move
-    on to the next. Every failed attempt means another claim succeeded, so the
-    loop ends."""
-    while True:
-        candidate = (
-            await Deployment.filter(region=target.region, status=DeploymentStatus.PENDING)
-            .order_by("id")
-            .only("id")
-            .first()
-        )
-        if candidate is None:
-            return None
-        credential = DEPLOY_CREDENTIAL.new()
-        now = datetime.now(UTC)
-        won = await Deployment.filter(id=candidate.id, status=DeploymentStatus.PENDING).update(
-            status=DeploymentStatus.CLAIMED,
-            claimed_at=now,
+    The row's change, its audit events and the minted credential commit in one
+    transaction: an answer that never reaches the target leaves a claim whose
+    lease runs out, never one without its record. A connection lost during the
+    COMMIT is answered 503 with outcome UNKNOWN (app/transactions.py), not
+    "nothing was changed"."""
+    credential = DEPLOY_CREDENTIAL.new()
+    now = datetime.now(UTC)
+    async with atomic() as connection:
+        deployment_id = await leases.take_oldest(
+            connection,
+            region=target.region,
             target_id=target.id,
             target_name=target.name,
-            credential_digest=token_digest(credential, keys.token_pepper),
-            credential_expires_at=now + timedelta(seconds=settings.deploy_credential_ttl),
+            digest=token_digest(credential, keys.token_pepper),
+            now=now,
+            credential_expires=now + timedelta(seconds=settings.deploy_credential_ttl),
+            lease_expires=now + timedelta(seconds=settings.deploy_lease),
         )
-        if won:
-            break
-    deployment = await Deployment.get(id=candidate.id).select_related("application", "registry")
-    await _audit(target, deployment, "deployment.claimed")
-    config = await _docker_config(target, deployment, credential, keys)
+        if deployment_id is None:
+            return None
+        deployment = await Deployment.get(id=deployment_id).select_related(
+            "application", "registry"
+        )
+        await _audit(target, deployment, "deployment.claimed", f"attempt {deployment.attempts}")
+        config = await _docker_config(target, deployment, credential, keys)
     return Claim(deployment, config)
 
 
@@ -145,31 +149,71 @@ async def _docker_config(
 async def report(
     target: DeployTarget, deployment_id: int, status: DeploymentStatus, message: str | None
 ) -> Deployment:
-    """The claiming target reports how the deployment ended. The minted
-    credential is dropped with it, so it stops working at once."""
+    """The target holding the deployment's lease reports how it ended. The minted
+    credential is dropped with it, so it stops working at once. A report from a
+    target whose lease ran out (the work went back, maybe to another target) is
+    refused with Conflict and recorded: exactly one target ever holds a deployment."""
     if status not in FINAL:
         raise ValidationFailed("status", "Report SUCCEEDED or FAILED.")
     if message is not None and len(message) > MESSAGE_MAX_LENGTH:
         raise ValidationFailed("message", f"A message is at most {MESSAGE_MAX_LENGTH} characters.")
-    deployment = await Deployment.get_or_none(id=deployment_id, target_id=target.id).select_related(
-        "application"
-    )
-    if deployment is None:
+    deployment = await Deployment.get_or_none(id=deployment_id).select_related("application")
+    if deployment is None or not await _ever_held(target, deployment):
         raise NotFound("No deployment with this id was claimed by this target.")
-    changed = await Deployment.filter(
-        id=deployment_id, target_id=target.id, status=DeploymentStatus.CLAIMED
-    ).update(
-        status=status,
-        message=message,
-        finished_at=datetime.now(UTC),
-        credential_digest=None,
-        credential_expires_at=None,
-    )
-    if not changed:
-        raise Conflict(f"Deployment {deployment_id} has already finished.")
+    now = datetime.now(UTC)
+    async with atomic():
+        changed = await Deployment.filter(
+            id=deployment_id,
+            target_id=target.id,
+            status=DeploymentStatus.CLAIMED,
+            lease_expires_at__gt=now,
+        ).update(
+            status=status,
+            message=message,
+            finished_at=now,
+            credential_digest=None,
+            credential_expires_at=None,
+            lease_expires_at=None,
+        )
+        if changed:
+            await deployment.refresh_from_db()
+            await _audit(target, deployment, f"deployment.{status.value.lower()}")
+            return deployment
     await deployment.refresh_from_db()
-    await _audit(target, deployment, f"deployment.{status.value.lower()}")
-    return deployment
+    if deployment.target_id == target.id and deployment.status in FINAL:
+        raise Conflict(f"Deployment {deployment_id} has already finished.")
+    await _audit(target, deployment, "deployment.late_report", f"{status.value} refused")
+    raise LateReport(
+        f"Deployment {deployment_id} is no longer held by this target: its lease ran out "
+        "and the work was put back. This report was recorded and ignored."
+    )
+
+
+async def heartbeat(target: DeployTarget, deployment_id: int, settings: Settings) -> datetime:
+    """Extend the target's lease; Conflict when it no longer holds it."""
+    until = await leases.extend(deployment_id, target.id, settings.deploy_lease)
+    if until is not None:
+        return until
+    deployment = await Deployment.get_or_none(id=deployment_id).select_related("application")
+    if deployment is None or not await _ever_held(target, deployment):
+        raise NotFound("No deployment with this id was claimed by this target.")
+    raise Conflict(
+        f"Deployment {deployment_id} is no longer held by this target (its lease ran out, "
+        "or it has finished)."
+    )
+
+
+async def _ever_held(target: DeployTarget, deployment: Deployment) -> bool:
+    """The target holds the deployment now, or held it in an earlier attempt
+    (the audit trail records every claim)."""
+    if deployment.target_id == target.id:
+        return True
+    return await AuditEvent.exists(
+        target_type="Deployment",
+        target_id=deployment.id,
+        action="deployment.claimed",
+        actor_email=f"deploy-target:{target.name}",
+    )
 
 
 async def verify_deploy_credential(
@@ -181,11 +225,13 @@ async def verify_deploy_credential(
     for a build."""
     if not DEPLOY_CREDENTIAL.is_well_formed(token):
         return None
+    now = datetime.now(UTC)  # a lease that ran out ends the credential with it
     deployment = (
         await Deployment.filter(
             Q(credential_digest=token_digest(token, pepper))
             & Q(status=DeploymentStatus.CLAIMED)
-            & Q(credential_expires_at__gt=datetime.now(UTC))
+            & Q(credential_expires_at__gt=now)
+            & Q(lease_expires_at__gt=now)
         )
         .select_related("registry", "application__project")
         .first()
@@ -206,7 +252,9 @@ async def verify_deploy_credential(
     )
 
 
-async def _audit(target: DeployTarget, deployment: Deployment, action: str) -> None:
+async def _audit(
+    target: DeployTarget, deployment: Deployment, action: str, detail: str | None = None
+) -> None:
     await record(
         project_id=deployment.project_id,
         actor=None,
@@ -215,5 +263,5 @@ async def _audit(target: DeployTarget, deployment: Deployment, action: str) -> N
         target_type="Deployment",
         target_id=deployment.id,
         target_name=f"{deployment.application.name} #{deployment.id}",
-        detail=deployment.status.value,
+        detail=detail or deployment.status.value,
     )

@@ -85,7 +85,11 @@ def serve(
     """Migrate the database; serve the API, the dashboard and GraphiQL (operator)."""
     import asyncio
     import logging
+    import shutil
 
+    # Before prometheus_client is imported (by anything below): every worker
+    # process writes its metrics there, and /metrics adds them up (app/metrics.py).
+    metrics_dir = _metrics_dir()
     import uvicorn
 
     from app.request_id import configure_logging
@@ -105,6 +109,34 @@ def serve(
     _banner(f"{scheme}://{host}:{port}/graphql", settings, demo_token)
     # Each worker process builds the app from the same environment (the keys are in
     # it, or in the data folder where load_keys has just put them in development).
+    try:
+        _run(uvicorn, host, port, workers, ssl_certfile, ssl_keyfile, settings)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> Path | None:
+    """A fresh folder for the workers' metric files, unless the operator chose one."""
+    import os
+    import tempfile
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="nodion-metrics."))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
+def _run(
+    uvicorn: Any,
+    host: str,
+    port: int,
+    workers: int,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+    settings: Settings,
+) -> None:
     uvicorn.run(
         "app.main:create_served_app",
         factory=True,

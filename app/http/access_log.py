@@ -1,4 +1,5 @@
-"""The access log, instead of uvicorn's: method, path, status, duration, request id.
+"""The access log, instead of uvicorn's: method, path, status, duration, request id;
+and the HTTP metrics, which need the same facts.
 
 uvicorn's access log prints the full request line, query string included, and a
 query string can hold a secret (`GET /graphql?query=…` with a token literal in it,
@@ -11,6 +12,8 @@ import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.metrics import observe_request
 
 log = logging.getLogger("app.access")
 MAX_PATH_CHARS = 200
@@ -43,11 +46,16 @@ class AccessLogMiddleware:
                 # was read (see faults.py). Logged as nginx does: 499.
                 status = CLIENT_CLOSED_REQUEST
         finally:
+            seconds = time.perf_counter() - started
+            # The router put the route it matched into the scope: its template is
+            # the label, never the path a client chose.
+            route = getattr(scope.get("route"), "path", None)
+            observe_request(route, scope["method"], status, seconds)
             if log.isEnabledFor(logging.INFO):  # the line's parts cost even when not logged
-                _log_line(scope, status, started)
+                _log_line(scope, status, seconds)
 
 
-def _log_line(scope: Scope, status: int, started: float) -> None:
+def _log_line(scope: Scope, status: int, seconds: float) -> None:
     client = scope.get("client")
     log.info(
         '%s "%s %s" %d %.1fms',
@@ -55,5 +63,5 @@ def _log_line(scope: Scope, status: int, started: float) -> None:
         scope["method"],
         scope["path"][:MAX_PATH_CHARS].encode("unicode_escape").decode("ascii"),
         status,
-        (time.perf_counter() - started) * 1000,
+        seconds * 1000,
     )

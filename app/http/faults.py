@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.refusals import RequestRefused, send_json_error
+from app.metrics import record_database_unavailable
 from app.outage import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE_CODE,
@@ -54,6 +55,7 @@ class FaultsMiddleware:
         if isinstance(error, RequestRefused):
             await send_json_error(send, error.status, error.code, error.message)
         elif is_database_unavailable(error):
+            record_database_unavailable()
             log.warning("Database unavailable: %s", error_summary(error))
             message, extensions = unavailable_message(error)
             await send_json_error(

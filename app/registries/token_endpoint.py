@@ -15,7 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db_changes import ChangeWatch, Unwatched
 from app.domain import Serving
+from app.metrics import record_login
 from app.networks import parse_networks
+from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
 from app.registries.models import REGISTRY_TOKEN
 from app.registries.token_auth import (
@@ -196,7 +198,7 @@ class TokenEndpoint:
         answer has fixed headers (Starlette's Response builds them per request)."""
         username, password = _basic_credentials(_header(scope, b"authorization"))
         query = query_values(scope["query_string"])  # the last `service` wins
-        answer = await self._answer(
+        answer = await self._counted_answer(
             scope,
             TokenRequest(
                 service=query.get("service", [None])[-1],
@@ -219,7 +221,7 @@ class TokenEndpoint:
         form = {key: values[-1] for key, values in parse_qs(body.decode("latin-1")).items()}
         if form.get("grant_type") != "password":
             return _error(400, "UNSUPPORTED", "Only grant_type=password is supported.")
-        return await self._answer(
+        return await self._counted_answer(
             request.scope,
             TokenRequest(
                 service=form.get("service"),
@@ -228,6 +230,23 @@ class TokenEndpoint:
                 password=form.get("password"),
             ),
         )
+
+    async def _counted_answer(self, scope: Scope, asked: TokenRequest) -> Response | IssuedToken:
+        """`_answer`, counted in nodion_registry_logins_total by outcome."""
+        try:
+            answer = await self._answer(scope, asked)
+        except Exception as error:
+            if is_database_unavailable(error):
+                record_login("unavailable")
+            raise
+        status = answer.status_code if isinstance(answer, Response) else 200
+        if status == 200:
+            record_login("granted")
+        elif status == 429:
+            record_login("throttled")
+        elif status == 401:
+            record_login("unknown")
+        return answer
 
     async def _answer(self, scope: Scope, asked: TokenRequest) -> Response | IssuedToken:
         """The token to answer with, or the refusal."""

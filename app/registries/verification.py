@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from app.accounts.models import User
 from app.errors import NotSupported, ValidationFailed
+from app.metrics import record_outbound_check
 from app.projects.models import Role
 from app.registries.credentials import Purpose, disclose
 from app.registries.models import Registry, RegistryType, VerificationStatus
@@ -39,6 +40,7 @@ async def verify_registry(
     registry = await registry_for(actor, registry_id, Role.DEVELOPER)
     client = await _client(actor, registry, outbound, keys, Purpose.VERIFICATION)
     outcome = await client.verify()
+    record_outbound_check(outcome.status)
     registry.verification_status = VerificationStatus(outcome.status)
     registry.verification_message = outcome.message[:500]
     registry.last_verified_at = datetime.now(UTC)
@@ -69,5 +71,6 @@ async def check_image(
     client = await _client(actor, registry, outbound, keys, Purpose.IMAGE_CHECK)
     name = PROVIDERS[registry.type].api_repository(registry.hostname, image)
     outcome = await client.check_image(name, reference)
+    record_outbound_check(outcome.status)
     await audit(actor, registry, "registry.image_checked", outcome.status)
     return outcome

@@ -17,6 +17,9 @@ class Outcome:
     operation_type: str | None = None  # "query", "mutation" (strawberry's and graphql-core's value)
     # A mutation body returned normally, so its transaction committed.
     changes_committed: bool = False
+    # A resolver answered with a typed error (for nodion_graphql_operations_total).
+    typed_error: bool = False
+    operation_name: str | None = None
     # Frees what the request loaded, once its result is processed.
     release: Callable[[], None] | None = None
 
@@ -36,6 +39,12 @@ def begin(*, operation_name_given: bool) -> Outcome:
 
 def current() -> Outcome | None:
     return _outcome.get()
+
+
+def note_typed_error() -> None:
+    outcome = _outcome.get()
+    if outcome is not None:
+        outcome.typed_error = True
 
 
 def note_committed() -> None:

@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from app.errors import DomainError
 from app.graphql.core.errors import as_error
-from app.graphql.core.outcome import note_committed
+from app.graphql.core.outcome import note_committed, note_typed_error
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -49,6 +49,7 @@ def domain_result(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
                     f"{resolver.__qualname__} raised {type(failure).__name__}, but its result "
                     f"union has no {type(error).__name__}"
                 ) from failure
+            note_typed_error()
             return error  # type: ignore[return-value]  # a member of the union T (checked above)
         note_committed()  # a mutation's answer must now say "done", even if reading it fails
         return done
