@@ -8,9 +8,18 @@ from typing import Annotated, Any
 import typer
 
 from app.cli import config, operations
+from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
-from app.cli.output import JsonOption, key, print_fields, print_json, print_table
+from app.cli.output import (
+    JsonOption,
+    key,
+    local_time,
+    print_fields,
+    print_json,
+    print_table,
+    registry_label,
+)
 from app.cli.resolve import application_id, project_id, project_list, registry_id
 
 apps = typer.Typer(help="Applications and their deployments.", no_args_is_help=True)
@@ -32,8 +41,8 @@ APP_COLUMNS = [
 DEPLOYMENT_COLUMNS = [
     ("STATUS", key("status")),
     ("IMAGE", key("imageReference")),
-    ("CREATED", key("createdAt")),
-    ("FINISHED", key("finishedAt")),
+    ("CREATED", local_time("createdAt")),
+    ("FINISHED", local_time("finishedAt")),
     ("MESSAGE", key("message")),
     ("ID", key("id")),
 ]
@@ -56,10 +65,7 @@ def _print_application(application: dict[str, Any]) -> None:
             ("Project", application["project"]["name"]),
             ("Region", application["region"]),
             ("Strategy", application["strategy"]),
-            (
-                "Registry",
-                f"{application['registry']['name']} ({application['registry']['hostname']})",
-            ),
+            ("Registry", registry_label(application["registry"])),
             ("Image", application["imageReference"]),
             ("ID", application["id"]),
         ]
@@ -71,7 +77,14 @@ def create_app(
     name: Annotated[str, typer.Argument(help="The app's name.")],
     project: ProjectOption,
     region: Annotated[str, typer.Option(help="Region slug, e.g. eu-central.")],
-    strategy: Annotated[Strategy, typer.Option(help="How the image comes to be.")],
+    strategy: Annotated[
+        Strategy,
+        typer.Option(
+            help="How the image comes to be.",
+            parser=parse_choice(Strategy),
+            metavar=metavar(Strategy),
+        ),
+    ],
     container_registry: Annotated[
         str | None,
         typer.Option(

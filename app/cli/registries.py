@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from app.cli import config, operations
+from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
@@ -81,7 +82,15 @@ def list_registries(project: ProjectOption, as_json: JsonOption = False) -> None
 @registries.command("add")
 def add_registry(
     project: ProjectOption,
-    type: Annotated[RegistryType, typer.Option("--type", help="The kind of registry.")],
+    type: Annotated[
+        RegistryType,
+        typer.Option(
+            "--type",
+            help="The kind of registry.",
+            parser=parse_choice(RegistryType),
+            metavar=metavar(RegistryType),
+        ),
+    ],
     hostname: Annotated[
         str | None, typer.Option(help="host[:port]; required for custom, auto-filled otherwise.")
     ] = None,
