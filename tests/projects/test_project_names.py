@@ -24,7 +24,10 @@ async def create(api, name: str, namespace: str | None = None) -> dict:
     return (await api(CREATE, {"name": name, "namespace": namespace}))["createProject"]
 
 
-@pytest.mark.parametrize("again", ["Shop", "shop", " SHOP ", "\uff33\uff48\uff4f\uff50"])  # full-width Shop
+FULL_WIDTH_SHOP = "\uff33\uff48\uff4f\uff50"  # the same name after NFKC
+
+
+@pytest.mark.parametrize("again", ["Shop", "shop", " SHOP ", FULL_WIDTH_SHOP])
 async def test_a_second_project_with_the_same_name_is_refused(api, again):
     first = await create(api, "Shop")
 
