@@ -94,12 +94,30 @@ def create_app(
     ] = None,
     image: Annotated[str | None, typer.Option(help="Image name, e.g. nginx or shop/web.")] = None,
     tag: Annotated[str | None, typer.Option(help="Image tag, e.g. 1.27.")] = None,
+    exist_ok: Annotated[
+        bool,
+        typer.Option(
+            "--exist-ok",
+            help="If the project has an app with this name, show it instead of failing "
+            "(the other options are not applied to it).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Create an app. A prebuilt image without --container-registry comes from the
     region's default Nodion registry; the output names the hostname picked."""
     api = _api()
     project_ref = project_id(api, project)
+    if exist_ok:
+        found = project_list(api, operations.PROJECT_APPLICATIONS, project_ref, "applications")
+        existing = next((app for app in found if app["name"] == name), None)
+        if existing is not None:
+            if as_json:
+                print_json(existing)
+                return
+            _print_application(existing)
+            typer.echo(f"The project has the app {name} already; nothing was created.", err=True)
+            return
     fields = {
         "projectId": project_ref,
         "name": name,
