@@ -42,6 +42,7 @@ MUTATION_COMMANDS = {
 # Only identifiers written in camelCase are the API's own words; `name` or
 # `image` in a sentence are English and stay as they are.
 CAMEL_CASE = re.compile(r"\b[a-z]+(?:[A-Z][a-z]+)+\b")
+QUOTED_FIELD = re.compile(r"`([a-z][A-Za-z]*)`")  # `namespace`: an input field by name
 
 
 def option_for(field: str, arguments: dict[str, str] | None = None) -> str:
@@ -59,4 +60,8 @@ def in_cli_words(message: str) -> str:
             return f"`{program()} {MUTATION_COMMANDS[word]}`"
         return FIELD_OPTIONS.get(word, word)
 
-    return CAMEL_CASE.sub(replace, message)
+    def quoted(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return FIELD_OPTIONS.get(word, match.group(0))
+
+    return CAMEL_CASE.sub(replace, QUOTED_FIELD.sub(quoted, message))
