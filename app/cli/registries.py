@@ -14,8 +14,8 @@ from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
 from app.cli.resolve import project_id, project_list, registry_id
-from app.cli.wording import in_cli_words
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
+from app.cli.wording import in_cli_words
 
 registries = typer.Typer(help="Container registries of a project.", no_args_is_help=True)
 

@@ -31,7 +31,7 @@ def test_namespaces_transliterate_fall_back_with_a_note_or_are_chosen(logged_in:
 
     assert cafe["namespace"] == "cafe-unicode"
     namespace = re.search(r"^Namespace: +(project-[0-9a-f]{6})$", japanese.stdout, re.M).group(1)
-    assert f"Note: '日本語' has no letters that spell out in Latin script" in japanese.stderr
+    assert "Note: '日本語' has no letters that spell out in Latin script" in japanese.stderr
     assert namespace in japanese.stderr and "--namespace" in japanese.stderr
     assert chosen.json()["namespace"] == "tokyo-team"
     assert reserved.code == ExitCode.REFUSED
@@ -84,9 +84,10 @@ def test_enum_values_in_any_case_and_refusals_in_the_clis_words(logged_in: UserC
 
     upper = logged_in(*create, "a", "--strategy", "PREBUILT_IMAGE", "--image", "nginx")
     bogus = logged_in(*create, "b", "--strategy", "docker")
+    eu_registry = "Nodion Registry (EU Central)"
     registry_for_a_build = logged_in(
-        *create, "c", "--strategy", "Dockerfile", "--container-registry", "Nodion Registry (EU Central)"
-    )  # fmt: skip
+        *create, "c", "--strategy", "Dockerfile", "--container-registry", eu_registry
+    )
     no_credentials_here = logged_in.ok(
         "registries", "add", "--project", "Shop", "--type", "ghcr", "--no-verify"
     )
