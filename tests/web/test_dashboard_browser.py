@@ -74,6 +74,9 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
     sign_in(page, web_service)
     assert page.evaluate("Object.keys(sessionStorage)") == ["nodion.apiToken"]
     assert page.evaluate("localStorage.length") == 0
+    # The header says who is signed in.
+    page.locator("#account [data-viewer-email]").wait_for()
+    assert "Signed in as" in page.locator("#account").inner_text()
     create_project(page, "Shop")
 
     # One default Nodion registry per region.
@@ -137,6 +140,15 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
     assert shown["hostname"] == REGIONS["eu-central"]
     assert token.startswith("nrt_")
     assert shown["dockerLogin"].startswith(f"docker login {REGIONS['eu-central']} ")
+    # One option a line, continued for the shell; the box never wraps by itself,
+    # so `--password-stdin` is never cut in two.
+    assert shown["dockerLogin"].splitlines() == [
+        f"docker login {REGIONS['eu-central']} \\",
+        f"    --username {shown['username']} \\",
+        "    --password-stdin",
+    ]
+    login_box = dialog.locator("[data-credential=dockerLogin]")
+    assert login_box.evaluate("box => getComputedStyle(box).whiteSpace") == "pre"
     # The dialog showed the real token: the registry token endpoint accepts it.
     grant = httpx.get(
         web_service.url + "/registry/token",
