@@ -12,6 +12,7 @@ import httpx
 
 from app.operations import document
 from tests.servers import Service, free_port
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Watched, screenshot
 
 REGIONS = {"eu-central": "registry.eu-central.nodion.net", "us-east": "registry.us-east.nodion.net"}
@@ -19,10 +20,13 @@ REGIONS = {"eu-central": "registry.eu-central.nodion.net", "us-east": "registry.
 
 def sign_in(page: Any, service: Service) -> None:
     page.goto(service.url + "/")
+    page.get_by_label("API token").wait_for()
+    assert_accessible(page, "sign-in")
     page.get_by_label("API token").fill(service.demo_token)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Projects").wait_for()
     screenshot(page, "projects")
+    assert_accessible(page, "projects")
 
 
 def create_project(page: Any, name: str) -> None:
@@ -93,6 +97,7 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
         "fields => fields.filter(f => f.labels.length === 0).map(f => f.name)"
     )
     assert unlabelled == []
+    assert_accessible(page, "add-registry dialog")
     dialog.get_by_label("Provider").select_option("DOCKER_HUB")
     hostname = dialog.get_by_label("Hostname")
     assert hostname.input_value() == "docker.io" and not hostname.is_editable()
@@ -136,6 +141,7 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
     }
     assert dialog.get_by_role("button", name=re.compile("^Copy")).count() == 4
     screenshot(page, "credentials-dialog", full_page=False)
+    assert_accessible(page, "credentials-dialog")
     token = shown["token"]
     assert shown["hostname"] == REGIONS["eu-central"]
     assert token.startswith("nrt_")
@@ -171,6 +177,7 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
     assert eu.get_by_role("button", name="Generate credentials").count() == 0
     assert token not in everything_the_page_holds(page)
     screenshot(page, "registries-page")
+    assert_accessible(page, "registries-page")
     watched.assert_clean()
 
 
@@ -215,6 +222,7 @@ def test_rotation_remove_asks_first_and_audit_shows_what_happened(
     rows.filter(has_text="registry.removed").wait_for()
     assert rows.filter(has_text="project.created").count() == 1
     screenshot(page, "activity")
+    assert_accessible(page, "activity")
     watched.assert_clean()
 
 
@@ -322,4 +330,5 @@ def test_applications_create_with_the_regions_nodion_registry_and_deploy(
     card.get_by_role("button", name="Deploy").click()
     card.locator("[data-status=PENDING]").wait_for()
     screenshot(page, "applications")
+    assert_accessible(page, "applications")
     watched.assert_clean()
