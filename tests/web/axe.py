@@ -33,7 +33,10 @@ def violations(page: Any) -> list[dict[str, Any]]:
             return result.violations.map((v) => ({
                 id: v.id,
                 impact: v.impact,
-                nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: n.failureSummary })),
+                nodes: v.nodes.map((n) => ({
+                    target: n.target.join(" "),
+                    summary: n.failureSummary,
+                })),
             }));
         }""",
         WCAG_21_A_AA,
