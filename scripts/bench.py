@@ -16,9 +16,12 @@ on a shared machine hits both; the ratio is taken per round and the median print
     .venv/bin/python scripts/bench.py --paths token --workers 1 2
     .venv/bin/python scripts/bench.py --paths list --fast-path on off
     .venv/bin/python scripts/bench.py --scale --seed-scale 0.1 --rounds 1 --seconds 3
+    .venv/bin/python scripts/bench.py --cli --cli-runs 21
 
 --scale measures how each path grows with the data instead (scripts/bench_scale.py):
 each path on a seeded year-old database and on a near-empty one, p50/p99 and ratio.
+--cli measures how fast the `nodion` command starts instead (scripts/bench_cli.py):
+`nodion --help` and `nodion projects list` against `python -c "import httpx"`.
 
 Not a test: it prints figures and exits non-zero, loudly, when anything did not run
 (a floor, wrk, a non-2xx answer, a path answering differently from its floor).
@@ -471,7 +474,15 @@ def main() -> None:
     parser.add_argument(
         "--scale-paths", nargs="+", default=list(SCALE_PATHS), choices=list(SCALE_PATHS)
     )
+    parser.add_argument("--cli", action="store_true", help="`nodion` start-up vs import httpx")
+    parser.add_argument("--cli-runs", type=int, default=21, help="runs of each command")
     args = parser.parse_args()
+    if args.cli:
+        from bench_cli import bench_cli
+
+        with tempfile.TemporaryDirectory() as folder:
+            print(json.dumps(bench_cli(args, Path(folder))))
+        return
     if not shutil.which("wrk"):
         raise BenchFailed("wrk is not installed (apt-get install wrk)")
     print(

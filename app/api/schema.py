@@ -11,13 +11,13 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
+    IgnoreContext,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
     SchemaExtension,
 )
-from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.tools import merge_types
 from strawberry.types import Info

@@ -3,15 +3,19 @@ dashboard does it. No database access, no settings of the service."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+import ssl
+from typing import TYPE_CHECKING, Any
 
 from app.cli.config import Connection
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
 from app.cli.wording import in_cli_words, option_for
 from app.operations import document
+
+# httpx is imported by the first request, not with this module: every command
+# registers through it, and `nodion --help` or a usage error sends nothing.
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT_SECONDS = 60  # registry checks alone may take the service 10 s
 
@@ -20,6 +24,16 @@ EXIT_CODES = {
     "NotFoundError": ExitCode.NOT_FOUND,
     "PermissionDeniedError": ExitCode.FORBIDDEN,
 }
+
+
+def _tls_for(url: str) -> ssl.SSLContext | bool:
+    """httpx loads its whole CA bundle for every client, https or not (a large part
+    of a short command's time). A plain-http URL needs no CA: it gets a context
+    that still verifies but trusts nothing, so if anything did speak TLS (a proxy,
+    say), it would fail closed. An https URL is verified as httpx always does."""
+    if url.startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, hostname checked
+    return True
 
 
 class Api:
@@ -35,12 +49,15 @@ class Api:
                 f"no API token: run `{program()} login --url {self.url}` or set NODION_TOKEN",
                 ExitCode.AUTH,
             )
+        import httpx
+
         try:
             response = httpx.post(
                 f"{self.url}/graphql",
                 json={"query": document(operation), "variables": variables or {}},
                 headers={"Authorization": f"Bearer {self._token}"},
                 timeout=TIMEOUT_SECONDS,
+                verify=_tls_for(self.url),
             )
         except httpx.TimeoutException:
             raise CliError(
@@ -52,6 +69,12 @@ class Api:
                 f"cannot reach the Nodion API at {self.url} ({error}); is the service running "
                 "and is the URL right? (NODION_URL, or log in again with --url)",
                 ExitCode.UNREACHABLE,
+            ) from None
+        except OSError as error:  # before any connection: e.g. SSL_CERT_FILE names no file
+            raise CliError(
+                f"cannot set up TLS for {self.url} ({error.strerror or error}); "
+                "check SSL_CERT_FILE and SSL_CERT_DIR",
+                ExitCode.ERROR,
             ) from None
         return self._data(response)
 

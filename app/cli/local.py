@@ -4,10 +4,6 @@ when it is not), and for `serve` a free port (checked before any banner)."""
 
 from __future__ import annotations
 
-import asyncio
-import errno
-import socket
-import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -17,7 +13,8 @@ import typer
 
 from app.cli.errors import CliError, ExitCode
 
-# The service's modules are imported where used, so that importing this module
+# The service's modules, and the standard library's heavier ones (asyncio,
+# sqlite3, socket), are imported where used, so that importing this module
 # (every `nodion` command does) stays cheap for the user commands.
 if TYPE_CHECKING:
     from app.security.keys import ServiceKeys
@@ -30,6 +27,8 @@ SQLITE_PREFIX = "sqlite://"
 def unreachable_errors() -> tuple[type[BaseException], ...]:
     """What drivers raise when the database is not there: refused, unknown host,
     wrong password (asyncpg's errors are OSError or PostgresError subclasses)."""
+    import sqlite3
+
     from tortoise.exceptions import DBConnectionError
 
     return (OSError, DBConnectionError, sqlite3.Error)
@@ -107,6 +106,8 @@ def run_with_database(
 ) -> T:
     """Migrate, connect, check the keys, run `work`; domain failures become one
     `error:` line. `check_keys=False` only for commands that check every secret."""
+    import asyncio
+
     from app import storage
     from app.errors import DomainError
     from app.security.keys import load_keys
@@ -148,6 +149,9 @@ def exit_code_of(error: Exception) -> ExitCode:
 def check_port_free(host: str, port: int) -> None:
     """Fail before any banner when the port is taken (uvicorn would only log it
     after the start-up messages)."""
+    import errno
+    import socket
+
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:

@@ -5,8 +5,6 @@ commands (GraphQL clients) start without loading the whole service."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,6 +23,8 @@ SCHEMA_FILE = Path("schema.graphql")
 
 def migrate_command() -> None:
     """Apply database migrations (operator)."""
+    import asyncio
+
     from app.settings import Settings
 
     settings = Settings()
@@ -83,6 +83,9 @@ def serve(
     ] = 1,
 ) -> None:
     """Migrate the database; serve the API, the dashboard and GraphiQL (operator)."""
+    import asyncio
+    import logging
+
     import uvicorn
 
     from app.request_id import configure_logging

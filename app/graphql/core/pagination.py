@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from strawberry import relay
-from strawberry.relay.utils import from_base64, to_base64
+from strawberry.relay import from_base64, to_base64
 from tortoise.connection import connections
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
