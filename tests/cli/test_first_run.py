@@ -89,7 +89,7 @@ def test_an_unreachable_database_is_one_line(operator_env: dict[str, str], tmp_p
     serve = run(["serve", "--port", str(free_port())], env, tmp_path)
 
     for result in (migrate, serve):
-        assert result.returncode == ExitCode.ERROR
+        assert result.returncode == ExitCode.UNREACHABLE  # docs/api.md: "or its database"
         [line] = [
             line
             for line in result.stderr.splitlines()
