@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.errors import CliError
+from app.cli.errors import CliError, ExitCode
 from app.cli.local import run_with_database
 from app.cli.prune_audit import prune_audit_command
 
@@ -57,7 +57,7 @@ def create_token_command(
     async def work(settings: Settings, keys: ServiceKeys) -> str:
         user = await User.get_or_none(email=email.strip().lower())
         if user is None:
-            raise CliError(f"no user with email {email!r}")
+            raise CliError(f"no user with email {email!r}", ExitCode.NOT_FOUND)
         return await issue_api_token(user, keys.token_pepper)
 
     _print_token(email.strip().lower(), run_with_database(work), as_json)
@@ -146,7 +146,9 @@ def generate_signing_key_command(
     folder = folder.absolute()
     key_file, cert_file = folder / DEV_SIGNING_KEY_FILE, folder / DEV_SIGNING_CERT_FILE
     if key_file.exists() or cert_file.exists():
-        raise CliError(f"{key_file} or {cert_file} exists already; it is not replaced")
+        raise CliError(
+            f"{key_file} or {cert_file} exists already; it is not replaced", ExitCode.REFUSED
+        )
     signer = TokenSigner.generate()
     write_private(key_file, signer.private_key_pem())
     cert_file.write_bytes(signer.certificate_pem())
@@ -173,7 +175,7 @@ def registry_config_command(
     chosen = settings.region(region)
     if chosen is None:
         known = ", ".join(r.slug for r in settings.regions)
-        raise CliError(f"unknown region {region!r}; configured: {known}")
+        raise CliError(f"unknown region {region!r}; configured: {known}", ExitCode.USAGE)
     prepare_data_dir(settings)
     keys = load_keys(settings)
     cert_bundle.parent.mkdir(parents=True, exist_ok=True)

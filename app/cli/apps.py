@@ -8,9 +8,18 @@ from typing import Annotated, Any
 import typer
 
 from app.cli import config, operations
+from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
-from app.cli.output import JsonOption, key, print_fields, print_json, print_table
+from app.cli.output import (
+    JsonOption,
+    key,
+    local_time,
+    print_fields,
+    print_json,
+    print_table,
+    registry_label,
+)
 from app.cli.resolve import application_id, project_id, project_list, registry_id
 
 apps = typer.Typer(help="Applications and their deployments.", no_args_is_help=True)
@@ -32,8 +41,8 @@ APP_COLUMNS = [
 DEPLOYMENT_COLUMNS = [
     ("STATUS", key("status")),
     ("IMAGE", key("imageReference")),
-    ("CREATED", key("createdAt")),
-    ("FINISHED", key("finishedAt")),
+    ("CREATED", local_time("createdAt")),
+    ("FINISHED", local_time("finishedAt")),
     ("MESSAGE", key("message")),
     ("ID", key("id")),
 ]
@@ -56,10 +65,7 @@ def _print_application(application: dict[str, Any]) -> None:
             ("Project", application["project"]["name"]),
             ("Region", application["region"]),
             ("Strategy", application["strategy"]),
-            (
-                "Registry",
-                f"{application['registry']['name']} ({application['registry']['hostname']})",
-            ),
+            ("Registry", registry_label(application["registry"])),
             ("Image", application["imageReference"]),
             ("ID", application["id"]),
         ]
@@ -71,7 +77,14 @@ def create_app(
     name: Annotated[str, typer.Argument(help="The app's name.")],
     project: ProjectOption,
     region: Annotated[str, typer.Option(help="Region slug, e.g. eu-central.")],
-    strategy: Annotated[Strategy, typer.Option(help="How the image comes to be.")],
+    strategy: Annotated[
+        Strategy,
+        typer.Option(
+            help="How the image comes to be.",
+            parser=parse_choice(Strategy),
+            metavar=metavar(Strategy),
+        ),
+    ],
     container_registry: Annotated[
         str | None,
         typer.Option(
@@ -81,12 +94,30 @@ def create_app(
     ] = None,
     image: Annotated[str | None, typer.Option(help="Image name, e.g. nginx or shop/web.")] = None,
     tag: Annotated[str | None, typer.Option(help="Image tag, e.g. 1.27.")] = None,
+    exist_ok: Annotated[
+        bool,
+        typer.Option(
+            "--exist-ok",
+            help="If the project has an app with this name, show it instead of failing "
+            "(the other options are not applied to it).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Create an app. A prebuilt image without --container-registry comes from the
     region's default Nodion registry; the output names the hostname picked."""
     api = _api()
     project_ref = project_id(api, project)
+    if exist_ok:
+        found = project_list(api, operations.PROJECT_APPLICATIONS, project_ref, "applications")
+        existing = next((app for app in found if app["name"] == name), None)
+        if existing is not None:
+            if as_json:
+                print_json(existing)
+                return
+            _print_application(existing)
+            typer.echo(f"The project has the app {name} already; nothing was created.", err=True)
+            return
     fields = {
         "projectId": project_ref,
         "name": name,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from app.cli.config import Connection
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
+from app.cli.wording import in_cli_words, option_for
 from app.operations import document
 
 # httpx is imported by the first request, not with this module: every command
@@ -103,13 +104,16 @@ class Api:
         return data
 
 
-def unwrap(result: dict[str, Any], success: str) -> dict[str, Any]:
+def unwrap(
+    result: dict[str, Any], success: str, *, arguments: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The success member of a mutation's result union, or a CliError carrying
-    the API's typed message (and the field to fix, for a ValidationError)."""
+    the API's typed message in the CLI's words (and the option to fix, for a
+    ValidationError; `arguments`: fields the command takes as arguments)."""
     typename = result.get("__typename")
     if typename == success:
         return {field: value for field, value in result.items() if field != "__typename"}
-    message = str(result.get("message") or f"unexpected answer {typename}")
+    message = in_cli_words(str(result.get("message") or f"unexpected answer {typename}"))
     if field := result.get("field"):
-        message = f"{message} (field: {field})"
+        message = f"{message} (fix: {option_for(str(field), arguments)})"
     raise CliError(message, EXIT_CODES.get(str(typename), ExitCode.REFUSED))

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
-from app.cli.errors import CliError
+from app.cli.errors import CliError, ExitCode
 
 # The service's modules, and the standard library's heavier ones (asyncio,
 # sqlite3, socket), are imported where used, so that importing this module
@@ -85,7 +85,8 @@ async def migrate(settings: Settings) -> None:
     except unreachable_errors() as error:
         raise CliError(
             f"cannot reach the database {shown_url(settings.resolved_database_url)}: "
-            f"{error or type(error).__name__} (NODION_DATABASE_URL)"
+            f"{error or type(error).__name__} (NODION_DATABASE_URL)",
+            ExitCode.UNREACHABLE,
         ) from None
 
 
@@ -129,7 +130,20 @@ def run_with_database(
     try:
         return asyncio.run(main())
     except DomainError as error:
-        raise CliError(error.message) from None
+        raise CliError(error.message, exit_code_of(error)) from None
+
+
+def exit_code_of(error: Exception) -> ExitCode:
+    """The documented exit code (docs/api.md) of a domain failure in an admin
+    command: the same numbers the user commands answer for the API's errors."""
+    from app import errors
+
+    codes = (
+        (errors.NotFound, ExitCode.NOT_FOUND),
+        (errors.PermissionDenied, ExitCode.FORBIDDEN),
+        (errors.ValidationFailed | errors.Conflict | errors.NotSupported, ExitCode.REFUSED),
+    )
+    return next((code for kind, code in codes if isinstance(error, kind)), ExitCode.ERROR)
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -18,6 +18,9 @@ from app.cli.registries import registries
 cli = typer.Typer(
     help="Nodion registries: the container registry control plane.",
     no_args_is_help=True,
+    # Click's plain help: flags without `<bool>` labels, and docstrings reflowed
+    # to the terminal instead of keeping their source line breaks.
+    rich_markup_mode=None,
     # Plain tracebacks for bugs: the rich ones print local variables, tokens included.
     pretty_exceptions_enable=False,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -50,3 +51,26 @@ def print_fields(fields: Sequence[tuple[str, Any]]) -> None:
 
 def key(name: str) -> Callable[[Row], Any]:
     return lambda row: row.get(name)
+
+
+def local_time(name: str) -> Callable[[Row], Any]:
+    """An API timestamp (ISO 8601, UTC, microseconds) as people read it: the
+    local time zone, to the second. `--json` keeps the API's ISO text."""
+
+    def shown(row: Row) -> str | None:
+        value = row.get(name)
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+    return shown
+
+
+def registry_label(registry: Row) -> str:
+    """A registry's name, and its host unless the name says it already."""
+    name, hostname = str(registry["name"]), str(registry["hostname"])
+    return name if hostname in name else f"{name} ({hostname})"

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import unicodedata
+from typing import Annotated, Any
 
 import typer
 
 from app.cli import config, operations
 from app.cli.client import Api, unwrap
 from app.cli.hints import program
-from app.cli.output import JsonOption, key, print_fields, print_json, print_table
+from app.cli.output import (
+    JsonOption,
+    key,
+    local_time,
+    print_fields,
+    print_json,
+    print_table,
+)
 from app.cli.registries import REGISTRY_COLUMNS
 from app.cli.resolve import all_projects
+from app.cli.wording import in_cli_words
 
 projects = typer.Typer(help="Your projects.", no_args_is_help=True)
 
@@ -19,7 +28,7 @@ PROJECT_COLUMNS = [
     ("NAME", key("name")),
     ("NAMESPACE", key("namespace")),
     ("ROLE", key("viewerRole")),
-    ("CREATED", key("createdAt")),
+    ("CREATED", local_time("createdAt")),
     ("ID", key("id")),
 ]
 
@@ -38,17 +47,51 @@ def list_projects(as_json: JsonOption = False) -> None:
 @projects.command("create")
 def create_project(
     name: Annotated[str, typer.Argument(help="The project's name.")],
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            help="The project's namespace in every registry (e.g. shop for shop/web); "
+            "derived from the name when left out."
+        ),
+    ] = None,
+    exist_ok: Annotated[
+        bool,
+        typer.Option(
+            "--exist-ok",
+            help="If you already have a project with this name, show it instead of failing "
+            "(for scripts that may run twice).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Create a project; it gets a Nodion registry in every region at once."""
     api = Api(config.current())
-    result = api.execute(operations.CREATE_PROJECT, {"name": name})["createProject"]
-    project = unwrap(result, "CreateProjectSuccess")["project"]
+    existing = _same_name(api, name) if exist_ok else None
+    if existing is not None:
+        project = api.execute(operations.PROJECT_REGISTRIES, {"id": existing["id"]})["project"]
+        notice = f"You already have the project {project['name']}; nothing was created."
+    else:
+        variables = {"name": name, "namespace": namespace}
+        result = api.execute(operations.CREATE_PROJECT, variables)["createProject"]
+        created = unwrap(result, "CreateProjectSuccess", arguments={"name": "NAME"})
+        project, notice = created["project"], created["notice"]
     if as_json:
         print_json(project)
         return
     print_fields(
         [("Project", project["name"]), ("Namespace", project["namespace"]), ("ID", project["id"])]
     )
+    if notice:
+        typer.echo(f"Note: {in_cli_words(notice)}", err=True)
     typer.echo("")
     print_table(project["registries"], REGISTRY_COLUMNS, "No registries.")
+
+
+def _same_name(api: Api, name: str) -> dict[str, Any] | None:
+    """Your project whose name is `name` as the API compares names (Unicode
+    compatibility forms and case folded), if there is one."""
+    wanted = unicodedata.normalize("NFKC", name.strip()).casefold()
+    for project in all_projects(api):
+        if unicodedata.normalize("NFKC", project["name"]).casefold() == wanted:
+            return project
+    return None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.errors import CliError
+from app.cli.errors import CliError, ExitCode
 from app.cli.local import run_with_database
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ def prune_audit_command(
         if retention is None:
             raise CliError(
                 "No retention is set: audit events are kept forever. Set "
-                "NODION_AUDIT_RETENTION_DAYS (or pass --days) to prune."
+                "NODION_AUDIT_RETENTION_DAYS (or pass --days) to prune.",
+                ExitCode.USAGE,
             )
         return retention, await prune_audit_events(retention, dry_run=dry_run)
 

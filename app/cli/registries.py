@@ -9,11 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from app.cli import config, operations
+from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
 from app.cli.resolve import project_id, project_list, registry_id
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
+from app.cli.wording import in_cli_words
 
 registries = typer.Typer(help="Container registries of a project.", no_args_is_help=True)
 
@@ -81,7 +83,15 @@ def list_registries(project: ProjectOption, as_json: JsonOption = False) -> None
 @registries.command("add")
 def add_registry(
     project: ProjectOption,
-    type: Annotated[RegistryType, typer.Option("--type", help="The kind of registry.")],
+    type: Annotated[
+        RegistryType,
+        typer.Option(
+            "--type",
+            help="The kind of registry.",
+            parser=parse_choice(RegistryType),
+            metavar=metavar(RegistryType),
+        ),
+    ],
     hostname: Annotated[
         str | None, typer.Option(help="host[:port]; required for custom, auto-filled otherwise.")
     ] = None,
@@ -129,13 +139,26 @@ def add_registry(
 
 @registries.command("generate-credentials")
 def generate_credentials(
-    registry: RegistryArgument, project: WithinProject = None, as_json: JsonOption = False
+    registry: RegistryArgument,
+    project: WithinProject = None,
+    exist_ok: Annotated[
+        bool,
+        typer.Option(
+            "--exist-ok",
+            help="If the credentials were generated before, say so and exit 0 instead of "
+            "failing (the token is still not shown again).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create the push/pull token of a Nodion registry. It is shown this once."""
     api = _api()
     result = api.execute(
         operations.GENERATE_CREDENTIALS, {"id": registry_id(api, registry, project)}
     )["generateCredentials"]
+    if exist_ok and result.get("__typename") == "CredentialsAlreadyGeneratedError":
+        typer.echo(f"Nothing to do: {in_cli_words(result['message'])}", err=True)
+        return
     credentials = unwrap(result, "GenerateCredentialsSuccess")["credentials"]
     if as_json:
         print_json(credentials)

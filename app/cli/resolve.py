@@ -17,6 +17,7 @@ from app.cli.client import Api
 from app.cli.errors import CliError, ExitCode
 
 Row = dict[str, Any]
+PLURALS = {"registry": "registries"}
 
 
 def is_global_id(value: str, type_name: str) -> bool:
@@ -98,7 +99,8 @@ def _one(matches: list[Row], kind: str, value: str, detail: Callable[[Row], str]
     if len(matches) > 1:
         candidates = "; ".join(f"{row['name']} ({detail(row)}): {row['id']}" for row in matches)
         raise CliError(
-            f"{len(matches)} {kind}s match {value!r}; name one by its ID: {candidates}",
+            f"{len(matches)} {PLURALS.get(kind, kind + 's')} match {value!r}; name one by its "
+            f"ID: {candidates}",
             ExitCode.USAGE,
         )
     return matches[0]

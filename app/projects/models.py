@@ -21,10 +21,20 @@ class Project(Model):
     name = fields.CharField(max_length=100)
     # DNS-label-safe; every managed registry grants access under `<namespace>/` only.
     namespace = fields.CharField(max_length=63, unique=True)
+    # Who created it, and its name as compared for uniqueness (app/projects/
+    # namespaces.py name_key): the unique index makes two racing creates of the
+    # same name by one user fail in the database, not only in the service's check.
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "nodion.User", related_name="owned_projects", on_delete=fields.SET_NULL, null=True
+    )
+    name_key = fields.CharField(max_length=400, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    owner_id: int | None
 
     class Meta:
         table = "projects"
+        unique_together = (("owner", "name_key"),)
 
 
 class ProjectMember(Model):

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import re
-import secrets
 import unicodedata
+from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
@@ -14,11 +13,17 @@ from app.events import Hooks
 from app.projects.access import project_for
 from app.projects.events import PROJECT_CREATED
 from app.projects.models import Project, ProjectMember, Role
+from app.projects.namespaces import (
+    RESERVED,
+    chosen_namespace,
+    derived_base,
+    name_key,
+    with_suffix,
+)
 from app.settings import Settings
 from app.transactions import atomic
 
 NAME_MAX_LENGTH = 100
-NAMESPACE_BASE_MAX_LENGTH = 40
 NAMESPACE_ATTEMPTS = 5
 # Control, format (bidi overrides, zero-width), line/paragraph separators, surrogates.
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
@@ -40,38 +45,90 @@ def clean_name(name: str, *, field: str = "name", what: str = "Name") -> str:
     return name
 
 
-def namespace_base(name: str) -> str:
-    """A DNS-label-safe slug that is also a valid repository path component."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:NAMESPACE_BASE_MAX_LENGTH].strip("-") or "project"
+@dataclass(frozen=True)
+class CreatedProject:
+    project: Project
+    notice: str | None = None
+    """Said to the user when the namespace is not what they would guess."""
 
 
-async def create_project(actor: User, name: str, settings: Settings, hooks: Hooks) -> Project:
+async def create_project(
+    actor: User,
+    name: str,
+    settings: Settings,
+    hooks: Hooks,
+    *,
+    namespace: str | None = None,
+) -> CreatedProject:
     """`hooks` let other domains add to the new project in the same transaction
     (registries provision one default Nodion registry per region)."""
     name = clean_name(name)
-    base = namespace_base(name)
-    for attempt in range(NAMESPACE_ATTEMPTS):
-        namespace = base if attempt == 0 else f"{base}-{secrets.token_hex(3)}"
-        if await Project.exists(namespace=namespace):
+    key = name_key(name)
+    await _refuse_same_name(actor, key)
+    if namespace is not None:
+        chosen = chosen_namespace(namespace)
+        if await Project.exists(namespace=chosen):
+            raise ValidationFailed(
+                "namespace", f"The namespace {chosen!r} is taken; choose another one."
+            )
+        candidates = [chosen]
+        notice = None
+    else:
+        base, fell_back = derived_base(name)
+        if base in RESERVED:
+            base = with_suffix(base)
+        candidates = [base, *(with_suffix(base) for _ in range(NAMESPACE_ATTEMPTS - 1))]
+        notice = (
+            f"{name!r} has no letters that spell out in Latin script, so its namespace is "
+            f"{{namespace}}; choose one with `namespace` if you prefer."
+            if fell_back
+            else None
+        )
+    for candidate in candidates:
+        if await Project.exists(namespace=candidate):
             continue
         try:
-            async with atomic():
-                project = await Project.create(name=name, namespace=namespace)
-                await ProjectMember.create(project=project, user=actor, role=Role.ADMIN)
-                await hooks.run(PROJECT_CREATED, project, settings)
-                await record(
-                    project_id=project.id,
-                    actor=actor,
-                    action="project.created",
-                    target_type="Project",
-                    target_id=project.id,
-                    target_name=name,
-                )
-            return project
+            project = await _insert(actor, name, key, candidate, settings, hooks)
         except IntegrityError:
+            await _refuse_same_name(actor, key)  # a racing create of the same name won
             continue  # another request took the namespace in between; try a new suffix
+        return CreatedProject(project, notice.format(namespace=candidate) if notice else None)
+    if namespace is not None:
+        raise ValidationFailed(
+            "namespace", f"The namespace {namespace!r} is taken; choose another."
+        )
     raise Conflict("Could not find a free namespace for this project name; try another name.")
+
+
+async def _refuse_same_name(actor: User, key: str) -> None:
+    """One user's projects have different names: `--project Shop` must mean one."""
+    same = await Project.filter(members__user_id=actor.id, name_key=key).first()
+    if same is None:
+        same = await Project.filter(owner_id=actor.id, name_key=key).first()
+    if same is not None:
+        raise ValidationFailed(
+            "name",
+            f"You already have a project named {same.name!r} (namespace {same.namespace}); "
+            "choose another name.",
+        )
+
+
+async def _insert(
+    actor: User, name: str, key: str, namespace: str, settings: Settings, hooks: Hooks
+) -> Project:
+    async with atomic():
+        project = await Project.create(name=name, name_key=key, namespace=namespace, owner=actor)
+        await ProjectMember.create(project=project, user=actor, role=Role.ADMIN)
+        await hooks.run(PROJECT_CREATED, project, settings)
+        await record(
+            project_id=project.id,
+            actor=actor,
+            action="project.created",
+            target_type="Project",
+            target_id=project.id,
+            target_name=name,
+        )
+    return project
 
 
 async def set_member(actor: User, project_id: int, email: str, role: Role) -> Project:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import ipaddress
 import re
 
+import httpx
+
 from app.errors import ValidationFailed
 
 MAX_HOST_LENGTH = 253
 LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# A label that URL parsers (WHATWG, getaddrinfo's inet_aton) read as part of an
+# IPv4 address: decimal, octal (leading 0) or hex (0x).
+NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 
 
 def normalize_hostname(value: str) -> str:
@@ -28,7 +33,10 @@ def normalize_hostname(value: str) -> str:
         )
     host, port = _split_port(text)
     _check_host(host)
-    return f"{host}:{port}" if port is not None else host
+    _check_notation(host)
+    hostname = f"{host}:{port}" if port is not None else host
+    _check_connectable(hostname)
+    return hostname
 
 
 def _split_port(text: str) -> tuple[str, int | None]:
@@ -73,6 +81,34 @@ def _check_host(host: str) -> None:
                 f"{label!r} is not a valid hostname label: use letters, digits and inner "
                 "hyphens, 1-63 characters per label.",
             )
+
+
+def _check_notation(host: str) -> None:
+    """`0177.0.0.1`, `0x7f.1`, `127.1` and `2130706433` all mean 127.0.0.1 to
+    some parsers and a name to others; only the dotted-decimal form is one thing."""
+    if host.startswith("[") or not NUMERIC_LABEL.match(host.rsplit(".", 1)[-1]):
+        return
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        raise ValidationFailed(
+            "hostname",
+            f"{host!r} reads as an IP address in another notation (octal, hex, shortened or "
+            "one number); write an IPv4 address as four decimal numbers without leading "
+            "zeros, e.g. 203.0.113.7, or use a name whose last label is not a number.",
+        ) from None
+
+
+def _check_connectable(hostname: str) -> None:
+    """What passes here, the HTTP client can also connect to: `xn--` labels must
+    be valid IDNA (`xn--a` is not), addresses must parse."""
+    try:
+        httpx.URL(f"https://{hostname}/v2/").host  # noqa: B018 - reading it decodes IDNA
+    except (httpx.InvalidURL, UnicodeError, ValueError) as error:
+        reason = "an xn-- label is not valid IDNA" if isinstance(error, UnicodeError) else error
+        raise ValidationFailed(
+            "hostname", f"{hostname!r} is not a hostname Nodion can connect to: {reason}."
+        ) from None
 
 
 def refuse_managed_hostname(hostname: str, registry_domain: str) -> None:

@@ -48,12 +48,17 @@ class Registry(Model):
     verification_status = fields.CharEnumField(VerificationStatus, max_length=16, null=True)
     verification_message = fields.CharField(max_length=500, null=True)
     last_verified_at = fields.DatetimeField(null=True)
+    # `TYPE hostname username` of a third-party registry (null for NODION, whose
+    # fresh copies are how credentials rotate): one project cannot hold the same
+    # registry twice, even when two requests add it at once.
+    identity = fields.CharField(max_length=600, null=True)
 
     project_id: int
 
     class Meta:
         table = "registries"
         indexes = (("project_id", "region"),)
+        unique_together = (("project", "identity"),)
 
     @property
     def has_credentials(self) -> bool:
@@ -63,6 +68,12 @@ class Registry(Model):
     def anonymous(self) -> bool:
         """A third-party registry without credentials pulls public images anonymously."""
         return self.type is not RegistryType.NODION and not self.has_credentials
+
+    @staticmethod
+    def identity_of(type: RegistryType, hostname: str, username: str | None) -> str | None:
+        if type is RegistryType.NODION:
+            return None
+        return f"{type.value} {hostname} {username or ''}".rstrip()
 
     @property
     def encryption_context(self) -> str:

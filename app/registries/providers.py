@@ -18,6 +18,17 @@ class Provider:
     """Where the v2 API of `default_hostname` answers, when that is another host."""
     official_namespace: str | None = None
     """Where one-component names live on `default_hostname` (`nginx` = `library/nginx`)."""
+    aliases: tuple[str, ...] = ()
+    """Other names of `default_hostname` that people type; stored as `default_hostname`."""
+
+    @property
+    def fixed_hostname(self) -> bool:
+        """Docker Hub and GHCR live at one known place; only CUSTOM names its own."""
+        return self.default_hostname is not None
+
+    @property
+    def default_name(self) -> str:
+        return self.display_name
 
     def api_host_for(self, hostname: str) -> str:
         if self.api_host and hostname == self.default_hostname:
@@ -42,6 +53,8 @@ PROVIDERS = {
             False,
             api_host="registry-1.docker.io",
             official_namespace="library",
+            # Docker's documented names of the Hub's registry (docker login accepts each).
+            aliases=("index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"),
         ),
         Provider(RegistryType.GHCR, "GitHub Container Registry", "ghcr.io", False),
         Provider(

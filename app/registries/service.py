@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tortoise.exceptions import IntegrityError
+
 from app.accounts.models import User
 from app.audit.service import record
 from app.errors import Conflict, NotSupported, ValidationFailed
@@ -124,14 +126,8 @@ async def add_registry(
     provider = PROVIDERS[spec.type]
     if spec.region is not None:
         raise ValidationFailed("region", "Only Nodion registries belong to a region.")
-    if provider.hostname_required or spec.hostname:
-        hostname = normalize_hostname(spec.hostname or "")
-        refuse_managed_hostname(hostname, settings.registry_domain)
-    else:
-        assert provider.default_hostname is not None
-        hostname = provider.default_hostname
-    default_name = f"{provider.display_name} ({hostname})"
-    name = clean_name(spec.name) if spec.name is not None else default_name
+    hostname = provider_hostname(provider, spec.hostname, settings)
+    name = clean_name(spec.name) if spec.name is not None else default_name(provider, hostname)
     credentials = _third_party_credentials(spec.username, spec.token)
     ca_certificate = None
     if spec.ca_certificate:
@@ -140,23 +136,68 @@ async def add_registry(
                 "caCertificate", f"A {provider.display_name} registry takes no CA certificate."
             )
         ca_certificate = normalize_ca_certificate(spec.ca_certificate)
+    identity = Registry.identity_of(spec.type, hostname, credentials[0] if credentials else None)
+    await _refuse_twin(project.id, identity)
     status = await _verified_status(
         spec.verify, outbound, provider, hostname, credentials, ca_certificate
     )
-    async with atomic():
-        registry = await Registry.create(
-            project=project,
-            type=spec.type,
-            name=name,
-            hostname=hostname,
-            ca_certificate=ca_certificate,
-            verification_status=status,
-            last_verified_at=datetime.now(UTC) if spec.verify else None,
-        )
-        if credentials:
-            await _store_third_party_credentials(registry, *credentials, keys=keys, first=True)
-        await audit(actor, registry, "registry.added")
+    try:
+        async with atomic():
+            registry = await Registry.create(
+                project=project,
+                type=spec.type,
+                name=name,
+                hostname=hostname,
+                identity=identity,
+                ca_certificate=ca_certificate,
+                verification_status=status,
+                last_verified_at=datetime.now(UTC) if spec.verify else None,
+            )
+            if credentials:
+                await _store_third_party_credentials(registry, *credentials, keys=keys, first=True)
+            await audit(actor, registry, "registry.added")
+    except IntegrityError:
+        await _refuse_twin(project.id, identity)  # a racing add of the same registry won
+        raise
     return registry
+
+
+def provider_hostname(provider: Provider, hostname: str | None, settings: Settings) -> str:
+    """Docker Hub and GHCR live at one known place (an alias of it is stored as
+    the place itself); any other host is a CUSTOM registry."""
+    if provider.fixed_hostname:
+        assert provider.default_hostname is not None
+        given = (hostname or "").strip().lower()
+        if given and given != provider.default_hostname and given not in provider.aliases:
+            raise ValidationFailed(
+                "hostname",
+                f"{provider.display_name} is at {provider.default_hostname}; for a registry "
+                f"at {given}, add it as type CUSTOM.",
+            )
+        return provider.default_hostname
+    normalized = normalize_hostname(hostname or "")
+    refuse_managed_hostname(normalized, settings.registry_domain)
+    return normalized
+
+
+def default_name(provider: Provider, hostname: str) -> str:
+    """Docker Hub and GHCR by their names; a custom registry by its host."""
+    return provider.default_name if provider.fixed_hostname else hostname
+
+
+async def _refuse_twin(
+    project_id: int, identity: str | None, *, other_than: int | None = None
+) -> None:
+    if identity is None:
+        return
+    twin = await Registry.filter(project_id=project_id, identity=identity).first()
+    if twin is not None and twin.id != other_than:
+        where = "" if twin.hostname in twin.name else f" at {twin.hostname}"
+        who = f"with username {twin.username}" if twin.username else "without credentials"
+        raise Conflict(
+            f"This project already has the registry {twin.name!r}{where}, {who}; update "
+            "its credentials instead of adding it again."
+        )
 
 
 async def _add_managed_registry(
@@ -237,6 +278,10 @@ async def update_credentials(
     if registry.type is RegistryType.NODION:
         raise NotSupported(ROTATION_HINT)
     credentials = _third_party_credentials(username, token)
+    identity = Registry.identity_of(
+        registry.type, registry.hostname, credentials[0] if credentials else None
+    )
+    await _refuse_twin(registry.project_id, identity, other_than=registry.id)
     registry.verification_status = await _verified_status(
         verify,
         outbound,
@@ -247,6 +292,7 @@ async def update_credentials(
     )
     registry.last_verified_at = datetime.now(UTC) if verify else None
     registry.verification_message = None
+    registry.identity = identity
     async with atomic():
         if credentials:
             await _store_third_party_credentials(registry, *credentials, keys=keys, first=False)

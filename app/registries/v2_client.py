@@ -101,6 +101,13 @@ class RegistryClient:
                 f"Nodion does not connect there: {blocked}. A registry "
                 "must be reachable on the public internet over https.",
             )
+        except (httpx.InvalidURL, UnicodeError):
+            # Hostnames are checked before they are saved (app/registries/hostnames.py);
+            # this is the net under that check, so no caller ever sees a crash.
+            return Outcome(
+                CheckStatus.UNREACHABLE,
+                f"{host!r} is not a hostname Nodion can connect to; check the hostname.",
+            )
         except (TimeoutError, httpx.TimeoutException):
             return Outcome(
                 CheckStatus.TIMEOUT,

@@ -9,6 +9,7 @@ from app.errors import NotSupported, ValidationFailed
 from app.metrics import record_outbound_check
 from app.projects.models import Role
 from app.registries.credentials import Purpose, disclose
+from app.registries.hostnames import normalize_hostname
 from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS
 from app.registries.references import is_reference, is_repository_name
@@ -25,6 +26,7 @@ async def _client(
 ) -> RegistryClient:
     if registry.type is RegistryType.NODION:
         raise NotSupported(MANAGED)
+    _check_stored_hostname(registry)
     credentials = await disclose(registry, keys, purpose, actor=actor)
     return RegistryClient(
         outbound,
@@ -32,6 +34,22 @@ async def _client(
         (credentials.username, credentials.token) if credentials else None,
         registry.ca_certificate,
     )
+
+
+def _check_stored_hostname(registry: Registry) -> None:
+    """Rows saved before hostnames were checked this strictly (`0177.0.0.1`,
+    `xn--a`) are refused here, by the same rule, instead of failing in the HTTP
+    client; no connection is attempted."""
+    if PROVIDERS[registry.type].fixed_hostname:
+        return
+    try:
+        normalize_hostname(registry.hostname)
+    except ValidationFailed as invalid:
+        raise ValidationFailed(
+            "hostname",
+            f"{invalid.message} This registry was saved before that was checked: remove it "
+            "and add it again with a valid hostname.",
+        ) from None
 
 
 async def verify_registry(

@@ -89,7 +89,7 @@ def test_an_unreachable_database_is_one_line(operator_env: dict[str, str], tmp_p
     serve = run(["serve", "--port", str(free_port())], env, tmp_path)
 
     for result in (migrate, serve):
-        assert result.returncode == ExitCode.ERROR
+        assert result.returncode == ExitCode.UNREACHABLE  # docs/api.md: "or its database"
         [line] = [
             line
             for line in result.stderr.splitlines()
@@ -180,7 +180,7 @@ def test_production_from_nothing_to_a_started_service(
     key_file = Path(settings["NODION_TOKEN_SIGNING_KEY_FILE"])
     assert key_file.parent == tmp_path / "keys"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert again.returncode == ExitCode.ERROR and "not replaced" in again.stderr
+    assert again.returncode == ExitCode.REFUSED and "not replaced" in again.stderr
     banner = output.split("uvicorn", 1)[0]
     assert "demo" not in banner
     assert "tortoise" not in banner.lower()

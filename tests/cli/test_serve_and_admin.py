@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from app import storage
+from app.cli.errors import ExitCode
 from app.registries.models import Registry
 from app.security.crypto import KeyRing, generate_key_entry
 from tests.servers import Service, free_port, run_cli, running_service
@@ -50,7 +51,7 @@ def test_create_user_prints_a_token_that_works(server: Service):
     assert server.graphql("{ viewer { email } }", token)["viewer"]["email"] == "ops@example.com"
     json_token = json.loads(as_json.stdout)["token"]
     assert server.graphql("{ viewer { email } }", json_token)["viewer"]["email"] == "ci@example.com"
-    assert duplicate.returncode == 1
+    assert duplicate.returncode == ExitCode.REFUSED  # a ValidationError, as in user commands
     assert "already exists" in duplicate.stderr
 
 
@@ -143,5 +144,5 @@ def test_registry_config_for_an_unknown_region_names_the_known_ones(tmp_path: Pa
         str(tmp_path / "b.pem"),
     )
 
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.USAGE  # a wrong --region on the command line
     assert "unknown region 'mars'; configured: eu-central, us-east" in result.stderr

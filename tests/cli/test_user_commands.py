@@ -169,18 +169,19 @@ def test_generate_credentials_prints_the_token_once(logged_in: UserCli, cli_serv
 
 def test_names_resolve_and_ambiguity_lists_the_candidates(logged_in: UserCli):
     one = logged_in.ok("projects", "create", "Twin", "--json").json()
-    two = logged_in.ok("projects", "create", "Twin", "--json").json()
+    two = logged_in.ok("projects", "create", "Twin two", "--json").json()
 
-    ambiguous = logged_in("registries", "list", "--project", "Twin")
+    by_name = logged_in("registries", "list", "--project", "twin", "--json")
     by_namespace = logged_in("registries", "list", "--project", two["namespace"], "--json")
-    registry = logged_in("registries", "generate-credentials", "registry.us-east.nodion.net")
+    ambiguous = logged_in("registries", "generate-credentials", "registry.us-east.nodion.net")
     missing = logged_in("registries", "list", "--project", "Nope")
 
-    assert ambiguous.code == ExitCode.USAGE
-    assert one["id"] in ambiguous.stderr and two["id"] in ambiguous.stderr
+    assert by_name.code == ExitCode.OK  # case-insensitive, and one project only
     assert by_namespace.code == ExitCode.OK
-    assert registry.code == ExitCode.USAGE  # one us-east registry in each project
-    assert "project Twin" in registry.stderr
+    assert ambiguous.code == ExitCode.USAGE  # one us-east registry in each project
+    assert "2 registries match" in ambiguous.stderr
+    assert "project Twin)" in ambiguous.stderr and "project Twin two)" in ambiguous.stderr
+    assert one["id"] not in ambiguous.stderr  # registry IDs are listed, not project IDs
     assert missing.code == ExitCode.NOT_FOUND
     assert "no project named 'Nope'" in missing.stderr
 

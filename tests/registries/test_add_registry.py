@@ -35,7 +35,7 @@ async def test_custom_registry_hostname_is_normalised(api):
     result = await add(api, project["id"], type="CUSTOM", hostname="  Registry.Example.COM:5000 ")
 
     assert result["registry"]["hostname"] == "registry.example.com:5000"
-    assert result["registry"]["name"] == "Custom (any OCI registry) (registry.example.com:5000)"
+    assert result["registry"]["name"] == "registry.example.com:5000"  # the host, said once
 
 
 @pytest.mark.parametrize(

@@ -59,11 +59,12 @@ def open_registry(tmp_path, tls_files):
 async def test_htpasswd_registry(api, ca, htpasswd_registry):
     project = await create_project(api)
 
-    right = await add_custom(
-        api, htpasswd_registry, ca.pem, project["id"], username="ci", token="right-password"
-    )
+    # The refused ones first: once saved, the same host and username is a twin.
     wrong = await add_custom(
         api, htpasswd_registry, ca.pem, project["id"], username="ci", token="wrong-password"
+    )
+    right = await add_custom(
+        api, htpasswd_registry, ca.pem, project["id"], username="ci", token="right-password"
     )
     anonymous = await add_custom(api, htpasswd_registry, ca.pem, project["id"])
 
@@ -134,8 +135,7 @@ async def test_token_auth_registry(api, ca, tmp_path, tls_files):
         )
         with running_tls_registry(tmp_path / "token-registry", *tls_files, auth) as registry:
             project = await create_project(api)
-            right = await add_custom(api, registry, ca.pem, project["id"], **credentials)
-            wrong = await add_custom(
+            wrong = await add_custom(  # first: once saved, the same login is a twin
                 api,
                 registry,
                 ca.pem,
@@ -143,6 +143,7 @@ async def test_token_auth_registry(api, ca, tmp_path, tls_files):
                 username=credentials["username"],
                 token="nrt_" + "0" * 49,
             )
+            right = await add_custom(api, registry, ca.pem, project["id"], **credentials)
 
     assert right["__typename"] == "AddRegistrySuccess", right
     assert right["registry"]["verificationStatus"] == "OK"

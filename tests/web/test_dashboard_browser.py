@@ -12,6 +12,7 @@ import httpx
 
 from app.operations import document
 from tests.servers import Service, free_port
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Watched, screenshot
 
 REGIONS = {"eu-central": "registry.eu-central.nodion.net", "us-east": "registry.us-east.nodion.net"}
@@ -19,10 +20,13 @@ REGIONS = {"eu-central": "registry.eu-central.nodion.net", "us-east": "registry.
 
 def sign_in(page: Any, service: Service) -> None:
     page.goto(service.url + "/")
+    page.get_by_label("API token").wait_for()
+    assert_accessible(page, "sign-in")
     page.get_by_label("API token").fill(service.demo_token)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Projects").wait_for()
     screenshot(page, "projects")
+    assert_accessible(page, "projects")
 
 
 def create_project(page: Any, name: str) -> None:
@@ -74,6 +78,9 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
     sign_in(page, web_service)
     assert page.evaluate("Object.keys(sessionStorage)") == ["nodion.apiToken"]
     assert page.evaluate("localStorage.length") == 0
+    # The header says who is signed in.
+    page.locator("#account [data-viewer-email]").wait_for()
+    assert "Signed in as" in page.locator("#account").inner_text()
     create_project(page, "Shop")
 
     # One default Nodion registry per region.
@@ -90,6 +97,7 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
         "fields => fields.filter(f => f.labels.length === 0).map(f => f.name)"
     )
     assert unlabelled == []
+    assert_accessible(page, "add-registry dialog")
     dialog.get_by_label("Provider").select_option("DOCKER_HUB")
     hostname = dialog.get_by_label("Hostname")
     assert hostname.input_value() == "docker.io" and not hostname.is_editable()
@@ -133,10 +141,20 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
     }
     assert dialog.get_by_role("button", name=re.compile("^Copy")).count() == 4
     screenshot(page, "credentials-dialog", full_page=False)
+    assert_accessible(page, "credentials-dialog")
     token = shown["token"]
     assert shown["hostname"] == REGIONS["eu-central"]
     assert token.startswith("nrt_")
     assert shown["dockerLogin"].startswith(f"docker login {REGIONS['eu-central']} ")
+    # One option a line, continued for the shell; the box never wraps by itself,
+    # so `--password-stdin` is never cut in two.
+    assert shown["dockerLogin"].splitlines() == [
+        f"docker login {REGIONS['eu-central']} \\",
+        f"    --username {shown['username']} \\",
+        "    --password-stdin",
+    ]
+    login_box = dialog.locator("[data-credential=dockerLogin]")
+    assert login_box.evaluate("box => getComputedStyle(box).whiteSpace") == "pre"
     # The dialog showed the real token: the registry token endpoint accepts it.
     grant = httpx.get(
         web_service.url + "/registry/token",
@@ -159,6 +177,7 @@ def test_whole_registry_flow(watched: Watched, web_service: Service):
     assert eu.get_by_role("button", name="Generate credentials").count() == 0
     assert token not in everything_the_page_holds(page)
     screenshot(page, "registries-page")
+    assert_accessible(page, "registries-page")
     watched.assert_clean()
 
 
@@ -173,11 +192,12 @@ def test_rotation_remove_asks_first_and_audit_shows_what_happened(
     old_id = us.get_attribute("data-registry-id")
     old = page.locator(f"li.registry[data-registry-id='{old_id}']")
 
-    old.get_by_role("button", name="Remove").click()
-    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
-    old.get_by_role("button", name="Remove").click()
-    page.get_by_role("dialog").get_by_role("button", name="Remove registry").click()
-    page.get_by_role("alert").filter(has_text="only Nodion registry of region us-east").wait_for()
+    # The region's only Nodion registry: Remove is disabled, the reason beside it
+    # (it used to be refused only after the confirm dialog).
+    remove = old.get_by_role("button", name="Remove")
+    assert remove.is_disabled()
+    reason = old.locator(f"[id='{remove.get_attribute('aria-describedby')}']")
+    assert "only Nodion registry of us-east" in reason.inner_text()
     assert old.count() == 1
 
     page.get_by_role("button", name="Add registry").click()
@@ -190,6 +210,8 @@ def test_rotation_remove_asks_first_and_audit_shows_what_happened(
     us.nth(1).wait_for()
 
     old.get_by_role("button", name="Remove").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    old.get_by_role("button", name="Remove").click()
     page.get_by_role("dialog").get_by_role("button", name="Remove registry").click()
     old.wait_for(state="detached")
     assert us.count() == 1
@@ -200,6 +222,7 @@ def test_rotation_remove_asks_first_and_audit_shows_what_happened(
     rows.filter(has_text="registry.removed").wait_for()
     assert rows.filter(has_text="project.created").count() == 1
     screenshot(page, "activity")
+    assert_accessible(page, "activity")
     watched.assert_clean()
 
 
@@ -307,4 +330,5 @@ def test_applications_create_with_the_regions_nodion_registry_and_deploy(
     card.get_by_role("button", name="Deploy").click()
     card.locator("[data-status=PENDING]").wait_for()
     screenshot(page, "applications")
+    assert_accessible(page, "applications")
     watched.assert_clean()

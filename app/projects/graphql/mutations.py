@@ -24,6 +24,12 @@ from app.projects.project_type import ProjectType
 @strawberry.input
 class CreateProjectInput:
     name: str
+    namespace: str | None = strawberry.field(
+        default=None,
+        description="The project's namespace in every registry (`<namespace>/app`): a DNS "
+        "label, unique, not reserved. Derived from the name when left out (`Café Crème` → "
+        "`cafe-creme`).",
+    )
 
 
 @strawberry.input
@@ -42,6 +48,11 @@ class RemoveProjectMemberInput:
 @strawberry.type
 class CreateProjectSuccess:
     project: ProjectType
+    notice: str | None = strawberry.field(
+        default=None,
+        description="Something to tell the user about the new project, e.g. that its name "
+        "has no Latin transliteration and what namespace it got instead.",
+    )
 
 
 @strawberry.type
@@ -68,14 +79,15 @@ class ProjectMutations:
     @domain_result
     async def create_project(self, info: Info, input: CreateProjectInput) -> CreateProjectResult:
         context = info.context
-        project = await service.create_project(
-            context.user, input.name, context.settings, context.hooks
+        created = await service.create_project(
+            context.user, input.name, context.settings, context.hooks, namespace=input.namespace
         )
+        project = created.project
         # Answer from what the transaction wrote: a read after the commit that
         # fails would turn a created project into an error, and a retry into a twin.
         context.loaders[PROJECT].prime(project.id, project)
         context.loaders[ROLE].prime(project.id, Role.ADMIN)
-        return CreateProjectSuccess(project=project)  # type: ignore[arg-type]  # a Project row stands in for the type
+        return CreateProjectSuccess(project=project, notice=created.notice)  # type: ignore[arg-type]  # a Project row stands in for the type
 
     @strawberry.mutation(
         permission_classes=AUTHENTICATED,

@@ -1,6 +1,7 @@
 // The dashboard: a hash router over a few views, each talking to /graphql
 // through api.js with the operations named in documents.js.
-import { ApiError, SignedOut } from "./api.js";
+import { ApiError, graphql, SignedOut } from "./api.js";
+import { VIEWER } from "./documents.js";
 import { h, replace } from "./dom.js";
 import * as session from "./session.js";
 import { renderSignIn } from "./views/signin.js";
@@ -12,6 +13,7 @@ const account = document.getElementById("account");
 const breadcrumbs = document.getElementById("breadcrumbs");
 const notice = document.getElementById("notice");
 let noticeTimer;
+let viewerEmail = null; // who is signed in, for the header; forgotten on sign-out
 
 // Shared with the views: where to draw, how to navigate, how to say things.
 export const shell = {
@@ -30,19 +32,26 @@ export const shell = {
   },
   signedOut(message) {
     session.signOut();
+    viewerEmail = null;
     route(message);
   },
 };
 
-function renderAccount() {
+async function renderAccount() {
   if (!session.token()) {
+    viewerEmail = null;
     replace(account);
     return;
   }
-  replace(
-    account,
-    h("button", { type: "button", class: "button ghost", onclick: () => shell.signedOut("You are signed out.") }, "Sign out"),
-  );
+  const signOut = h("button", { type: "button", class: "button ghost", onclick: () => shell.signedOut("You are signed out.") }, "Sign out");
+  if (viewerEmail === null) {
+    try {
+      viewerEmail = (await graphql(VIEWER)).viewer.email;
+    } catch {
+      viewerEmail = null; // the view being drawn reports the failure
+    }
+  }
+  replace(account, viewerEmail ? h("span", { class: "account-email" }, "Signed in as ", h("strong", { dataset: { viewerEmail } }, viewerEmail)) : null, signOut);
 }
 
 async function route(message) {

@@ -5,7 +5,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from app.graphql.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.graphql.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from app.graphql.core.ids import decode_id
 from app.graphql.core.permissions import AUTHENTICATED
 from app.graphql.core.results import domain_result
@@ -22,7 +27,10 @@ class AddRegistryInput:
     type: RegistryTypeEnum
     name: str | None = None
     hostname: str | None = strawberry.field(
-        default=None, description="host[:port]; auto-filled for DOCKER_HUB and GHCR."
+        default=None,
+        description="host[:port]; required for CUSTOM. DOCKER_HUB is always docker.io (its aliases "
+        "index.docker.io, registry-1.docker.io and registry.hub.docker.com are accepted), GHCR "
+        "always ghcr.io; any other host is a CUSTOM registry.",
     )
     region: str | None = strawberry.field(default=None, description="Required for NODION.")
     username: str | None = None
@@ -47,7 +55,8 @@ AddRegistryResult = Annotated[
     | ValidationError
     | NotFoundError
     | PermissionDeniedError
-    | RegistryVerificationError,
+    | RegistryVerificationError
+    | ConflictError,
     strawberry.union("AddRegistryResult"),
 ]
 

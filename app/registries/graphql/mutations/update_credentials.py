@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.graphql.core.errors import (
+    ConflictError,
     NotFoundError,
     NotSupportedError,
     PermissionDeniedError,
@@ -42,7 +43,8 @@ UpdateCredentialsResult = Annotated[
     | NotFoundError
     | PermissionDeniedError
     | NotSupportedError
-    | RegistryVerificationError,
+    | RegistryVerificationError
+    | ConflictError,
     strawberry.union("UpdateCredentialsResult"),
 ]
 

@@ -6,7 +6,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from app.graphql.core.errors import NotFoundError, NotSupportedError, PermissionDeniedError
+from app.graphql.core.errors import (
+    NotFoundError,
+    NotSupportedError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from app.graphql.core.ids import decode_id
 from app.graphql.core.permissions import AUTHENTICATED
 from app.graphql.core.results import domain_result
@@ -30,7 +35,8 @@ VerifyRegistryResult = Annotated[
     | NotFoundError
     | PermissionDeniedError
     | NotSupportedError
-    | CredentialsUnreadableError,
+    | CredentialsUnreadableError
+    | ValidationError,
     strawberry.union("VerifyRegistryResult"),
 ]
 

@@ -5,7 +5,7 @@ import { ADD_REGISTRY } from "../documents.js";
 import { alertBox, h, showAlert } from "../dom.js";
 import { openDialog } from "../ui/dialog.js";
 import { busy, clearErrors, field, setFieldError } from "../ui/forms.js";
-import { verificationField } from "./registry_labels.js";
+import { reachabilityMessage, verificationField } from "./registry_labels.js";
 
 export function openAddRegistry(state, onAdded) {
   const providers = state.providers;
@@ -68,8 +68,11 @@ export function openAddRegistry(state, onAdded) {
         onAdded(result.registry);
         return;
       }
-      const target = result.__typename === "RegistryVerificationError" ? verificationField(result.status, chosen.type) : result.field;
-      if (target && fields[target] && !fields[target].wrapper.hidden) {
+      const failedCheck = result.__typename === "RegistryVerificationError";
+      const target = failedCheck ? verificationField(result.status, chosen.type, Boolean(chosen.defaultHostname)) : result.field;
+      if (failedCheck && !target) {
+        showAlert(formAlert, reachabilityMessage(chosen, result.status));
+      } else if (target && fields[target] && !fields[target].wrapper.hidden && !fields[target].input.readOnly) {
         setFieldError(fields[target], result.message);
         fields[target].input.focus();
       } else {

@@ -4,6 +4,7 @@ import { CREATE_APPLICATION, DEPLOY_APPLICATION, PROJECT_APPLICATIONS } from "..
 import { alertBox, h, replace, showAlert, time } from "../dom.js";
 import { openDialog } from "../ui/dialog.js";
 import { busy, clearErrors, field, setFieldError } from "../ui/forms.js";
+import { registryLabel } from "./registry_labels.js";
 
 const CAN_DEPLOY = ["ADMIN", "DEVELOPER"];
 const STRATEGIES = [
@@ -101,7 +102,7 @@ function openCreateApplication(state, onCreated) {
     containerRegistryId: field({
       label: "Registry",
       name: "containerRegistryId",
-      options: [{ value: "", label: "The region's Nodion registry" }, ...registries.map((r) => ({ value: r.id, label: `${r.name} (${r.hostname})` }))],
+      options: [{ value: "", label: "The region's Nodion registry" }, ...registries.map((r) => ({ value: r.id, label: registryLabel(r) }))],
     }),
     image: field({ label: "Image", name: "image", required: true, placeholder: "nginx or team/app" }),
     tag: field({ label: "Tag", name: "tag", placeholder: "latest" }),

@@ -32,10 +32,13 @@ export function showCredentialsOnce(credentials, onClosed) {
 
 function copyRow(label, value, name) {
   const id = `credential-${name}`;
-  // The login line is long: a wrapping, read-only textarea shows all of it.
+  // The login line is long: a read-only textarea shows all of it, one option a
+  // line (shell line continuations, so it still pastes as one command), and
+  // never wraps by itself: a wrap inside `--password-stdin` reads as two words.
   const attributes = { id, class: "mono", readonly: true, spellcheck: "false", autocomplete: "off", dataset: { credential: name } };
-  const input = name === "dockerLogin" ? h("textarea", { ...attributes, rows: 2 }) : h("input", { ...attributes, type: "text" });
-  input.value = value;
+  const shown = name === "dockerLogin" ? value.split(" --").join(" \\\n    --") : value;
+  const input = name === "dockerLogin" ? h("textarea", { ...attributes, rows: shown.split("\n").length, wrap: "off" }) : h("input", { ...attributes, type: "text" });
+  input.value = shown;
   const status = h("span", { class: "copy-status", role: "status" });
   const button = h(
     "button",

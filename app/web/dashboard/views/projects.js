@@ -27,7 +27,8 @@ export async function renderProjects(root, shell) {
         nameField.input.focus();
         return;
       }
-      shell.notify(`Project ${result.project.name} created, with a Nodion registry in every region.`);
+      const created = `Project ${result.project.name} created, with a Nodion registry in every region.`;
+      shell.notify(result.notice ? `${created} ${result.notice}` : created);
       shell.go(`#/projects/${encodeURIComponent(result.project.id)}`);
     });
   });

@@ -82,7 +82,17 @@ function registryRow(registry, { state, shell, reload, pageAlert }) {
     }
   }
   if (CAN_CHANGE.includes(role)) {
-    actions.push(h("button", { type: "button", class: "button small danger-text", onclick: () => removeRegistry(registry, { reload, pageAlert }) }, "Remove"));
+    const onlyOne = registry.type === "NODION" && !state.project.registries.some((other) => other.id !== registry.id && other.type === "NODION" && other.region === registry.region);
+    if (onlyOne) {
+      // Refused by the API anyway; saying why beside the button beats a confirm dialog that ends in an error.
+      const reasonId = `remove-reason-${registry.id}`;
+      actions.push(
+        h("button", { type: "button", class: "button small danger-text", disabled: true, "aria-describedby": reasonId }, "Remove"),
+        h("p", { id: reasonId, class: "muted small action-reason" }, `The only Nodion registry of ${registry.region}: add another in this region first.`),
+      );
+    } else {
+      actions.push(h("button", { type: "button", class: "button small danger-text", onclick: () => removeRegistry(registry, { reload, pageAlert }) }, "Remove"));
+    }
   }
   return h(
     "li",

@@ -25,9 +25,22 @@ export function typeBadge(type) {
   return h("span", { class: `type-badge type-${type.toLowerCase().replace("_", "-")}` }, TYPE_LABELS[type] || type);
 }
 
-// Which field of the Add/Update form a failed verification concerns.
-export function verificationField(status, type) {
+// A registry as one phrase: its name, and its host unless the name says it already.
+export function registryLabel(registry) {
+  return registry.name.includes(registry.hostname) ? registry.name : `${registry.name} (${registry.hostname})`;
+}
+
+// Which field of the Add/Update form a failed verification concerns; null when
+// no field the user can change is at fault (a fixed-hostname provider that
+// cannot be reached): the form then says so in a banner.
+export function verificationField(status, type, fixedHostname = false) {
   if (status === "UNAUTHORIZED") return "token";
   if (status === "TLS_ERROR" && type === "CUSTOM") return "caCertificate";
-  return "hostname";
+  return fixedHostname ? null : "hostname";
+}
+
+// What to say when a fixed-hostname provider (Docker Hub, GHCR) cannot be reached.
+export function reachabilityMessage(provider, status) {
+  const how = status === "TIMEOUT" ? "did not get an answer from" : "could not reach";
+  return `Nodion ${how} ${provider.displayName} (${provider.defaultHostname}) from its servers, so nothing was saved. This is about the network, not about what you entered: try again later, or untick "Check the registry and credentials before saving".`;
 }
