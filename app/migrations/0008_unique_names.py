@@ -66,7 +66,7 @@ async def nothing_to_undo(apps: StateApps, schema_editor: BaseSchemaEditor) -> N
     """The columns go away with the fields when migrating backwards."""
 
 class Migration(migrations.Migration):
-    dependencies = [('nodion', '0006_scale_indexes')]
+    dependencies = [('nodion', '0007_deploy_leases')]
 
     initial = False
 
