@@ -53,7 +53,7 @@ async def insert(connection, table: str, columns: dict) -> None:
     if sqlite:  # stored as Tortoise stores them there
         columns = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in columns.items()}
     await connection.execute_query(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - test data
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
         list(columns.values()),
     )
 
