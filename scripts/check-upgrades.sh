@@ -56,7 +56,7 @@ print(", ".join(f"{name} {version(name)}" for name in ("strawberry-graphql", "gr
   fi
   # pytest's closing lines: the main run, then (whole suite) the fast-path-off run.
   summary=$(grep -E '^=*.* (passed|failed|error).* in [0-9.]+s' "$log" | sed -E 's/^=+ //; s/ =+$//' |
-    paste -sd ';' -)
+    paste -sd ";" - || true)
   verdicts+=("$outcome  $label: $installed: ${summary:-no pytest summary} ($((SECONDS - start)) s; log: $log)")
 done
 

@@ -47,15 +47,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app import storage
+from app.accounts.models import API_TOKEN
+from app.applications.models import DEPLOY_TARGET_TOKEN
+from app.registries.models import REGISTRY_TOKEN
 from app.security.keys import ServiceKeys, load_keys
-from app.security.tokens import (
-    API_TOKEN_PREFIX,
-    DEPLOY_TARGET_TOKEN_PREFIX,
-    REGISTRY_TOKEN_PREFIX,
-    new_token,
-    token_digest,
-    token_hint,
-)
+from app.security.tokens import token_digest, token_hint
 from app.settings import Settings
 
 HEAVY_USER_EMAIL = "scale-owner@nodion.example"
@@ -156,7 +152,7 @@ class Seeder:
             yield (user_id, email, self.start)
 
     def api_tokens(self) -> Iterator[tuple]:
-        token = new_token(API_TOKEN_PREFIX)
+        token = API_TOKEN.new()
         self.handles["api_token"] = token
         yield (1, 1, token_digest(token, self.keys.token_pepper), token_hint(token), self.start)
 
@@ -186,7 +182,7 @@ class Seeder:
                 registry_id = (project_id - 1) * per_project + index + 1
                 if index < len(self.regions):
                     region = self.regions[index]
-                    token = new_token(REGISTRY_TOKEN_PREFIX)
+                    token = REGISTRY_TOKEN.new()
                     username = f"p{project_id}"
                     if project_id == 1 and index == 0:
                         self.handles["registry_login"] = f"{username}:{token}"
@@ -227,7 +223,7 @@ class Seeder:
 
     def deploy_targets(self) -> Iterator[tuple]:
         for index, region in enumerate(self.regions, 1):
-            token = new_token(DEPLOY_TARGET_TOKEN_PREFIX)
+            token = DEPLOY_TARGET_TOKEN.new()
             if index == 1:
                 self.handles["deploy_target_token"] = token
                 self.handles["deploy_region"] = region
