@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Docker token authentication of the managed registries.
     token_issuer: str = "nodion"  # noqa: S105 - the JWT `iss`, not a secret
     registry_token_ttl: int = Field(default=300, ge=60, description="seconds")
+    # The shortest `expiresIn` a registry access token may be created with. Lower
+    # it only in tests, to watch a token stop at its expiry within seconds.
+    registry_token_min_expires_in: int = Field(default=300, ge=1, le=300, description="seconds")
     # PEM files: an EC P-256 private key and its certificate. Generated into
     # data_dir in development when unset.
     token_signing_key_file: Path | None = None

@@ -3,9 +3,10 @@
 
 Rows go in with COPY on PostgreSQL (asyncpg's copy_records_to_table) and with
 executemany in one transaction on SQLite, never through the API: the point is a
-big database in minutes. The shapes are the ones the app writes: NODION
-registries carry a token encrypted under the configured key ring (associated
-data `registry:<id>:token`) and its peppered digest, API and deploy-target
+big database in minutes. The shapes are the ones the app writes: each NODION
+registry has a `default` access token (registry_tokens) encrypted under the
+configured key ring (associated data `registry_token:<id>:token`) with its
+peppered digest, API and deploy-target
 tokens are stored as digests, audit events and deployments grow with time
 (ids and `created_at` rise together, as the app writes them).
 
@@ -39,7 +40,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,7 @@ class Seeder:
     keys: ServiceKeys
     start: datetime
     handles: dict[str, Any]
+    _tokens: list[tuple] = field(default_factory=list)  # made with the registries
 
     @property
     def regions(self) -> list[str]:
@@ -188,19 +190,33 @@ class Seeder:
                         self.handles["registry_login"] = f"{username}:{token}"
                         self.handles["registry_service"] = self.settings.registry_hostname(region)
                         self.handles["namespace"] = username
+                    # Its access token has the registry's id (one token each).
+                    self._tokens.append(
+                        (
+                            registry_id, registry_id, project_id, "default", "PUSH",
+                            token_digest(token, self.keys.token_pepper), token_hint(token),
+                            self.keys.keyring.encrypt(
+                                token, context=f"registry_token:{registry_id}:token"
+                            ),
+                            created,
+                        )
+                    )  # fmt: skip
                     yield (
                         registry_id, project_id, "NODION",
                         f"Nodion Registry ({region_names[region]})",
                         self.settings.registry_hostname(region), region, True, username,
-                        self.keys.keyring.encrypt(token, context=f"registry:{registry_id}:token"),
-                        token_digest(token, self.keys.token_pepper), token_hint(token),
-                        created, created, created,
+                        None, None, token_hint(token), created, created, created,
                     )  # fmt: skip
                 else:
                     yield (
                         registry_id, project_id, "DOCKER_HUB", f"Docker Hub {index}",
                         "docker.io", None, False, None, None, None, None, None, None, created,
                     )  # fmt: skip
+
+    def registry_tokens(self) -> Iterator[tuple]:
+        """The NODION registries' tokens, made with them (registries come first)."""
+        yield from self._tokens
+        self._tokens = []
 
     def application_project(self, application_id: int) -> int:
         if application_id == 1:
@@ -333,6 +349,21 @@ TABLES: list[tuple[str, str, tuple[str, ...]]] = [
             "token_hint",
             "credentials_created_at",
             "credentials_updated_at",
+            "created_at",
+        ),
+    ),
+    (
+        "registry_tokens",
+        "registry_tokens",
+        (
+            "id",
+            "registry_id",
+            "project_id",
+            "name",
+            "scope",
+            "digest",
+            "hint",
+            "ciphertext",
             "created_at",
         ),
     ),

@@ -124,6 +124,18 @@ def hostile_requests(project_id: str, token: str) -> list[tuple[str, dict]]:
             "variables": {"i": {"projectId": project_id, "email": "SECRET\u0000", "role": "X"}},
         },
     )
+    # An access-token mutation with an ID that names nothing.
+    add(
+        "tokenid",
+        method="POST",
+        url="/graphql",
+        headers=auth,
+        json={
+            "query": "mutation($i: RotateRegistryTokenInput!) { rotateRegistryToken(input: $i) "
+            "{ __typename } }",
+            "variables": {"i": {"tokenId": "SECRET", "gracePeriod": 60}},
+        },
+    )
     # GET query strings: a refused mutation, a query with variables, a bad one.
     add(
         "getmutation",

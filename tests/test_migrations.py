@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
+
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from app import storage
 from app.db import APP_LABEL
+from app.projects.models import ProjectMember, Role
 
 
 async def test_models_and_migrations_agree(tmp_path):
@@ -41,7 +47,7 @@ async def test_migrations_apply_to_an_empty_database_and_again(tmp_path):
 
 
 async def test_unique_names_migration_keeps_old_duplicates(tmp_path):
-    """Databases from before 0007 may hold two projects of one user with one
+    """Databases from before 0008 may hold two projects of one user with one
     name, and one registry twice: the migration must still build its unique
     indexes. The first row keeps the plain key, later ones get `#<id>`; no row
     is renamed or removed."""
@@ -90,3 +96,142 @@ async def test_unique_names_migration_keeps_old_duplicates(tmp_path):
         ]
         identities = new.execute("SELECT identity FROM registries ORDER BY id").fetchall()
         assert identities == [("DOCKER_HUB docker.io",), ("DOCKER_HUB docker.io#2",)]
+
+
+async def insert(connection, table: str, columns: dict) -> None:
+    """A row as the schema of an older migration has it (the models are newer)."""
+    sqlite = connection.capabilities.dialect == "sqlite"
+    marks = ", ".join("?" if sqlite else f"${n}" for n in range(1, len(columns) + 1))
+    if sqlite:  # stored as Tortoise stores them there
+        columns = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in columns.items()}
+    await connection.execute_query(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+        list(columns.values()),
+    )
+
+
+async def test_upgrading_moves_generated_credentials_into_a_default_token(
+    database_url, settings, keys, outbound
+):
+    """A database of 0006 with generated credentials: after 0009 the same token
+    logs in, as the registry's `default` PUSH token whose ciphertext the key
+    ring still decrypts and rotate-keys still moves."""
+    import httpx
+    from tortoise import Tortoise
+
+    from app.audit.models import AuditEvent
+    from app.main import create_app
+    from app.registries.domain import DOMAIN
+    from app.registries.models import (
+        MOVED_TOKEN_CIPHERTEXT,
+        REGISTRY_TOKEN,
+        Registry,
+        RegistryToken,
+        TokenScope,
+    )
+    from app.security.stored_secrets import reencrypt
+    from app.security.tokens import token_digest, token_hint
+    from tests.registries.test_token_endpoint import get_token
+
+    EXECUTOR_CACHE.clear()
+    await migrate(config=storage.config(database_url), target="nodion.0006_scale_indexes")
+    await Tortoise.close_connections()
+    await storage.connect(database_url)
+    token = REGISTRY_TOKEN.new()
+    generated = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    try:
+        connection = Tortoise.get_connection("default")
+        await connection.execute_script(
+            "INSERT INTO projects (id, name, namespace, created_at) "
+            "VALUES (7, 'Old', 'old-shop', CURRENT_TIMESTAMP)"
+        )
+        # Registries of 0006 hold the token themselves, bound to `registry:<id>:token`.
+        for registry_id, with_credentials in ((41, True), (42, False)):
+            columns = dict(
+                id=registry_id,
+                project_id=7,
+                type="NODION",
+                name=f"Nodion {registry_id}",
+                hostname="registry.eu-central.nodion.net",
+                region="eu-central",
+                is_default=registry_id == 41,
+            )
+            if with_credentials:
+                columns |= dict(
+                    username="old-shop",
+                    token_ciphertext=keys.keyring.encrypt(token, context="registry:41:token"),
+                    token_digest=token_digest(token, keys.token_pepper),
+                    token_hint=token_hint(token),
+                    credentials_created_at=generated,
+                    credentials_updated_at=generated,
+                )
+            await insert(connection, "registries", columns | {"created_at": generated})
+        await AuditEvent.create(
+            project_id=7,
+            actor_email="owner@example.com",
+            action="credentials.generated",
+            target_type="Registry",
+            target_id=41,
+            target_name="Nodion 41",
+        )
+    finally:
+        await storage.disconnect()
+
+    EXECUTOR_CACHE.clear()
+    await storage.apply_migrations(database_url)
+    await storage.connect(database_url)
+    try:
+        moved = await RegistryToken.get(registry_id=41)
+        assert (moved.id, moved.name, moved.scope, moved.expires_at) == (
+            41,
+            "default",
+            TokenScope.PUSH,
+            None,
+        )
+        assert (moved.created_at, moved.created_by) == (generated, "owner@example.com")
+        assert moved.digest == token_digest(token, keys.token_pepper)
+        assert moved.ciphertext is None and moved.moved_ciphertext is not None
+        assert keys.keyring.decrypt(moved.moved_ciphertext, context="registry:41:token") == token
+        assert await RegistryToken.filter(registry_id=42).count() == 0
+        registry = await Registry.get(id=41)
+        assert (registry.token_digest, registry.token_ciphertext) == (None, None)
+        assert registry.has_credentials and registry.token_hint == token[-4:]
+
+        app = create_app(settings, keys, outbound=outbound, manage_database=False)
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+        ):
+            assert (await get_token(http, "old-shop", token)).status_code == 200
+
+        # rotate-keys moves the moved ciphertext too, under the binding it had.
+        from app.security.crypto import KeyRing, generate_key_entry
+
+        newer = KeyRing.parse(generate_key_entry("newer")).active
+        both = dataclasses.replace(keys, keyring=KeyRing([newer, keys.keyring.active]))
+        assert (await reencrypt(DOMAIN.encrypted, both)).changed == 1
+        await moved.refresh_from_db()
+        assert both.keyring.key_id_of(moved.moved_ciphertext) == "newer"
+        context = MOVED_TOKEN_CIPHERTEXT.context_of(moved.id)
+        assert both.keyring.decrypt(moved.moved_ciphertext, context=context) == token
+
+        # A token made after the move gets an id of its own, above the moved ones.
+        from app.accounts.service import create_user
+
+        owner = await create_user("owner@example.com")
+        await ProjectMember.create(project_id=7, user_id=owner.id, role=Role.ADMIN)
+        from app.registries.access_tokens import create_token
+
+        fresh, _ = await create_token(
+            owner,
+            41,
+            name="ci",
+            scope=TokenScope.PULL,
+            expires_in=None,
+            keys=keys,
+            shortest_expiry=300,
+        )
+        assert fresh.id > moved.id
+    finally:
+        await storage.disconnect()

@@ -243,12 +243,21 @@ async def verify_deploy_credential(
     if not (username_ok and service_ok):
         return None
     namespace = deployment.application.project.namespace
+    # A JWT issued for it expires with it at the latest.
+    assert deployment.credential_expires_at is not None  # the filter above
+    not_after = int(deployment.credential_expires_at.timestamp())
     if deployment.strategy is Strategy.PREBUILT_IMAGE:
-        return Access(audience=deployment.registry.hostname, actions=("pull",), namespace=namespace)
+        return Access(
+            audience=deployment.registry.hostname,
+            actions=("pull",),
+            namespace=namespace,
+            not_after=not_after,
+        )
     return Access(
         audience=deployment.registry.hostname,
         actions=("pull", "push"),
         repository=deployment.repository,
+        not_after=not_after,
     )
 
 

@@ -23,6 +23,11 @@ UPDATE_CREDENTIALS = "UpdateCredentials"
 VERIFY_REGISTRY = "VerifyRegistry"
 CHECK_IMAGE = "CheckImage"
 REMOVE_REGISTRY = "RemoveRegistry"
+# Operation names, not secrets (S105 reads "TOKEN" in a name as a password).
+REGISTRY_TOKENS = "RegistryTokens"
+CREATE_REGISTRY_TOKEN = "CreateRegistryToken"  # noqa: S105
+ROTATE_REGISTRY_TOKEN = "RotateRegistryToken"  # noqa: S105
+REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken"  # noqa: S105
 CREATE_APPLICATION = "CreateApplication"
 DEPLOY_APPLICATION = "DeployApplication"
 APPLICATION_DEPLOYMENTS = "ApplicationDeployments"

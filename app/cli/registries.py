@@ -13,6 +13,7 @@ from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
+from app.cli.registry_tokens import tokens
 from app.cli.resolve import project_id, project_list, registry_id
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
 from app.cli.wording import in_cli_words
@@ -275,3 +276,7 @@ def remove_registry(
         print_json(removed)
     else:
         typer.echo(f"Removed registry {removed['removedRegistryId']}.")
+
+
+# `nodion registries tokens list|create|rotate|revoke`
+registries.add_typer(tokens, name="tokens")

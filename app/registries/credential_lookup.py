@@ -1,5 +1,5 @@
-"""Which NODION registry a login's token belongs to: one prepared SELECT, and
-what it found kept for as long as the database has not changed.
+"""Which access token of a NODION registry a login's token is: one prepared
+SELECT, and what it found kept for as long as the database has not changed.
 
 The token endpoint verifies a login on every `docker pull`, so this lookup is the
 service's hottest query. It is written once as SQL text per database dialect and
@@ -8,7 +8,8 @@ query builder on every login cost about as much as running it. Running it cost
 more than the rest of the login (on SQLite, a round trip to aiosqlite's thread),
 so `RegistryLogins` keeps each login it found under the database's change version
 (app/db_changes.py): a revoked or rotated token is looked up again, and refused,
-by the very next login on every worker.
+by the very next login on every worker. A token's expiry and grace period are
+times, not changes: they are compared with the clock on every login.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.db_changes import ChangeWatch
-from app.registries.models import RegistryType
+from app.registries.models import RegistryType, TokenScope
+
+PULL_ONLY = ("pull",)
+PULL_AND_PUSH = ("pull", "push")
 
 
 @dataclass(frozen=True)
 class RegistryLogin:
-    """The registry row a token digest matches, before username and service are checked."""
+    """The token (and its registry) a digest matches, before anything is checked:
+    revoked and ended tokens are found too, so a refusal can say why."""
 
     username: str
     service: str  # the registry hostname it is valid for (distribution's `service`)
@@ -37,6 +42,12 @@ class RegistryLogin:
     registry_name: str
     project_id: int
     last_used_at: datetime | None
+    token_id: int
+    token_name: str
+    actions: tuple[str, ...]  # what its scope allows
+    revoked: bool
+    ends_at: datetime | None  # its expiry or the end of its grace period, the earlier
+    replaced: bool  # by a rotation (then `ends_at` is the end of the grace period)
 
 
 class PreparedSelect:
@@ -69,22 +80,44 @@ def _datetime(value: datetime | str | None) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
+# Through the unique index on registry_tokens.digest, then two primary keys.
 REGISTRY_BY_DIGEST = PreparedSelect(
-    "SELECT r.username, r.hostname, p.namespace, r.id, r.name, r.project_id, r.last_used_at "
-    "FROM registries r JOIN projects p ON p.id = r.project_id "
-    "WHERE r.token_digest = {param} AND r.type = 'NODION' AND r.username IS NOT NULL"
+    "SELECT r.username, r.hostname, p.namespace, r.id, r.name, r.project_id, t.last_used_at, "
+    "t.id, t.name, t.scope, t.revoked_at, t.expires_at, t.grace_ends_at "
+    "FROM registry_tokens t JOIN registries r ON r.id = t.registry_id "
+    "JOIN projects p ON p.id = r.project_id "
+    "WHERE t.digest = {param} AND r.type = 'NODION' AND r.username IS NOT NULL"
 )
 assert RegistryType.NODION.value == "NODION"  # the literal in the SELECT above
 
 
+def _earliest(*times: datetime | None) -> datetime | None:
+    known = [at for at in times if at is not None]
+    return min(known) if known else None
+
+
 async def registry_login(digest: str) -> RegistryLogin | None:
-    """The NODION registry with generated credentials whose token has this digest."""
+    """The access token of a NODION registry with this digest, whatever its status."""
     row = await REGISTRY_BY_DIGEST.first_row(digest)
     if row is None:
         return None
-    username, hostname, namespace, registry_id, name, project_id, last_used_at = row
+    (username, hostname, namespace, registry_id, name, project_id, last_used_at) = row[:7]
+    token_id, token_name, scope, revoked_at, expires_at, grace_ends_at = row[7:]
+    grace_ends = _datetime(grace_ends_at)
     return RegistryLogin(
-        username, hostname, namespace, registry_id, name, project_id, _datetime(last_used_at)
+        username,
+        hostname,
+        namespace,
+        registry_id,
+        name,
+        project_id,
+        _datetime(last_used_at),
+        token_id=token_id,
+        token_name=token_name,
+        actions=PULL_AND_PUSH if scope == TokenScope.PUSH.value else PULL_ONLY,
+        revoked=revoked_at is not None,
+        ends_at=_earliest(_datetime(expires_at), grace_ends),
+        replaced=grace_ends is not None,
     )
 
 

@@ -5,16 +5,23 @@ from app.registries.events import REGISTRY_REMOVING
 from app.registries.graphql.mutations import RegistryMutations
 from app.registries.graphql.project_fields import RegistryProjectFields
 from app.registries.graphql.queries import RegistryQueries
-from app.registries.graphql.types import RegistryNode
+from app.registries.graphql.types import RegistryNode, RegistryTokenNode
 from app.registries.loaders import REGISTRIES_BY_PROJECT
-from app.registries.models import REGISTRY_TOKEN, TOKEN_CIPHERTEXT, Registry
+from app.registries.models import (
+    ACCESS_TOKEN_CIPHERTEXT,
+    MOVED_TOKEN_CIPHERTEXT,
+    REGISTRY_TOKEN,
+    TOKEN_CIPHERTEXT,
+    Registry,
+    RegistryToken,
+)
 from app.registries.provisioning import provision_default_registries
 from app.security.stored_secrets import TokenDigests
 
 DOMAIN = Domain(
     name="registries",
     models="app.registries.models",
-    node_types=[RegistryNode],
+    node_types=[RegistryNode, RegistryTokenNode],
     query=RegistryQueries,
     mutation=RegistryMutations,
     project_fields=RegistryProjectFields,
@@ -25,8 +32,8 @@ DOMAIN = Domain(
     events=[REGISTRY_REMOVING],
     hooks={PROJECT_CREATED: [provision_default_registries]},
     token_kinds=[REGISTRY_TOKEN],
-    encrypted=[TOKEN_CIPHERTEXT],
-    token_digests=[TokenDigests(Registry, "token_digest")],
+    encrypted=[TOKEN_CIPHERTEXT, ACCESS_TOKEN_CIPHERTEXT, MOVED_TOKEN_CIPHERTEXT],
+    token_digests=[TokenDigests(Registry, "token_digest"), TokenDigests(RegistryToken, "digest")],
     # The token endpoint (its GET first): every `docker login` and pull asks it.
     routes=token_endpoint.routes,
 )

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tortoise.expressions import Q
 
 from app.graphql.core.loaders import BatchLoad
-from app.registries.models import Registry
+from app.graphql.core.pagination import Page, load_pages
+from app.registries.access_tokens import working
+from app.registries.models import Registry, RegistryToken
 
 
 async def load_registries(ids: Sequence[int]) -> list[Registry | None]:
@@ -21,5 +26,42 @@ async def load_registries_by_project(project_ids: Sequence[int]) -> list[list[Re
     return [grouped[project_id] for project_id in project_ids]
 
 
+async def load_tokens(ids: Sequence[int]) -> list[RegistryToken | None]:
+    found = {token.id: token for token in await RegistryToken.filter(id__in=ids)}
+    return [found.get(token_id) for token_id in ids]
+
+
+async def load_token_pages(
+    keys: Sequence[tuple[int, Page, bool]],
+) -> list[list[RegistryToken]]:
+    """(registry id, page, include inactive) -> up to a page and one of its tokens,
+    newest first. All of them: a page per registry through the index on
+    (registry_id, id). The working ones (at most 50 active, and those in a grace
+    period): read in one query for every registry asked, then paged here."""
+    every = [(registry_id, page) for registry_id, page, include in keys if include]
+    pages = dict(zip(every, await load_pages(RegistryToken, "registry_id", every), strict=True))
+    working_ids = sorted({registry_id for registry_id, _, include in keys if not include})
+    grouped: dict[int, list[RegistryToken]] = defaultdict(list)
+    if working_ids:
+        now = datetime.now(UTC)
+        rows = RegistryToken.filter(Q(registry_id__in=working_ids) & working(now))
+        for token in await rows.order_by("-id"):
+            grouped[token.registry_id].append(token)
+    answers = []
+    for registry_id, page, include in keys:
+        if include:
+            answers.append(pages[(registry_id, page)])
+            continue
+        rows_after = [
+            token
+            for token in grouped[registry_id]
+            if page.after_id is None or token.id < page.after_id
+        ]
+        answers.append(rows_after[: page.size + 1])
+    return answers
+
+
+REGISTRY_TOKEN_ROW = BatchLoad[int, RegistryToken | None](load_tokens)
+REGISTRY_TOKEN_PAGES = BatchLoad[tuple[int, Page, bool], list[RegistryToken]](load_token_pages)
 REGISTRY = BatchLoad[int, Registry | None](load_registries)
 REGISTRIES_BY_PROJECT = BatchLoad[int, list[Registry]](load_registries_by_project)

@@ -14,26 +14,27 @@ from app.events import Hooks
 from app.projects.access import check_role, project_for, role_in
 from app.projects.models import Project, Role
 from app.projects.service import clean_name
+from app.registries.access_tokens import generate_first_token
 from app.registries.ca_certificates import normalize_ca_certificate
 from app.registries.errors import CredentialsAlreadyGenerated, VerificationFailed
 from app.registries.events import REGISTRY_REMOVING
 from app.registries.hostnames import normalize_hostname, refuse_managed_hostname
-from app.registries.models import REGISTRY_TOKEN, Registry, RegistryType, VerificationStatus
+from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS, Provider
 from app.registries.statuses import CheckStatus
 from app.registries.v2_client import RegistryClient
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
-from app.security.tokens import token_digest, token_hint
+from app.security.tokens import token_hint
 from app.settings import Settings
 from app.transactions import atomic
 
 USERNAME_MAX_LENGTH = 255
 TOKEN_MAX_LENGTH = 4096
 ROTATION_HINT = (
-    "Credentials of a Nodion registry are one-shot. To rotate, add a fresh Nodion "
-    "registry in the same region, generate its credentials, repoint your pipelines, "
-    "then remove the old registry (its token stops working at once)."
+    "A Nodion registry's tokens are managed with createRegistryToken (another token, "
+    "PULL or PUSH, optionally expiring), rotateRegistryToken (a new token, the old one "
+    "working for a grace period) and revokeRegistryToken (stops one at once)."
 )
 
 
@@ -232,36 +233,22 @@ async def _add_managed_registry(
 async def generate_credentials(
     actor: User, registry_id: int, keys: ServiceKeys
 ) -> tuple[Registry, GeneratedCredentials]:
+    """The registry's first access token (`default`, PUSH, no expiry), once."""
     registry = await registry_for(actor, registry_id, Role.ADMIN)
     if registry.type is not RegistryType.NODION:
         raise NotSupported(
             "Only Nodion registries generate credentials; set a third-party registry's "
             "credentials with updateCredentials."
         )
-    project = await Project.get(id=registry.project_id)
-    token = REGISTRY_TOKEN.new()
-    now = datetime.now(UTC)
-    async with atomic():
-        # The WHERE clause is the one-shot guard: of racing requests exactly one
-        # finds the column still empty, in SQLite and in PostgreSQL alike.
-        claimed = await Registry.filter(
-            id=registry.id, type=RegistryType.NODION, token_ciphertext__isnull=True
-        ).update(
-            username=project.namespace,
-            token_ciphertext=keys.keyring.encrypt(token, context=registry.encryption_context),
-            token_digest=token_digest(token, keys.token_pepper),
-            token_hint=token_hint(token),
-            credentials_created_at=now,
-            credentials_updated_at=now,
+    first = await generate_first_token(actor, registry.id, keys)
+    if first is None:
+        raise CredentialsAlreadyGenerated(
+            "Credentials for this registry were already generated and cannot be shown "
+            "again. " + ROTATION_HINT
         )
-        if not claimed:
-            raise CredentialsAlreadyGenerated(
-                "Credentials for this registry were already generated and cannot be shown "
-                "again. " + ROTATION_HINT
-            )
-        await audit(actor, registry, "credentials.generated")
-    await registry.refresh_from_db()
-    return registry, GeneratedCredentials(registry.hostname, project.namespace, token)
+    registry, _, made = first
+    await audit(actor, registry, "credentials.generated")
+    return registry, GeneratedCredentials(made.hostname, made.username, made.token)
 
 
 async def update_credentials(

@@ -12,6 +12,7 @@ rule), never with an error.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -24,13 +25,15 @@ from tortoise.expressions import Q
 
 from app.audit.service import record
 from app.registries.credential_lookup import RegistryLogin, RegistryLogins
-from app.registries.models import Registry
+from app.registries.models import Registry, RegistryToken
 from app.registries.references import is_repository_name
 from app.security.signing import TokenSigner
 from app.security.tokens import token_digest
 
-GRANTABLE_ACTIONS = ("pull", "push")
+log = logging.getLogger(__name__)
+
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+EXPIRED_USE_RESOLUTION = timedelta(hours=1)
 
 
 class Scope(NamedTuple):
@@ -68,6 +71,9 @@ class Access:
     repository: str | None = None
     """Exactly this repository (a deployment's build)."""
     on_use: Callable[[], Awaitable[None]] | None = field(default=None, compare=False)
+    not_after: int | None = None
+    """When the credential stops working (Unix seconds), if it does: a JWT
+    issued for it expires then at the latest."""
 
     def covers(self, name: str) -> bool:
         if not is_repository_name(name):
@@ -94,8 +100,10 @@ def grant(scopes: list[Scope], access: Access) -> list[dict[str, Any]]:
 
 
 class RegistryTokens:
-    """Verifies a NODION registry's generated credentials (`nrt_`): push and pull
-    in its namespace."""
+    """Verifies a NODION registry's access tokens (`nrt_`): pull, and push for a
+    PUSH token, in its namespace, until the token ends. A token that is revoked,
+    expired or past its grace period is refused as an unknown one is, and the
+    reason logged (by token id, never the token)."""
 
     def __init__(self, logins: RegistryLogins) -> None:
         self.logins = logins
@@ -107,20 +115,27 @@ class RegistryTokens:
         digest = token_digest(token, pepper)
         login = await self.logins.by_digest(digest)
         if login is None:
+            log.info("Registry login refused: unknown token")
             return None
         # Both compared in constant time, so timing tells nothing about either.
         username_ok = hmac.compare_digest(login.username.encode(), username.encode())
         service_ok = hmac.compare_digest(login.service.encode(), service.encode())
         if not (username_ok and service_ok):
+            _refused(login, "wrong username" if service_ok else "another registry's service")
+            return None
+        now = datetime.now(UTC)
+        ends_at = login.ends_at
+        if login.revoked or (ends_at is not None and ends_at <= now):
+            await _refuse_ended(login, now)
             return None
         # While lastUsedAt is fresh (the usual case) there is nothing to do on use.
-        now = datetime.now(UTC)
         fresh = login.last_used_at is not None and now - login.last_used_at < LAST_USED_RESOLUTION
         return Access(
             audience=login.service,
-            actions=GRANTABLE_ACTIONS,
+            actions=login.actions,
             namespace=login.namespace,
             on_use=None if fresh else partial(self._note_use, digest, login, now),
+            not_after=None if ends_at is None else int(ends_at.timestamp()),
         )
 
     async def _note_use(self, digest: str, login: RegistryLogin, now: datetime) -> None:
@@ -129,14 +144,50 @@ class RegistryTokens:
         self.logins.used(digest, now, LAST_USED_RESOLUTION)
 
 
+def _refused(login: RegistryLogin, reason: str) -> None:
+    log.info(
+        "Registry login refused: token %s (%s) of registry %s: %s",
+        login.token_id,
+        login.token_name,
+        login.registry_id,
+        reason,
+    )
+
+
+async def _refuse_ended(login: RegistryLogin, now: datetime) -> None:
+    """Log why; a token that expired (or whose grace period ended) is also an
+    audit event, at most one an hour per token, so its owners learn that
+    something still uses it."""
+    if login.revoked:
+        _refused(login, "revoked")
+        return
+    reason = "grace period ended" if login.replaced else "expired"
+    _refused(login, reason)
+    cutoff = now - EXPIRED_USE_RESOLUTION
+    stale = Q(expired_use_noted_at__isnull=True) | Q(expired_use_noted_at__lt=cutoff)
+    if await RegistryToken.filter(Q(id=login.token_id) & stale).update(expired_use_noted_at=now):
+        await record(
+            project_id=login.project_id,
+            actor=None,
+            action="registry_token.expired_use",
+            target_type="RegistryToken",
+            target_id=login.token_id,
+            target_name=f"{login.registry_name} / {login.token_name}"[:261],
+            detail=reason,
+        )
+
+
 async def note_use(credential: RegistryLogin, now: datetime) -> None:
-    """Set lastUsedAt, at most once a minute per credential, so a busy registry does
-    not turn every pull into a write; each such update is also an audit event.
-    Called when the row read (or kept) is stale; the conditional UPDATE lets only
-    one of several concurrent logins record the use."""
+    """Set the token's lastUsedAt (and its registry's), at most once a minute per
+    token, so a busy registry does not turn every pull into a write; each such
+    update is also an audit event. Called when the row read (or kept) is stale;
+    the conditional UPDATE lets only one of several concurrent logins record it."""
     cutoff = now - LAST_USED_RESOLUTION
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)
-    if await Registry.filter(Q(id=credential.registry_id) & stale).update(last_used_at=now):
+    if await RegistryToken.filter(Q(id=credential.token_id) & stale).update(last_used_at=now):
+        await Registry.filter(
+            Q(id=credential.registry_id) & (Q(last_used_at__isnull=True) | Q(last_used_at__lt=now))
+        ).update(last_used_at=now)
         await record(
             project_id=credential.project_id,
             actor=None,
@@ -144,6 +195,7 @@ async def note_use(credential: RegistryLogin, now: datetime) -> None:
             target_type="Registry",
             target_id=credential.registry_id,
             target_name=credential.registry_name,
+            detail=f"token {credential.token_name}"[:64],
         )
 
 
@@ -164,8 +216,10 @@ def issue_token(
     audience: str,
     access: list[dict[str, Any]],
     ttl: int,
+    now: int | None = None,
 ) -> IssuedToken:
-    now = int(time.time())
+    """`now`: the issuing second (Unix time), when the caller capped `ttl` by it."""
+    now = int(time.time()) if now is None else now
     token = signer.sign(
         {
             "iss": issuer,

@@ -4,6 +4,7 @@ send `docker login` to, plus the documents operators configure registries with."
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -157,7 +158,7 @@ def _attempt_store(database_url: str, watch: ChangeWatch) -> AttemptStore:
 
 class TokenEndpoint:
     """`verifiers`: more kinds of credential, from other domains (the registry's
-    own generated tokens are always recognised). `watch` tells
+    own access tokens are always recognised). `watch` tells
     when what was read from the database may be kept (app/db_changes.py); by
     default nothing is."""
 
@@ -279,6 +280,13 @@ class TokenEndpoint:
             await self.throttle.failed(attempt)
             return _refused()
         await self.throttle.succeeded(attempt)
+        # No JWT outlives its credential: `exp` is at most the credential's end.
+        now = int(time.time())
+        ttl = self.settings.registry_token_ttl
+        if access.not_after is not None:
+            ttl = min(ttl, access.not_after - now)
+            if ttl < 1:  # ends within this second
+                return _refused()
         if access.on_use is not None:
             await access.on_use()
         return issue_token(
@@ -287,7 +295,8 @@ class TokenEndpoint:
             subject=asked.username,
             audience=access.audience,
             access=grant(parse_scopes(asked.scopes), access),
-            ttl=self.settings.registry_token_ttl,
+            ttl=ttl,
+            now=now,
         )
 
     def _could_be_valid(self, asked: TokenRequest) -> bool:

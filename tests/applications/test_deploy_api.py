@@ -257,3 +257,23 @@ async def test_two_targets_racing_claim_each_deployment_exactly_once(client, api
     assert len(claimed) == 20
     assert sum(r.status_code == 204 for r in responses) == 20
     assert await Deployment.filter(status="CLAIMED").count() == 20
+
+
+async def test_a_jwt_expires_with_the_deployment_credential_at_the_latest(client, api, make_target):
+    """A JWT issued a moment before the credential expires does not outlive it."""
+    _, app = await prebuilt_app(api)
+    await deploy_application(api, app["id"])
+    body = (await client.post(CLAIM, headers=await make_target("eu-1"))).json()
+    ends = datetime.now(UTC) + timedelta(seconds=20)
+    await Deployment.filter(id=body["deployment"]["number"]).update(credential_expires_at=ends)
+
+    response = await client.get(
+        "/registry/token",
+        params={"service": EU},
+        headers=basic(body["dockerConfig"]["auths"][EU]["auth"]),
+    )
+
+    assert response.status_code == 200
+    assert 1 <= response.json()["expires_in"] <= 20
+    claims = jwt.decode(response.json()["token"], options={"verify_signature": False})
+    assert claims["exp"] <= ends.timestamp()

@@ -12,7 +12,7 @@ import pytest
 
 from app import storage
 from app.cli.errors import ExitCode
-from app.registries.models import Registry
+from app.registries.models import ACCESS_TOKEN_CIPHERTEXT, RegistryToken
 from app.security.crypto import KeyRing, generate_key_entry
 from tests.servers import Service, free_port, run_cli, running_service
 
@@ -103,11 +103,11 @@ async def test_rotate_keys_moves_every_secret_to_the_new_key(server: Service, fi
     assert second.stdout.startswith("Re-encrypted 0 secrets")
     await storage.connect(server.env["NODION_DATABASE_URL"])
     try:
-        [row] = await Registry.filter(token_ciphertext__isnull=False)
+        # The generated token is the registry's first access token.
+        [row] = await RegistryToken.filter(ciphertext__isnull=False)
         only_new = KeyRing.parse(new_key)
-        assert only_new.decrypt(row.token_ciphertext, context=row.encryption_context).startswith(
-            "nrt_"
-        )
+        context = ACCESS_TOKEN_CIPHERTEXT.context_of(row.id)
+        assert only_new.decrypt(row.ciphertext, context=context).startswith("nrt_")
     finally:
         await storage.disconnect()
 

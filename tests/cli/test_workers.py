@@ -74,3 +74,37 @@ def test_two_workers_serve_and_a_removed_registry_fails_on_every_one(
         # data_version; PostgreSQL: a notification that reached every worker when
         # the removal committed): the next login anywhere fails.
         assert login_statuses(service.url, username, token) == {401}
+
+
+CREATE_TOKEN = """mutation($r: ID!) { createRegistryToken(input: {registryId: $r, name: "ci",
+  scope: PUSH}) { ... on CreateRegistryTokenSuccess { token { id }
+  credentials { username token } } } }"""
+REVOKE_TOKEN = """mutation($t: ID!) { revokeRegistryToken(tokenId: $t) { __typename } }"""
+
+
+def test_two_workers_and_a_revoked_token_fails_on_every_one(tmp_path: Path, database_url: str):
+    with running_service(
+        tmp_path / "data",
+        database_url,
+        workers=2,
+        NODION_LOG_LEVEL="WARNING",
+        NODION_AUTH_MAX_FAILURES_PER_ADDRESS="1000",
+        NODION_AUTH_MAX_FAILURES_PER_ADDRESS_AND_USERNAME="1000",
+        NODION_AUTH_MAX_FAILURES_PER_USERNAME="1000",
+    ) as service:
+        assert len(worker_pids(service.pid)) == 2
+        project = service.graphql(CREATE)["createProject"]["project"]
+        registry = next(r for r in project["registries"] if r["region"] == "eu-central")
+        made = service.graphql(CREATE_TOKEN, variables={"r": registry["id"]})
+        made = made["createRegistryToken"]
+        username, token = made["credentials"]["username"], made["credentials"]["token"]
+        # Twice: the second round is answered from what each worker kept.
+        assert login_statuses(service.url, username, token) == {200}
+        assert login_statuses(service.url, username, token) == {200}
+
+        revoked = service.graphql(REVOKE_TOKEN, variables={"t": made["token"]["id"]})
+        assert revoked["revokeRegistryToken"]["__typename"] == "RevokeRegistryTokenSuccess"
+
+        # The revocation is a write: each worker's kept login is dropped, the next
+        # login anywhere fails.
+        assert login_statuses(service.url, username, token) == {401}

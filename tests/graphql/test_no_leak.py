@@ -15,7 +15,10 @@ from tortoise import Tortoise
 from app.applications.targets import create_target
 from app.settings import Settings
 from tests.graphql_documents import (
+    CREATE_REGISTRY_TOKEN,
     GENERATE_CREDENTIALS,
+    REVOKE_REGISTRY_TOKEN,
+    ROTATE_REGISTRY_TOKEN,
     UPDATE_CREDENTIALS,
     add_unverified,
     create_application,
@@ -110,6 +113,7 @@ async def _table_dump() -> str:
         "projects",
         "project_members",
         "registries",
+        "registry_tokens",
         "audit_events",
         "applications",
         "deployments",
@@ -127,6 +131,28 @@ async def test_no_secret_is_readable_anywhere(
     managed = default_registry(project)
     generated = await api(GENERATE_CREDENTIALS, {"id": managed["id"]})
     nodion_token = generated["generateCredentials"]["credentials"]["token"]
+    # Access tokens: made, rotated (the old one in its grace period), revoked,
+    # and each used at the token endpoint, accepted or refused.
+    made = await api(
+        CREATE_REGISTRY_TOKEN,
+        {"input": {"registryId": managed["id"], "name": "ci", "scope": "PULL", "expiresIn": 3600}},
+    )
+    pull_token = made["createRegistryToken"]["credentials"]["token"]
+    rotated = await api(
+        ROTATE_REGISTRY_TOKEN,
+        {"input": {"tokenId": made["createRegistryToken"]["token"]["id"], "gracePeriod": 600}},
+    )
+    rotated_token = rotated["rotateRegistryToken"]["credentials"]["token"]
+    revoked = await api(
+        REVOKE_REGISTRY_TOKEN, {"id": rotated["rotateRegistryToken"]["token"]["id"]}
+    )
+    old_token_id = made["createRegistryToken"]["token"]["id"]
+    for token in (nodion_token, pull_token, rotated_token):
+        await client.get(
+            "/registry/token",
+            params={"service": "registry.eu-central.nodion.net"},
+            auth=(project["namespace"], token),
+        )
     old_password, new_password = "dckr_pat_OLD-password-0001", "dckr_pat_NEW-password-0002"
     added = await add_unverified(
         api, project["id"], "DOCKER_HUB", username="alice", token=old_password
@@ -159,7 +185,16 @@ async def test_no_secret_is_readable_anywhere(
     )
     handed_over = claimed.json()["dockerConfig"]["auths"]["docker.io"]["auth"]
     assert new_password in base64.b64decode(handed_over).decode()  # the one way out
-    secrets = [nodion_token, old_password, new_password, api.token, target, handed_over]
+    secrets = [
+        nodion_token,
+        pull_token,
+        rotated_token,
+        old_password,
+        new_password,
+        api.token,
+        target,
+        handed_over,
+    ]
 
     schema = (await anonymous(INTROSPECTION))["__schema"]
     builder = QueryBuilder(
@@ -173,6 +208,7 @@ async def test_no_secret_is_readable_anywhere(
                 (project["id"], "Project"),
                 (managed["id"], "Registry"),
                 (hub_id, "Registry"),
+                (old_token_id, "RegistryToken"),
                 (app["id"], "Application"),
                 (deployment["id"], "Deployment"),
             )
@@ -191,11 +227,14 @@ async def test_no_secret_is_readable_anywhere(
         "Application.imageReference",
         "Deployment.imageReference",
         "Deployment.target",
+        "RegistryToken.tokenHint",
+        "RegistryToken.createdBy",
+        "RegistryToken.status",
     ):
         assert field in builder.seen_fields, field
     assert "alice" in responses[0] and "credentials.updated" in responses[0]
     leaks = {
-        "mutation responses": repr([added, updated]),
+        "mutation responses": repr([added, updated, revoked]),
         "queries": "\n".join(responses),
         "logs": caplog.text,
         "database rows": await _table_dump(),

@@ -5,7 +5,7 @@ import asyncio
 from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.graphql.core.ids import decode_id
-from app.registries.models import REGISTRY_TOKEN, Registry
+from app.registries.models import REGISTRY_TOKEN, Registry, RegistryToken, TokenScope
 from app.security.tokens import token_digest
 from tests.graphql_documents import (
     ADD_REGISTRY,
@@ -40,21 +40,24 @@ async def test_generate_credentials_returns_the_token_once(api, keys):
     )
     assert result["registry"]["hasCredentials"] is True
     assert result["registry"]["tokenHint"] == credentials["token"][-4:]
-    # Stored encrypted and as a digest, never as plaintext.
-    row = await Registry.get(id=decode_id(registry["id"], "Registry"))
-    assert credentials["token"].encode() not in row.token_ciphertext
-    assert row.token_digest == token_digest(credentials["token"], keys.token_pepper)
+    # The registry's first access token, `default`, PUSH, no expiry: stored
+    # encrypted and as a digest, never as plaintext.
+    row = await RegistryToken.get(registry_id=decode_id(registry["id"], "Registry"))
+    assert (row.name, row.scope, row.expires_at) == ("default", TokenScope.PUSH, None)
+    assert row.ciphertext is not None
+    assert credentials["token"].encode() not in row.ciphertext
+    assert row.digest == token_digest(credentials["token"], keys.token_pepper)
     assert (
-        keys.keyring.decrypt(row.token_ciphertext, context=row.encryption_context)
-        == (credentials["token"])
+        keys.keyring.decrypt(row.ciphertext, context=f"registry_token:{row.id}:token")
+        == credentials["token"]
     )
 
     again = await generate(api, registry["id"])
 
     assert again["__typename"] == "CredentialsAlreadyGeneratedError"
-    assert "add a fresh Nodion registry" in again["message"]
-    await row.refresh_from_db()
-    assert row.token_digest == token_digest(credentials["token"], keys.token_pepper)
+    assert "createRegistryToken" in again["message"]
+    assert "rotateRegistryToken" in again["message"]
+    assert await RegistryToken.filter(registry_id=row.registry_id).count() == 1
 
 
 async def test_twenty_concurrent_generations_yield_exactly_one_token(api):
@@ -151,10 +154,10 @@ async def test_update_credentials_on_nodion_explains_rotation(api):
     )
 
     assert result["updateCredentials"]["__typename"] == "NotSupportedError"
-    assert "To rotate, add a fresh Nodion registry" in result["updateCredentials"]["message"]
+    assert "rotateRegistryToken" in result["updateCredentials"]["message"]
 
 
-async def test_rotation_by_fresh_registry_and_removal(api, keys):
+async def test_removing_a_registry_removes_its_tokens(api, keys):
     project = await create_project(api)
     old = default_registry(project)
     old_token = (await generate(api, old["id"]))["credentials"]["token"]
@@ -173,7 +176,7 @@ async def test_rotation_by_fresh_registry_and_removal(api, keys):
     assert old["id"] not in remaining
     assert remaining[fresh["registry"]["id"]]["isDefault"] is True
     # The old token's digest is gone: the token endpoint cannot find it any more.
-    assert not await Registry.exists(token_digest=token_digest(old_token, keys.token_pepper))
+    assert not await RegistryToken.exists(digest=token_digest(old_token, keys.token_pepper))
     assert await AuditEvent.filter(action="registry.removed").count() == 1
 
 

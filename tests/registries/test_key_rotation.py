@@ -5,7 +5,13 @@ import dataclasses
 import pytest
 
 from app.graphql.core.ids import decode_id
-from app.registries.models import TOKEN_CIPHERTEXT, Registry
+from app.registries.domain import DOMAIN
+from app.registries.models import (
+    ACCESS_TOKEN_CIPHERTEXT,
+    TOKEN_CIPHERTEXT,
+    Registry,
+    RegistryToken,
+)
 from app.security.crypto import DecryptionError, KeyRing, generate_key_entry
 from app.security.stored_secrets import reencrypt
 from tests.graphql_documents import (
@@ -43,12 +49,17 @@ async def test_rotate_keys_then_drop_the_old_key(api, keys):
         keys, keyring=KeyRing([KeyRing.parse(new_entry).active, old_entry.active])
     )
 
-    first = await reencrypt([TOKEN_CIPHERTEXT], both)
-    again = await reencrypt([TOKEN_CIPHERTEXT], both)
+    first = await reencrypt(DOMAIN.encrypted, both)
+    again = await reencrypt(DOMAIN.encrypted, both)
 
     assert (first.changed, again.changed) == (4, 0)
     assert first.unreadable == again.unreadable == []
     only_new = KeyRing.parse(new_entry)
+    # The Nodion registry's token lives in its access-token row.
+    (token,) = await RegistryToken.all()
+    assert token.ciphertext is not None
+    context = ACCESS_TOKEN_CIPHERTEXT.context_of(token.id)
+    assert only_new.decrypt(token.ciphertext, context=context) == secrets_by_row[token.registry_id]
     for row in await Registry.filter(token_ciphertext__isnull=False):
         assert only_new.key_id_of(row.token_ciphertext) == "test2"
         assert (

@@ -72,9 +72,7 @@ async def test_a_token_changed_elsewhere_is_refused_by_the_next_login(
     assert count_queries.queries == []  # the kept login was used
 
     before = watch.version()
-    await change_elsewhere(
-        database, "UPDATE registries SET token_digest = NULL WHERE username = $1", username
-    )
+    await change_elsewhere(database, REVOKE_ELSEWHERE, username)
     if database.startswith("sqlite"):
         # No delivery to wait for: a login sent after the commit starts in a later
         # pass of the event loop, which reads the version from the file again.
@@ -84,6 +82,11 @@ async def test_a_token_changed_elsewhere_is_refused_by_the_next_login(
 
     assert (await get_token(http, username, token)).status_code == 401
 
+
+REVOKE_ELSEWHERE = (
+    "UPDATE registry_tokens SET revoked_at = CURRENT_TIMESTAMP "
+    "WHERE registry_id IN (SELECT id FROM registries WHERE username = $1)"
+)
 
 ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
@@ -99,6 +102,7 @@ async def test_a_change_to_last_used_only_keeps_the_login_on_postgresql(database
     await change_elsewhere(
         database, "UPDATE registries SET last_used_at = now() WHERE username = $1", username
     )
+    await change_elsewhere(database, "UPDATE registry_tokens SET last_used_at = now()")
     await change_elsewhere(database, "UPDATE registries SET name = name || ' (renamed)'")
     await changed(watch, before)
     assert watch.version() == (before[0], before[1] + 1)  # the rename only

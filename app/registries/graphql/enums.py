@@ -7,13 +7,24 @@ from typing import TypeAlias
 
 import strawberry
 
-from app.registries.models import RegistryType
+from app.registries.models import RegistryType, TokenScope, TokenStatus
 from app.registries.statuses import ImageStatus, VerificationStatus
 
 strawberry.enum(RegistryType, name="RegistryType")
 strawberry.enum(VerificationStatus, name="VerificationStatus")
 strawberry.enum(ImageStatus, name="ImageCheckStatus")
+strawberry.enum(
+    TokenScope, name="RegistryTokenScope", description="PUSH includes pull; PULL is pull only."
+)
+strawberry.enum(
+    TokenStatus,
+    name="RegistryTokenStatus",
+    description="ACTIVE works; EXPIRING works until its rotation's grace period ends; "
+    "EXPIRED and REVOKED are refused.",
+)
 
 RegistryTypeEnum: TypeAlias = RegistryType
 VerificationStatusEnum: TypeAlias = VerificationStatus
 ImageStatusEnum: TypeAlias = ImageStatus
+RegistryTokenScopeEnum: TypeAlias = TokenScope
+RegistryTokenStatusEnum: TypeAlias = TokenStatus

@@ -1,17 +1,25 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.graphql.core.pagination import Page, to_connection
 from app.projects.loaders import PROJECT
 from app.projects.nodes import ProjectScopedNode
 from app.projects.project_type import ProjectType
-from app.registries.graphql.enums import RegistryTypeEnum, VerificationStatusEnum
-from app.registries.loaders import REGISTRY
-from app.registries.models import Registry
+from app.registries.access_tokens import IssuedCredentials
+from app.registries.graphql.enums import (
+    RegistryTokenScopeEnum,
+    RegistryTokenStatusEnum,
+    RegistryTypeEnum,
+    VerificationStatusEnum,
+)
+from app.registries.loaders import REGISTRY, REGISTRY_TOKEN_PAGES, REGISTRY_TOKEN_ROW
+from app.registries.models import Registry, RegistryToken
 
 
 @strawberry.type(
@@ -34,16 +42,27 @@ class RegistryNode(ProjectScopedNode):
         description="The registry Nodion uses for builds in this region."
     )
     username: str | None
-    has_credentials: bool
+    has_credentials: bool = strawberry.field(
+        description="Third-party: credentials are stored. Nodion: at least one of its access "
+        "tokens works (is neither revoked nor past its expiry or grace period)."
+    )
     anonymous: bool = strawberry.field(
         description="A third-party registry without credentials: public images, pulled anonymously."
     )
     token_hint: str | None = strawberry.field(
-        description="Last four characters of the stored token, to tell tokens apart."
+        description="Last four characters of the stored token, to tell tokens apart. Nodion: "
+        "of its newest working access token (null when none works); see `tokens`."
     )
-    credentials_created_at: datetime | None
-    credentials_updated_at: datetime | None
-    last_used_at: datetime | None
+    credentials_created_at: datetime | None = strawberry.field(
+        description="Nodion: when its first access token was made."
+    )
+    credentials_updated_at: datetime | None = strawberry.field(
+        description="Nodion: when one of its access tokens was last made, rotated or revoked."
+    )
+    last_used_at: datetime | None = strawberry.field(
+        description="Nodion: the last login with any of its access tokens (recorded at most "
+        "once a minute per token)."
+    )
     created_at: datetime
     ca_certificate: str | None = strawberry.field(
         description="PEM of the private CA trusted for this custom registry."
@@ -59,6 +78,78 @@ class RegistryNode(ProjectScopedNode):
     @strawberry.field
     async def project(self, info: Info) -> ProjectType:
         return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]  # a Project row stands in for the type
+
+    @strawberry.field(
+        description="Access tokens of a Nodion registry, newest first: those that work "
+        "(ACTIVE and EXPIRING), or with includeInactive also EXPIRED and REVOKED ones."
+    )
+    async def tokens(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        include_inactive: bool = False,
+    ) -> relay.Connection[RegistryTokenNode]:
+        page = Page.of(first, after)
+        rows = await info.context.loaders[REGISTRY_TOKEN_PAGES].load(
+            (self.id, page, include_inactive)
+        )
+        return to_connection(rows, page, lambda row: row)
+
+
+@strawberry.type(
+    name="RegistryToken",
+    description="An access token of a Nodion registry, the password of `docker login`. "
+    "Its secret is shown once, when it is made; no field returns it.",
+)
+class RegistryTokenNode(ProjectScopedNode):
+    """Resolved straight from `RegistryToken` rows: resolvers return models."""
+
+    model = RegistryToken
+    loader = REGISTRY_TOKEN_ROW
+
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Unique among the registry's active tokens.")
+    scope: RegistryTokenScopeEnum
+    created_at: datetime
+    created_by: str | None = strawberry.field(description="Email of who made it.")
+    last_used_at: datetime | None = strawberry.field(
+        description="Its last login (recorded at most once a minute)."
+    )
+    revoked_at: datetime | None
+    project_id: strawberry.Private[int]
+    registry_id: strawberry.Private[int]
+    if TYPE_CHECKING:  # columns of the RegistryToken rows this type is resolved from
+        hint: str
+        ends_at: datetime | None
+        replaced_by_id: int | None
+
+        def status_at(self, now: datetime) -> RegistryTokenStatusEnum: ...
+
+    @strawberry.field(description="Last four characters of the token, to tell tokens apart.")
+    def token_hint(self) -> str:
+        return self.hint
+
+    @strawberry.field(
+        description="When it stops working: its expiry, or the end of its rotation's grace "
+        "period, whichever is first. Null: it does not expire."
+    )
+    def expires_at(self) -> datetime | None:
+        return self.ends_at
+
+    @strawberry.field
+    def status(self) -> RegistryTokenStatusEnum:
+        return self.status_at(datetime.now(UTC))
+
+    @strawberry.field(description="The token a rotation made to replace it.")
+    async def replaced_by(self, info: Info) -> RegistryTokenNode | None:
+        if self.replaced_by_id is None:
+            return None
+        return await info.context.loaders[REGISTRY_TOKEN_ROW].load(self.replaced_by_id)  # type: ignore[no-any-return]  # a RegistryToken row stands in for the type
+
+    @strawberry.field
+    async def registry(self, info: Info) -> RegistryNode:
+        return await info.context.loaders[REGISTRY].load(self.registry_id)  # type: ignore[no-any-return]  # a Registry row stands in for the type
 
 
 @strawberry.type(name="RegistryProvider")
@@ -84,3 +175,12 @@ class RegistryCredentials:
     docker_login: str = strawberry.field(
         description="The login command; pass the token on standard input."
     )
+
+    @classmethod
+    def of(cls, made: IssuedCredentials) -> RegistryCredentials:
+        return cls(
+            hostname=made.hostname,
+            username=made.username,
+            token=made.token,
+            docker_login=made.docker_login,
+        )

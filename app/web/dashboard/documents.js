@@ -19,3 +19,9 @@ export const AUDIT_EVENTS = "AuditEvents";
 export const PROJECT_APPLICATIONS = "ProjectApplicationsPage";
 export const CREATE_APPLICATION = "CreateApplication";
 export const DEPLOY_APPLICATION = "DeployApplication";
+// A Nodion registry's access tokens; creating and rotating one answers its
+// secret once, shown in the credentials dialog.
+export const REGISTRY_TOKENS = "RegistryTokens";
+export const CREATE_REGISTRY_TOKEN = "CreateRegistryToken";
+export const ROTATE_REGISTRY_TOKEN = "RotateRegistryToken";
+export const REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken";

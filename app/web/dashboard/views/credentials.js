@@ -4,7 +4,7 @@
 import { h } from "../dom.js";
 import { openDialog } from "../ui/dialog.js";
 
-export function showCredentialsOnce(credentials, onClosed) {
+export function showCredentialsOnce(credentials, onClosed, { title = "Registry credentials" } = {}) {
   const rows = [
     ["Hostname", credentials.hostname, "hostname"],
     ["Username", credentials.username, "username"],
@@ -13,10 +13,10 @@ export function showCredentialsOnce(credentials, onClosed) {
   ].map(([label, value, name]) => copyRow(label, value, name));
   const done = h("button", { type: "button", class: "button primary", onclick: () => handle.close() }, "I have copied the token");
   const handle = openDialog({
-    title: "Registry credentials",
+    title,
     className: "credentials-dialog",
     body: [
-      h("p", { class: "callout warning", role: "note" }, h("strong", {}, "Copy the token now. "), "Nodion shows it this once and cannot show it again. To replace it, add a fresh Nodion registry in this region and remove this one."),
+      h("p", { class: "callout warning", role: "note" }, h("strong", {}, "Copy the token now. "), "Nodion shows it this once and cannot show it again. To replace it, rotate it in the registry's Tokens section."),
       h("div", { class: "copy-rows" }, rows.map((row) => row.element)),
       h("p", { class: "muted small" }, "Pipe the token to docker login on standard input, e.g. from your CI's secret store: ", h("code", {}, 'echo "$TOKEN" | docker login …')),
     ],

@@ -8,6 +8,7 @@ import { openAddRegistry } from "./add_registry.js";
 import { showCredentialsOnce } from "./credentials.js";
 import { openCheckImage, openUpdateCredentials, removeRegistry } from "./registry_actions.js";
 import { statusPill, typeBadge } from "./registry_labels.js";
+import { tokensSection } from "./registry_tokens.js";
 
 const CAN_CHANGE = ["ADMIN"];
 const CAN_CHECK = ["ADMIN", "DEVELOPER"];
@@ -63,7 +64,7 @@ export async function renderRegistries(root, shell, projectId) {
 function registryRow(registry, { state, shell, reload, pageAlert }) {
   const role = state.project.viewerRole;
   const actions = [];
-  if (registry.type === "NODION" && !registry.hasCredentials && CAN_CHANGE.includes(role)) {
+  if (registry.type === "NODION" && !registry.credentialsCreatedAt && CAN_CHANGE.includes(role)) {
     actions.push(
       h("button", {
         type: "button",
@@ -108,6 +109,7 @@ function registryRow(registry, { state, shell, reload, pageAlert }) {
     h("div", { class: "registry-credentials" }, credentialsState(registry)),
     registry.type === "NODION" ? h("div", { class: "registry-verification" }) : verificationState(registry),
     h("div", { class: "registry-actions" }, actions),
+    registry.type === "NODION" && registry.credentialsCreatedAt ? tokensSection(registry, { canChange: CAN_CHANGE.includes(role), reload }) : null,
   );
 }
 
