@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import platform
+from contextvars import ContextVar
 from typing import Final
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -132,6 +133,23 @@ def record_graphql(operation: str | None, outcome: str) -> None:
 def record_login(outcome: str) -> None:
     """One login at the token endpoint ended so (one of LOGIN_OUTCOMES)."""
     REGISTRY_LOGINS.labels(outcome if outcome in LOGIN_OUTCOMES else "unknown").inc()
+
+
+# Why the current login was refused, when the verifier knows more than "unknown"
+# (a token that expired or was revoked): set in the login's own task by the
+# verifier, read by the token endpoint when it counts the refusal.
+_refusal: ContextVar[str | None] = ContextVar("login_refusal", default=None)
+
+
+def note_login_refusal(outcome: str) -> None:
+    _refusal.set(outcome)
+
+
+def take_login_refusal() -> str | None:
+    outcome = _refusal.get()
+    if outcome is not None:
+        _refusal.set(None)
+    return outcome
 
 
 def record_transition(transition: str) -> None:

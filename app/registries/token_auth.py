@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from tortoise.expressions import Q
 
 from app.audit.service import record
+from app.metrics import note_login_refusal
 from app.registries.credential_lookup import RegistryLogin, RegistryLogins
 from app.registries.models import Registry, RegistryToken
 from app.registries.references import is_repository_name
@@ -159,8 +160,10 @@ async def _refuse_ended(login: RegistryLogin, now: datetime) -> None:
     audit event, at most one an hour per token, so its owners learn that
     something still uses it."""
     if login.revoked:
+        note_login_refusal("revoked")
         _refused(login, "revoked")
         return
+    note_login_refusal("expired")  # a grace period that ended counts as expired
     reason = "grace period ended" if login.replaced else "expired"
     _refused(login, reason)
     cutoff = now - EXPIRED_USE_RESOLUTION

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db_changes import ChangeWatch, Unwatched
 from app.domain import Serving
-from app.metrics import record_login
+from app.metrics import record_login, take_login_refusal
 from app.networks import parse_networks
 from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
@@ -246,7 +246,7 @@ class TokenEndpoint:
         elif status == 429:
             record_login("throttled")
         elif status == 401:
-            record_login("unknown")
+            record_login(take_login_refusal() or "unknown")
         return answer
 
     async def _answer(self, scope: Scope, asked: TokenRequest) -> Response | IssuedToken:

@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from app.audit.models import AuditEvent
 from app.graphql.core.ids import decode_id, encode_id
@@ -65,6 +66,12 @@ async def granted(client, signer, username: str, token: str, namespace: str) -> 
 async def registry(api) -> tuple[dict, str]:
     project = await create_project(api, "Shop")
     return project, default_registry(project)["id"]
+
+
+def logins_counted(outcome: str) -> float:
+    """nodion_registry_logins_total{outcome} as this process counted it."""
+    value = REGISTRY.get_sample_value("nodion_registry_logins_total", {"outcome": outcome})
+    return value or 0.0
 
 
 async def test_a_pull_token_pulls_and_a_push_token_pushes(api, client, signer, registry):
@@ -177,9 +184,11 @@ async def test_revocation_stops_a_token_at_once(api, client, signer, registry, c
 
     assert revoked["__typename"] == "RevokeRegistryTokenSuccess"
     assert revoked["token"]["status"] == "REVOKED"
+    before = logins_counted("revoked")
     with caplog.at_level(logging.INFO, logger="app.registries.token_auth"):
         assert await granted(client, signer, username, token, project["namespace"]) == 401
     assert "revoked" in caplog.text
+    assert logins_counted("revoked") == before + 1  # nodion_registry_logins_total
     assert token not in caplog.text
     assert (await revoke(api, made["token"]["id"]))["__typename"] == "ConflictError"
     assert await tokens(api, registry_id) == []
@@ -198,8 +207,10 @@ async def test_an_expired_token_is_refused_and_noted_once_an_hour(api, client, s
         expires_at=datetime.now(UTC) - timedelta(seconds=1)
     )
 
+    before = logins_counted("expired"), logins_counted("unknown")
     for _ in range(3):
         assert await granted(client, signer, username, token, project["namespace"]) == 401
+    assert (logins_counted("expired"), logins_counted("unknown")) == (before[0] + 3, before[1])
 
     events = await AuditEvent.filter(action="registry_token.expired_use")
     assert [(e.target_id, e.detail) for e in events] == [(token_id, "expired")]
