@@ -79,6 +79,8 @@ def settings(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) 
         # The test asserts the fast path's own shortcuts: on, whichever way the
         # suite runs (scripts/test.sh runs tests/graphql with it off too).
         return Settings(data_dir=tmp_path, database_url=database_url, graphql_fast_path=True)
+    if request.node.get_closest_marker("stock_path_only"):
+        return Settings(data_dir=tmp_path, database_url=database_url, graphql_fast_path=False)
     return Settings(data_dir=tmp_path, database_url=database_url)
 
 
