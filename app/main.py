@@ -146,7 +146,7 @@ def create_served_app() -> Starlette:
     """The app as `nodion serve` runs it in each worker process: configured from
     the environment, logging set up there too (workers do not inherit it)."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":
         # As `nodion serve` does: Tortoise logs each closed connection at INFO.
         logging.getLogger("tortoise").setLevel(logging.WARNING)

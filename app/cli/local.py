@@ -53,6 +53,19 @@ def shown_url(database_url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
+def notice(text: str) -> None:
+    """A line for the operator on stderr; a log record when the logs are JSON
+    (`nodion serve` with NODION_LOG_FORMAT=json), so that every line is JSON."""
+    import logging
+
+    from app.log_format import JsonFormatter
+
+    if any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers):
+        logging.getLogger("app.serve").info("%s", text)
+    else:
+        typer.echo(text, err=True)
+
+
 def prepare_data_dir(settings: Settings) -> None:
     """Create the data folder and say so: a fresh, empty folder (and database)
     where one was expected is a surprise, e.g. when run outside the repository."""
@@ -64,17 +77,14 @@ def prepare_data_dir(settings: Settings) -> None:
     )
     if needed and not folder.exists():
         folder.mkdir(mode=0o700, parents=True)
-        typer.echo(
-            f"Created the data folder {folder.absolute()} (NODION_DATA_DIR chooses another).",
-            err=True,
-        )
+        notice(f"Created the data folder {folder.absolute()} (NODION_DATA_DIR chooses another).")
     if database is not None and not database.exists():
         if not database.parent.is_dir():
             raise CliError(
                 f"cannot create the SQLite database {database}: the folder {database.parent} "
                 "does not exist (NODION_DATABASE_URL)"
             )
-        typer.echo(f"Creating a new SQLite database {database}.", err=True)
+        notice(f"Creating a new SQLite database {database}.")
 
 
 async def migrate(settings: Settings) -> None:
