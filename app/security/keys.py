@@ -139,12 +139,13 @@ def save_unsaved_keys() -> None:
 
 
 def _sqlite_records_keys(database_url: str) -> bool:
-    """Does this SQLite database record keys its data depends on (app/key_check.py)?
-    Read-only; a database with no such record (new, or only migrated) does not."""
+    """May this database record keys its data depends on (app/key_check.py)?
+    SQLite is read here (read-only): a database with no such record (new, or only
+    migrated) does not. PostgreSQL is only asked once connected."""
     import sqlite3
 
     if not database_url.startswith("sqlite://"):
-        return False  # PostgreSQL: app/key_check.py refuses the generated keys
+        return True  # PostgreSQL may: kept unsaved until app/key_check.py has looked
     path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
     if not path.is_file():
         return False
