@@ -13,7 +13,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from tortoise import Tortoise
 
 from app import domains, storage
 from app.api.schema import build_schema
@@ -27,6 +26,7 @@ from app.http.limits import LimitsMiddleware
 from app.http.metrics_route import forget_this_process, metrics_route
 from app.key_check import verify_keys
 from app.metrics import set_build_info
+from app.readiness import check_database_ready
 from app.request_id import RequestIdMiddleware, configure_logging
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
@@ -50,10 +50,14 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> JSONResponse:
-    """The process can serve: the database answers (an outage is a 503, see FaultsMiddleware)."""
-    await Tortoise.get_connection("default").execute_query("SELECT 1")
-    return JSONResponse({"status": "ready"})
+def readyz_route(settings: Settings) -> Route:
+    async def readyz(request: Request) -> JSONResponse:
+        """The process can serve: the database answers and takes writes (an outage
+        or a read-only database is a 503, see FaultsMiddleware)."""
+        await check_database_ready(settings.resolved_database_url)
+        return JSONResponse({"status": "ready"})
+
+    return Route("/readyz", readyz, methods=["GET"])
 
 
 def create_app(
@@ -112,7 +116,7 @@ def create_app(
             *domains.routes(settings, keys, watch),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
+            readyz_route(settings),
             metrics_route(settings),
             *web_routes(),
         ],
@@ -146,7 +150,7 @@ def create_served_app() -> Starlette:
     """The app as `nodion serve` runs it in each worker process: configured from
     the environment, logging set up there too (workers do not inherit it)."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":
         # As `nodion serve` does: Tortoise logs each closed connection at INFO.
         logging.getLogger("tortoise").setLevel(logging.WARNING)

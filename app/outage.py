@@ -9,11 +9,14 @@ is searched as well.
 
 from __future__ import annotations
 
+import sqlite3
+
 from asyncpg.exceptions import (
     InterfaceError,
     InternalClientError,
     OperatorInterventionError,
     PostgresConnectionError,
+    ReadOnlySQLTransactionError,
 )
 from tortoise.exceptions import DBConnectionError
 
@@ -27,15 +30,34 @@ DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     # (seen under scripts/chaos.sh), answered as any other lost connection.
     InternalClientError,
 )
+READONLY = sqlite3.SQLITE_READONLY  # "attempt to write a readonly database", all variants
 UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
 UNAVAILABLE_MESSAGE = "The database is unavailable; nothing was changed. Try again shortly."
+READ_ONLY_MESSAGE = (
+    "The database is read-only (its file system or server refuses writes); nothing was "
+    "changed. An operator has to make it writable."
+)
 RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseReadOnly(ConnectionError):
+    """/readyz found the database read-only (app/readiness.py)."""
+
+
+def is_database_read_only(error: BaseException) -> bool:
+    """The database answers but refuses writes: SQLite on a read-only file (or
+    file system), PostgreSQL in a read-only transaction or on a standby. Not a bug
+    of the request: an operator has to make it writable, so it is answered 503."""
+    if isinstance(error, DatabaseReadOnly | ReadOnlySQLTransactionError):
+        return True
+    code = getattr(error, "sqlite_errorcode", None)  # sqlite3.Error, Python 3.11+
+    return isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == READONLY
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, DATABASE_UNAVAILABLE):
+        if isinstance(error, DATABASE_UNAVAILABLE) or is_database_read_only(error):
             return True
         seen.add(id(error))
         error = error.__cause__ or error.__context__
@@ -59,5 +81,7 @@ def unavailable_message(error: BaseException) -> tuple[str, dict[str, object]]:
     while current is not None:
         if isinstance(current, CommitOutcomeUnknown):
             return OUTCOME_UNKNOWN_MESSAGE, {"code": UNAVAILABLE_CODE, "outcome": "UNKNOWN"}
+        if is_database_read_only(current):
+            return READ_ONLY_MESSAGE, {"code": UNAVAILABLE_CODE}
         current = current.__cause__ or current.__context__
     return UNAVAILABLE_MESSAGE, {"code": UNAVAILABLE_CODE}

@@ -8,6 +8,8 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.log_format import LogFormat, formatter_for
+
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 HEADER = "x-request-id"
 HEADER_RAW = HEADER.encode()
@@ -48,12 +50,21 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: LogFormat = "text") -> None:
+    """The root logger's one handler, on stderr. Everything logs through it:
+    uvicorn's own loggers too (`nodion serve` gives uvicorn no log config, so
+    they propagate here), so a JSON run writes nothing but JSON lines."""
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
+    handler.setFormatter(formatter_for(log_format))
+    for name in ("uvicorn", "uvicorn.error"):
+        # Handlers uvicorn may have set up before (an imported default config):
+        # records go to the root's handler only, once.
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    # Never uvicorn's access log: it prints query strings (app/http/access_log.py).
+    logging.getLogger("uvicorn.access").handlers = []
+    logging.getLogger("uvicorn.access").propagate = False
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

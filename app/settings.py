@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # Server-side secret for the HMAC digests of tokens (base64, >= 32 bytes).
     token_pepper: SecretStr | None = None
     log_level: str = "INFO"
+    # text: one readable line per record; json: one JSON object per line (docs/operating.md).
+    log_format: Literal["text", "json"] = "text"
     # GraphiQL at GET /graphql; unset means on in development, off in production.
     graphiql: bool | None = None
     # The GraphQL fast path (app/graphql/core/fast_path/): on, or off for

@@ -128,6 +128,7 @@ def running_service(
         "NODION_TOKEN_PEPPER": new_pepper(),
         **extra_env,
     }
+    json_logs = env.get("NODION_LOG_FORMAT") == "json"
     https = ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []
     process = subprocess.Popen(
         [*NODION, "serve", "--port", str(port), "--workers", str(workers), *https],
@@ -146,10 +147,18 @@ def running_service(
             output.append(line)
             if not line or line.startswith("Try: curl"):  # the last line before serving
                 break
+            if json_logs and "admin create-token" in line:  # the JSON banner's last line
+                break
             if match := TOKEN_LINE.match(line):
                 token = match.group(1)
-        assert token, "serve printed no API token:\n" + "".join(output)
         wait_for_port(port, process)
+        if json_logs:  # the JSON banner does not log the demo token: ask for one
+            created = run_cli(env, "admin", "create-token", "demo@nodion.local")
+            token = next(
+                (m.group(1) for m in map(TOKEN_LINE.match, created.stdout.splitlines()) if m),
+                None,
+            )
+        assert token, "serve printed no API token:\n" + "".join(output)
         scheme = "https" if tls else "http"
         service = Service(
             f"{scheme}://127.0.0.1:{port}",

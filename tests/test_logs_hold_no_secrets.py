@@ -229,9 +229,10 @@ async def test_no_secret_in_any_captured_log_line(api, client, caplog):
     assert leaked == [], f"secrets in the log: {leaked}"
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_no_secret_in_a_real_uvicorn_log(tmp_path: Path, database_url: str):
-    with running_service(tmp_path / "data", database_url) as service:
+def test_no_secret_in_a_real_uvicorn_log(tmp_path: Path, database_url: str, log_format: str):
+    with running_service(tmp_path / "data", database_url, NODION_LOG_FORMAT=log_format) as service:
         with httpx.Client(base_url=service.url, timeout=10) as http:
             created = http.post(
                 "/graphql",
@@ -247,10 +248,44 @@ def test_no_secret_in_a_real_uvicorn_log(tmp_path: Path, database_url: str):
         output = service.stop_and_read_output()
 
     assert all(status < 500 for status in statuses), statuses
+    if log_format == "json":
+        _assert_every_line_is_json(output)
     # The access log is there, without query strings.
-    assert '"GET /graphql" 400' in output or '"GET /graphql" 200' in output, output
-    assert '"POST /registry/token" 401' in output, output
-    assert "?" not in "".join(line for line in output.splitlines() if "app.access" in line)
+    messages = _messages(output) if log_format == "json" else output
+    assert '"GET /graphql" 400' in messages or '"GET /graphql" 200' in messages, output
+    assert '"POST /registry/token" 401' in messages, output
+    assert "?" not in "".join(line for line in messages.splitlines() if "app.access" in line)
     assert "uvicorn.access" not in output
     leaked = [value for value, _ in sent if value in output]
     assert leaked == [], f"secrets in the uvicorn output: {leaked}"
+    if log_format == "json":
+        # The text banner shows the demo token once on the terminal; JSON goes to a pipeline.
+        assert service.demo_token not in output
+
+
+def _messages(output: str) -> str:
+    """A JSON run's lines as `logger: message`, to search as the text lines are."""
+    return "\n".join(
+        f"{line['logger']}: {line['message']}" for line in map(json.loads, output.splitlines())
+    )
+
+
+def _assert_every_line_is_json(output: str) -> None:
+    """Every line, uvicorn's start-up and shutdown included, is one JSON object
+    with the agreed keys; the access log's fields are keys of their own."""
+    lines = [json.loads(line) for line in output.splitlines()]  # fails on any other line
+    assert all(isinstance(line, dict) for line in lines)
+    assert all(
+        {"time", "level", "logger", "message", "request_id"} <= line.keys() for line in lines
+    )
+    loggers = {line["logger"] for line in lines}
+    assert {"app.serve", "uvicorn.error", "app.access"} <= loggers, loggers
+    assert any(line["message"].startswith("Application startup complete") for line in lines)
+    access = [line for line in lines if line["logger"] == "app.access"]
+    refused = next(
+        line for line in access if line["path"] == "/registry/token" and line["method"] == "POST"
+    )
+    assert refused["status"] == 401
+    assert isinstance(refused["duration_ms"], float)
+    assert len(refused["request_id"]) == 16
+    assert all("?" not in line["path"] for line in access)

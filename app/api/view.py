@@ -128,7 +128,8 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
             settings=self.settings,
             keys=self.keys,
-            outbound=self.outbound,
+            # The registry checks of one request share one time budget.
+            outbound=self.outbound.sharing_one_budget(),
             hooks=self.hooks,
             viewer=viewer,
             project_page_loads=self.project_page_loads,

@@ -53,6 +53,19 @@ def shown_url(database_url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
+def notice(text: str) -> None:
+    """A line for the operator on stderr; a log record when the logs are JSON
+    (`nodion serve` with NODION_LOG_FORMAT=json), so that every line is JSON."""
+    import logging
+
+    from app.log_format import JsonFormatter
+
+    if any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers):
+        logging.getLogger("app.serve").info("%s", text)
+    else:
+        typer.echo(text, err=True)
+
+
 def prepare_data_dir(settings: Settings) -> None:
     """Create the data folder and say so: a fresh, empty folder (and database)
     where one was expected is a surprise, e.g. when run outside the repository."""
@@ -62,19 +75,67 @@ def prepare_data_dir(settings: Settings) -> None:
     needed = not settings.is_production or (
         database is not None and database.parent == folder.resolve()
     )
-    if needed and not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
-        typer.echo(
-            f"Created the data folder {folder.absolute()} (NODION_DATA_DIR chooses another).",
-            err=True,
+    if needed:
+        _check_data_dir(
+            folder,
+            will_write=(database is not None and not database.exists())
+            or _development_files_missing(settings),
         )
+    if needed and not folder.exists():
+        try:
+            folder.mkdir(mode=0o700, parents=True)
+        except OSError as error:
+            raise _unusable(folder, error.strerror or str(error)) from None
+        notice(f"Created the data folder {folder.absolute()} (NODION_DATA_DIR chooses another).")
     if database is not None and not database.exists():
         if not database.parent.is_dir():
             raise CliError(
                 f"cannot create the SQLite database {database}: the folder {database.parent} "
                 "does not exist (NODION_DATABASE_URL)"
             )
-        typer.echo(f"Creating a new SQLite database {database}.", err=True)
+        notice(f"Creating a new SQLite database {database}.")
+
+
+def _unusable(folder: Path, reason: str) -> CliError:
+    return CliError(f"cannot use the data folder {folder.absolute()} (NODION_DATA_DIR): {reason}")
+
+
+def _check_data_dir(folder: Path, *, will_write: bool) -> None:
+    """One line naming the folder and why it cannot be used, before anything is
+    written into it (a half-written folder is worse than none). An existing
+    read-only folder that already holds all it needs is served: requests then
+    answer 503 (the database cannot be written), see app/outage.py."""
+    import os
+
+    if folder.exists() and not folder.is_dir():
+        raise _unusable(folder, "it is a file, not a folder")
+    existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise _unusable(folder, f"{existing} is a file, not a folder")
+    if existing != folder.absolute():
+        will_write = True  # the folder itself is to be created
+    elif any(folder.glob("*.sqlite3")):
+        will_write = True  # SQLite writes its journal beside the database, even to read
+    if will_write and not os.access(existing, os.W_OK | os.X_OK):
+        if os.statvfs(existing).f_flag & os.ST_RDONLY:
+            raise _unusable(folder, f"{existing} is on a read-only file system")
+        raise _unusable(folder, f"{existing} is not writable by this user")
+
+
+def _development_files_missing(settings: Settings) -> bool:
+    """Development generates keys into the data folder when they are not set."""
+    from app.security.keys import DEV_KEYS_FILE, DEV_SIGNING_KEY_FILE
+
+    if settings.is_production:
+        return False
+    keys_unset = not all(
+        value is not None and value.get_secret_value().strip()
+        for value in (settings.encryption_keys, settings.token_pepper)
+    )
+    signing_unset = settings.token_signing_key_file is None
+    return (keys_unset and not (settings.data_dir / DEV_KEYS_FILE).exists()) or (
+        signing_unset and not (settings.data_dir / DEV_SIGNING_KEY_FILE).exists()
+    )
 
 
 async def migrate(settings: Settings) -> None:
@@ -93,12 +154,13 @@ async def migrate(settings: Settings) -> None:
 async def verify_keys_or_stop(keys: ServiceKeys) -> None:
     """Stop with one line when the stored data needs keys that are not configured."""
     from app.key_check import KeyMismatch, verify_keys
-    from app.security.keys import ConfigurationError
+    from app.security.keys import ConfigurationError, save_unsaved_keys
 
     try:
         await verify_keys(keys)
     except KeyMismatch as error:
         raise ConfigurationError(str(error)) from None
+    save_unsaved_keys()
 
 
 def run_with_database(

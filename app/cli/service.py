@@ -53,10 +53,13 @@ async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
 
 def _banner(url: str, settings: Settings, demo_token: str | None) -> None:
     ide = " (open it in a browser for GraphiQL)" if settings.graphiql_enabled else ""
-    typer.echo(f"Nodion registries API: {url}{ide}")
     dashboard = url.removesuffix("/graphql") + "/dashboard"
-    typer.echo(f"Dashboard: {dashboard} (sign in with an API token)")
     nodion = program()
+    if settings.log_format == "json":
+        _json_banner(url, dashboard, settings, demo_token is not None, nodion)
+        return
+    typer.echo(f"Nodion registries API: {url}{ide}")
+    typer.echo(f"Dashboard: {dashboard} (sign in with an API token)")
     if demo_token:
         typer.echo(f"Created the demo user {DEMO_EMAIL}. Its API token (shown once):")
         typer.echo(f"  {demo_token}")
@@ -68,6 +71,28 @@ def _banner(url: str, settings: Settings, demo_token: str | None) -> None:
         typer.echo(f"Create a user and its API token with: {nodion} admin create-user EMAIL")
     else:
         typer.echo(f"Get an API token with: {nodion} admin create-token {DEMO_EMAIL}")
+
+
+def _json_banner(url: str, dashboard: str, settings: Settings, demo: bool, nodion: str) -> None:
+    """The banner as log records, so that every line a JSON run writes is JSON.
+    Without the demo user's token: a log pipeline keeps what it reads."""
+    import logging
+
+    log = logging.getLogger("app.serve")
+    log.info("Nodion registries API: %s", url, extra={"url": url})
+    log.info("Dashboard: %s (sign in with an API token)", dashboard, extra={"url": dashboard})
+    if demo:
+        log.info(
+            "Created the demo user %s; its API token is not logged: get one with: "
+            "%s admin create-token %s",
+            DEMO_EMAIL,
+            nodion,
+            DEMO_EMAIL,
+        )
+    elif settings.is_production:
+        log.info("Create a user and its API token with: %s admin create-user EMAIL", nodion)
+    else:
+        log.info("Get an API token with: %s admin create-token %s", nodion, DEMO_EMAIL)
 
 
 def serve(
@@ -97,7 +122,7 @@ def serve(
     from app.settings import Settings
 
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":
         # Tortoise logs each closed connection at INFO: noise above the banner.
         logging.getLogger("tortoise").setLevel(logging.WARNING)

@@ -57,11 +57,22 @@ class AccessLogMiddleware:
 
 def _log_line(scope: Scope, status: int, seconds: float) -> None:
     client = scope.get("client")
+    address = client[0] if client else "-"
+    path = scope["path"][:MAX_PATH_CHARS].encode("unicode_escape").decode("ascii")
+    duration_ms = round(seconds * 1000, 1)
     log.info(
         '%s "%s %s" %d %.1fms',
-        client[0] if client else "-",
+        address,
         scope["method"],
-        scope["path"][:MAX_PATH_CHARS].encode("unicode_escape").decode("ascii"),
+        path,
         status,
-        seconds * 1000,
+        duration_ms,
+        # Keys of their own in a JSON line (app/log_format.py); the text line has them all.
+        extra={
+            "client": address,
+            "method": scope["method"],
+            "path": path,
+            "status": status,
+            "duration_ms": duration_ms,
+        },
     )

@@ -87,9 +87,18 @@ class RegistryClient:
 
     async def _run(self, probe: Callable[[httpx.AsyncClient], Awaitable[Outcome]]) -> Outcome:
         host = self.host
+        seconds = self.outbound.time_left()
+        if seconds <= 0:
+            # The request's checks used up their shared time: not started at all.
+            return Outcome(
+                CheckStatus.TIMEOUT,
+                f"{host} was not checked: this request's registry checks used up their "
+                f"{self.outbound.timeout:g} seconds (NODION_OUTBOUND_TIMEOUT, for all the "
+                "checks of one request); check it in a request of its own.",
+            )
         try:
             async with (
-                asyncio.timeout(self.outbound.timeout),
+                asyncio.timeout(seconds),
                 self.outbound.client(self.ca_certificate) as client,
             ):
                 return await probe(client)
@@ -112,7 +121,7 @@ class RegistryClient:
             return Outcome(
                 CheckStatus.TIMEOUT,
                 f"{host} did not answer within "
-                f"{self.outbound.timeout:g} seconds; check the hostname and port.",
+                f"{round(seconds, 1):g} seconds; check the hostname and port.",
             )
         except (httpx.TooManyRedirects, httpx.RemoteProtocolError, httpx.DecodingError):
             return Outcome(

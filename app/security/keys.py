@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
@@ -66,7 +67,7 @@ def load_keys(settings: Settings) -> ServiceKeys:
                 f"{' and '.join(missing)} must be set in production",
                 command="admin generate-key key1",
             )
-        dev = _dev_keys(settings.data_dir)
+        dev = _dev_keys(settings.data_dir, settings.resolved_database_url)
         keys_spec = keys_spec or dev["encryption_keys"]
         pepper_spec = pepper_spec or dev["token_pepper"]
     try:
@@ -124,6 +125,37 @@ def _write_new(path: Path, content: bytes, mode: int = 0o644) -> None:
         handle.write(content)
 
 
+# Development key files generated while a database already recorded keys.
+_UNSAVED: dict[Path, bytes] = {}
+
+
+def save_unsaved_keys() -> None:
+    """Write the development keys that were held back (see `_dev_keys`) once the
+    stored data has been checked against them (app/key_check.py)."""
+    while _UNSAVED:
+        path, content = _UNSAVED.popitem()
+        write_private(path, content)
+        log.warning("Generated development keys in %s.", path.absolute())
+
+
+def _sqlite_records_keys(database_url: str) -> bool:
+    """May this database record keys its data depends on (app/key_check.py)?
+    SQLite is read here (read-only): a database with no such record (new, or only
+    migrated) does not. PostgreSQL is only asked once connected."""
+    import sqlite3
+
+    if not database_url.startswith("sqlite://"):
+        return True  # PostgreSQL may: kept unsaved until app/key_check.py has looked
+    path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+    if not path.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            return db.execute("SELECT 1 FROM key_fingerprints LIMIT 1").fetchone() is not None
+    except sqlite3.Error:  # no such table yet, or unreadable: key_check decides later
+        return False
+
+
 def _secret(value: SecretStr | None) -> str | None:
     text = value.get_secret_value().strip() if value is not None else ""
     return text or None
@@ -145,7 +177,7 @@ def new_pepper() -> str:
     return base64.b64encode(secrets.token_bytes(MIN_PEPPER_BYTES)).decode()
 
 
-def _dev_keys(data_dir: Path) -> dict[str, str]:
+def _dev_keys(data_dir: Path, database_url: str) -> dict[str, str]:
     path = data_dir / DEV_KEYS_FILE
     if path.exists():
         keys: dict[str, str] = json.loads(path.read_text())
@@ -154,6 +186,13 @@ def _dev_keys(data_dir: Path) -> dict[str, str]:
     # names that key when it is missing, instead of failing to decrypt under its name.
     key_id = f"dev-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"
     generated = {"encryption_keys": generate_key_entry(key_id), "token_pepper": new_pepper()}
+    if _sqlite_records_keys(database_url):
+        # The file was lost, not never made: the new keys stay in memory, so that
+        # app/key_check.py names what the stored data needs and refuses, and no new
+        # file is left behind to hide the loss. (Kept only if the check passes:
+        # `save_unsaved_keys`.)
+        _UNSAVED[path] = json.dumps(generated).encode()
+        return generated
     write_private(path, json.dumps(generated).encode())
     log.warning(
         "Generated development keys in %s. Set NODION_ENCRYPTION_KEYS and "

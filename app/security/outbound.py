@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import ipaddress
 import socket
 import ssl
+import time
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -212,7 +214,11 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
 
 class Outbound:
-    """Makes guarded HTTPS clients; one per check, with the registry's own CA if any."""
+    """Makes guarded HTTPS clients; one per check, with the registry's own CA if any.
+
+    `timeout` bounds each check; a copy made by `sharing_one_budget` (one per
+    GraphQL request) bounds all the checks made through it together: 30 aliased
+    checks of a host that never answers take `timeout` in all, not 30 times it."""
 
     def __init__(
         self,
@@ -228,6 +234,25 @@ class Outbound:
         self.max_response_bytes = max_response_bytes
         self.resolver = resolver
         self.inner = inner
+        self._shared_budget = False
+        self._deadline: float | None = None
+
+    def sharing_one_budget(self) -> Outbound:
+        """A copy whose checks share `timeout` between them; the clock starts
+        with the first check (a request's database work does not use it up)."""
+        shared = copy.copy(self)
+        shared._shared_budget, shared._deadline = True, None
+        return shared
+
+    def time_left(self) -> float:
+        """Seconds the next check may take: `timeout`, or what is left of the
+        shared budget (0: the check must not be started)."""
+        if not self._shared_budget:
+            return self.timeout
+        now = time.monotonic()
+        if self._deadline is None:
+            self._deadline = now + self.timeout
+        return max(0.0, self._deadline - now)
 
     def client(self, ca_certificate: str | None = None) -> httpx.AsyncClient:
         context = ssl.create_default_context()

@@ -53,6 +53,7 @@ def test_lost_development_keys_stop_the_service_and_rotation(tmp_path: Path, dat
     rotation = run_cli(env, "admin", "rotate-keys")
 
     assert returncode != 0
+    assert not (data_dir / "dev-keys.json").exists()  # no new key file left behind
     assert f"encryption key '{lost_key_id}' is not in NODION_ENCRYPTION_KEYS" in output
     assert "NODION_TOKEN_PEPPER" in output
     assert "Traceback" not in output
@@ -60,3 +61,19 @@ def test_lost_development_keys_stop_the_service_and_rotation(tmp_path: Path, dat
     assert "Re-encrypted" not in rotation.stdout
     assert "2 secrets do not decrypt" in rotation.stderr
     assert f"key '{lost_key_id}'" in rotation.stderr
+
+
+def test_a_deleted_dev_key_file_is_refused_without_writing_a_new_one(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    with running_service(
+        data_dir, f"sqlite://{data_dir / 'nodion.sqlite3'}", **DEV_KEYS
+    ) as service:
+        env = service.env
+    (data_dir / "dev-keys.json").unlink()
+
+    returncode, output = serve_until_it_exits(env)
+
+    assert returncode != 0
+    assert "stored data needs keys that are not configured" in output
+    assert "Traceback" not in output
+    assert not (data_dir / "dev-keys.json").exists()
