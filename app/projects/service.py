@@ -14,6 +14,7 @@ from app.events import Hooks
 from app.projects.access import project_for
 from app.projects.events import PROJECT_CREATED
 from app.projects.models import Project, ProjectMember, Role
+from app.projects.quarantine import namespace_in_quarantine
 from app.settings import Settings
 from app.transactions import atomic
 
@@ -54,6 +55,8 @@ async def create_project(actor: User, name: str, settings: Settings, hooks: Hook
     for attempt in range(NAMESPACE_ATTEMPTS):
         namespace = base if attempt == 0 else f"{base}-{secrets.token_hex(3)}"
         if await Project.exists(namespace=namespace):
+            continue
+        if await namespace_in_quarantine(namespace):  # a deleted project's, for 30 days
             continue
         try:
             async with atomic():
