@@ -145,7 +145,7 @@ class ProjectMutations:
     async def rename_project(self, info: Info, input: RenameProjectInput) -> RenameProjectResult:
         project_id = decode_id(input.project_id, "Project")
         project = await lifecycle.rename_project(info.context.user, project_id, input.name)
-        info.context.loaders[PROJECT].clear(project.id).prime(project.id, project)
+        info.context.loaders[PROJECT].prime(project.id, project, force=True)
         return RenameProjectSuccess(project=project)  # type: ignore[arg-type]  # a Project row stands in for the type
 
     @strawberry.mutation(
