@@ -38,3 +38,30 @@ async def test_migrations_apply_to_an_empty_database_and_again(tmp_path):
     assert {"users", "api_tokens", "projects", "project_members", "registries", "audit_events"} <= {
         t["name"] for t in tables
     }
+
+
+async def test_audit_events_keep_their_per_project_indexes_after_0008(tmp_path):
+    """0008 rebuilds audit_events on SQLite (a foreign key cannot be altered
+    there); the dashboard's per-project audit list must still use its index."""
+    url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+    await storage.apply_migrations(url)
+    await storage.connect(url)
+    try:
+        from tortoise import Tortoise
+
+        connection = Tortoise.get_connection("default")
+        plans = [
+            await connection.execute_query_dict(f"EXPLAIN QUERY PLAN {query}")
+            for query in (
+                "SELECT * FROM audit_events WHERE project_id = 1 ORDER BY id DESC LIMIT 10",
+                "SELECT * FROM audit_events WHERE project_id = 1 AND action = 'x' "
+                "ORDER BY id DESC LIMIT 10",
+                "SELECT * FROM audit_events WHERE project_namespace = 'x' ORDER BY id DESC",
+            )
+        ]
+    finally:
+        await storage.disconnect()
+    for plan in plans:
+        details = " ".join(row["detail"] for row in plan)
+        assert "USING INDEX idx_audit_event_project_" in details, details
+        assert "TEMP B-TREE" not in details, details

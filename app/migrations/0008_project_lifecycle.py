@@ -19,6 +19,36 @@ CREATE INDEX IF NOT EXISTS "idx_audit_event_project_c85903"
     ON "audit_events" ("project_id", "action", "id");
 """
 
+# On PostgreSQL Tortoise's AlterField changes the column's NULL only, not the
+# constraint's ON DELETE: the foreign key is replaced here.
+POSTGRES_FOREIGN_KEY = """
+DO $body$
+DECLARE existing text;
+BEGIN
+    FOR existing IN
+        SELECT con.conname FROM pg_constraint con
+        JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = ANY (con.conkey)
+        WHERE con.conrelid = 'audit_events'::regclass AND con.contype = 'f'
+          AND att.attname = 'project_id'
+    LOOP
+        EXECUTE format('ALTER TABLE audit_events DROP CONSTRAINT %I', existing);
+    END LOOP;
+    ALTER TABLE audit_events ADD CONSTRAINT audit_events_project_id_fkey
+        FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE {on_delete};
+END
+$body$;
+"""
+
+
+async def set_null_on_postgresql(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
+    if schema_editor.client.capabilities.dialect == "postgres":
+        await schema_editor.client.execute_script(POSTGRES_FOREIGN_KEY.format(on_delete="SET NULL"))
+
+
+async def cascade_on_postgresql(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
+    if schema_editor.client.capabilities.dialect == "postgres":
+        await schema_editor.client.execute_script(POSTGRES_FOREIGN_KEY.format(on_delete="CASCADE"))
+
 
 async def restore_sqlite_indexes(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     if schema_editor.client.capabilities.dialect == "sqlite":
@@ -50,6 +80,7 @@ class Migration(migrations.Migration):
             field=fields.ForeignKeyField('nodion.Project', source_field='project_id', null=True, db_constraint=True, to_field='id', related_name='audit_events', on_delete=OnDelete.SET_NULL),
         ),
         ops.RunPython(restore_sqlite_indexes, nothing_to_undo),
+        ops.RunPython(set_null_on_postgresql, cascade_on_postgresql),
         ops.AddField(
             model_name='AuditEvent',
             name='project_namespace',
