@@ -6,6 +6,8 @@ is validated against schema.graphql in tests/graphql/test_client_operations.py."
 from app.operations import document, with_fragments
 
 CREATE_PROJECT = document("CreateProject")
+RENAME_PROJECT = document("RenameProject")
+DELETE_PROJECT = document("DeleteProject")
 PROJECT_REGISTRIES = document("ProjectRegistries")
 ADD_REGISTRY = document("AddRegistry")
 GENERATE_CREDENTIALS = document("GenerateCredentials")

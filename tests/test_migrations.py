@@ -119,7 +119,6 @@ async def test_upgrading_moves_generated_credentials_into_a_default_token(
     import httpx
     from tortoise import Tortoise
 
-    from app.audit.models import AuditEvent
     from app.main import create_app
     from app.registries.domain import DOMAIN
     from app.registries.models import (
@@ -166,13 +165,18 @@ async def test_upgrading_moves_generated_credentials_into_a_default_token(
                     credentials_updated_at=generated,
                 )
             await insert(connection, "registries", columns | {"created_at": generated})
-        await AuditEvent.create(
-            project_id=7,
-            actor_email="owner@example.com",
-            action="credentials.generated",
-            target_type="Registry",
-            target_id=41,
-            target_name="Nodion 41",
+        await insert(
+            connection,
+            "audit_events",
+            dict(
+                project_id=7,
+                actor_email="owner@example.com",
+                action="credentials.generated",
+                target_type="Registry",
+                target_id=41,
+                target_name="Nodion 41",
+                created_at=generated,
+            ),
         )
     finally:
         await storage.disconnect()
@@ -235,3 +239,30 @@ async def test_upgrading_moves_generated_credentials_into_a_default_token(
         assert fresh.id > moved.id
     finally:
         await storage.disconnect()
+
+
+async def test_audit_events_keep_their_per_project_indexes_after_0010(tmp_path):
+    """0010 rebuilds audit_events on SQLite (a foreign key cannot be altered
+    there); the dashboard's per-project audit list must still use its index."""
+    url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+    await storage.apply_migrations(url)
+    await storage.connect(url)
+    try:
+        from tortoise import Tortoise
+
+        connection = Tortoise.get_connection("default")
+        plans = [
+            await connection.execute_query_dict(f"EXPLAIN QUERY PLAN {query}")
+            for query in (
+                "SELECT * FROM audit_events WHERE project_id = 1 ORDER BY id DESC LIMIT 10",
+                "SELECT * FROM audit_events WHERE project_id = 1 AND action = 'x' "
+                "ORDER BY id DESC LIMIT 10",
+                "SELECT * FROM audit_events WHERE project_namespace = 'x' ORDER BY id DESC",
+            )
+        ]
+    finally:
+        await storage.disconnect()
+    for plan in plans:
+        details = " ".join(row["detail"] for row in plan)
+        assert "USING INDEX idx_audit_event_project_" in details, details
+        assert "TEMP B-TREE" not in details, details

@@ -3,8 +3,9 @@ from app.applications.graphql.mutations import ApplicationMutations
 from app.applications.graphql.project_fields import ApplicationProjectFields
 from app.applications.graphql.types import ApplicationNode, DeploymentNode
 from app.applications.models import DEPLOY_CREDENTIAL, DEPLOY_TARGET_TOKEN, DeployTarget
-from app.applications.service import before_registry_removed
+from app.applications.service import before_project_deleted, before_registry_removed
 from app.domain import Domain
+from app.projects.events import PROJECT_DELETING
 from app.registries.events import REGISTRY_REMOVING
 from app.security.stored_secrets import TokenDigests
 
@@ -14,7 +15,10 @@ DOMAIN = Domain(
     node_types=[ApplicationNode, DeploymentNode],
     mutation=ApplicationMutations,
     project_fields=ApplicationProjectFields,
-    hooks={REGISTRY_REMOVING: [before_registry_removed]},
+    hooks={
+        REGISTRY_REMOVING: [before_registry_removed],
+        PROJECT_DELETING: [before_project_deleted],
+    },
     token_kinds=[DEPLOY_TARGET_TOKEN, DEPLOY_CREDENTIAL],
     token_verifiers={DEPLOY_CREDENTIAL: targets.verify_deploy_credential},
     # A deployment's `ndc_` credential is left out of the pepper check: it lapses

@@ -265,6 +265,26 @@ async def before_registry_removed(registry: Registry) -> None:
         )
 
 
+async def before_project_deleted(project: Project, force: bool) -> None:
+    """Hook. A project with applications is deleted only when asked with `force`;
+    then its deployments (and their minted credentials) and applications go here,
+    before the database removes the registries they pull from (RESTRICT)."""
+    names = (
+        await Application.filter(project_id=project.id)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if names and not force:
+        listed = ", ".join(str(name) for name in names[:10])
+        more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+        raise Conflict(
+            f"The project has applications: {listed}{more}. Remove them first, or "
+            "delete with force to remove them and their deployments too."
+        )
+    await Deployment.filter(project_id=project.id).delete()
+    await Application.filter(project_id=project.id).delete()
+
+
 async def _audit(
     actor: User | None, application: Application, action: str, detail: str | None = None
 ) -> None:

@@ -16,9 +16,14 @@ class AuditEvent(Model):
     """Who did what to which object. Never holds a secret."""
 
     id = fields.IntField(primary_key=True)
-    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
-        "nodion.Project", related_name="audit_events", on_delete=fields.CASCADE
+    # SET NULL, not CASCADE: the trail of a deleted project (its deletion
+    # included) outlives it, found by `project_namespace` (`nodion admin audit`).
+    project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
+        "nodion.Project", related_name="audit_events", null=True, on_delete=fields.SET_NULL
     )
+    # Written when the project is deleted (one UPDATE in the deletion's
+    # transaction); while it exists its namespace is read from the project.
+    project_namespace = fields.CharField(max_length=63, null=True)
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "nodion.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL
     )
@@ -32,10 +37,15 @@ class AuditEvent(Model):
     detail = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
-    project_id: int
+    project_id: int | None
     actor_id: int | None
 
     class Meta:
         table = "audit_events"
         # Newest first per project; per project and action for the filtered list.
-        indexes = (("project_id", "id"), ("project_id", "action", "id"))
+        # A deleted project's events by its namespace (`nodion admin audit`).
+        indexes = (
+            ("project_id", "id"),
+            ("project_id", "action", "id"),
+            ("project_namespace", "id"),
+        )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.expressions import Q
+
 from app.audit.models import AuditEvent
 
 
@@ -29,3 +31,14 @@ async def record(
         target_name=target_name,
         detail=detail,
     )
+
+
+async def events_of_namespace(
+    namespace: str, live_project_id: int | None, *, limit: int
+) -> list[AuditEvent]:
+    """Newest first: the events of deleted projects that had `namespace` (each
+    kept it when its project went) and of the live project that has it now."""
+    found = Q(project_namespace=namespace)
+    if live_project_id is not None:
+        found |= Q(project_id=live_project_id)
+    return await AuditEvent.filter(found).order_by("-id").limit(limit)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.cli.admin_audit import audit_command
 from app.cli.errors import CliError, ExitCode
 from app.cli.local import run_with_database
 from app.cli.prune_audit import prune_audit_command
@@ -194,3 +195,4 @@ def registry_config_command(
 
 
 admin.command("prune-audit")(prune_audit_command)
+admin.command("audit")(audit_command)

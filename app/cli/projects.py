@@ -9,6 +9,7 @@ import typer
 
 from app.cli import config, operations
 from app.cli.client import Api, unwrap
+from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
 from app.cli.output import (
     JsonOption,
@@ -19,7 +20,7 @@ from app.cli.output import (
     print_table,
 )
 from app.cli.registries import REGISTRY_COLUMNS
-from app.cli.resolve import all_projects
+from app.cli.resolve import all_projects, project_id
 from app.cli.wording import in_cli_words
 
 projects = typer.Typer(help="Your projects.", no_args_is_help=True)
@@ -95,3 +96,50 @@ def _same_name(api: Api, name: str) -> dict[str, Any] | None:
         if unicodedata.normalize("NFKC", project["name"]).casefold() == wanted:
             return project
     return None
+
+
+ProjectArgument = Annotated[str, typer.Argument(help="The project's ID, namespace or name.")]
+
+
+@projects.command("rename")
+def rename_project(
+    project: ProjectArgument,
+    name: Annotated[str, typer.Argument(help="The new name.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Give a project a new name (ADMIN); its namespace, and so every image path, stays."""
+    api = Api(config.current())
+    variables = {"id": project_id(api, project), "name": name}
+    result = api.execute(operations.RENAME_PROJECT, variables)["renameProject"]
+    renamed = unwrap(result, "RenameProjectSuccess")["project"]
+    if as_json:
+        print_json(renamed)
+    else:
+        typer.echo(f"Renamed project {renamed['namespace']} to {renamed['name']!r}.")
+
+
+@projects.command("delete")
+def delete_project(
+    project: ProjectArgument,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also remove its applications and deployments.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete a project (ADMIN) with its registries and, with --force, its apps.
+    Every token of the project stops working at once; its namespace is held back
+    for 30 days."""
+    api = Api(config.current())
+    found = project_id(api, project)
+    if not yes and not typer.confirm(
+        f"Delete project {project!r} and everything in it? This cannot be undone.",
+        default=False,
+    ):
+        raise CliError("nothing was deleted", ExitCode.ERROR)
+    result = api.execute(operations.DELETE_PROJECT, {"id": found, "force": force})
+    deleted = unwrap(result["deleteProject"], "DeleteProjectSuccess")
+    if as_json:
+        print_json(deleted)
+    else:
+        typer.echo(f"Deleted project {project} ({deleted['deletedProjectId']}).")

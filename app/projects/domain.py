@@ -1,5 +1,5 @@
 from app.domain import Domain
-from app.projects.events import PROJECT_CREATED
+from app.projects.events import PROJECT_CREATED, PROJECT_DELETING
 from app.projects.graphql.mutations import ProjectMutations
 from app.projects.graphql.queries import ProjectQueries
 
@@ -8,5 +8,5 @@ DOMAIN = Domain(
     models="app.projects.models",
     query=ProjectQueries,
     mutation=ProjectMutations,
-    events=[PROJECT_CREATED],
+    events=[PROJECT_CREATED, PROJECT_DELETING],
 )

@@ -56,3 +56,15 @@ class ProjectMember(Model):
         unique_together = (("project", "user"),)
         # A user's projects (the projects list) without reading every membership.
         indexes = (("user_id", "project_id"),)
+
+
+class NamespaceQuarantine(Model):
+    """The namespace of a deleted project, not given to a new project until
+    `QUARANTINE` has passed: the registries may still hold images under
+    `<namespace>/`, and a pull by the old name must not reach a stranger's."""
+
+    namespace = fields.CharField(max_length=63, primary_key=True)
+    deleted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "namespace_quarantine"

@@ -20,6 +20,7 @@ from app.projects.namespaces import (
     name_key,
     with_suffix,
 )
+from app.projects.quarantine import namespace_in_quarantine
 from app.settings import Settings
 from app.transactions import atomic
 
@@ -64,12 +65,18 @@ async def create_project(
     (registries provision one default Nodion registry per region)."""
     name = clean_name(name)
     key = name_key(name)
-    await _refuse_same_name(actor, key)
+    await refuse_same_name(actor, key)
     if namespace is not None:
         chosen = chosen_namespace(namespace)
         if await Project.exists(namespace=chosen):
             raise ValidationFailed(
                 "namespace", f"The namespace {chosen!r} is taken; choose another one."
+            )
+        if await namespace_in_quarantine(chosen):
+            raise ValidationFailed(
+                "namespace",
+                f"The namespace {chosen!r} belonged to a project deleted less than 30 days "
+                "ago (its registries may still hold images); choose another one.",
             )
         candidates = [chosen]
         notice = None
@@ -87,10 +94,12 @@ async def create_project(
     for candidate in candidates:
         if await Project.exists(namespace=candidate):
             continue
+        if await namespace_in_quarantine(candidate):  # a deleted project's, for 30 days
+            continue
         try:
             project = await _insert(actor, name, key, candidate, settings, hooks)
         except IntegrityError:
-            await _refuse_same_name(actor, key)  # a racing create of the same name won
+            await refuse_same_name(actor, key)  # a racing create of the same name won
             continue  # another request took the namespace in between; try a new suffix
         return CreatedProject(project, notice.format(namespace=candidate) if notice else None)
     if namespace is not None:
@@ -100,7 +109,7 @@ async def create_project(
     raise Conflict("Could not find a free namespace for this project name; try another name.")
 
 
-async def _refuse_same_name(actor: User, key: str) -> None:
+async def refuse_same_name(actor: User, key: str) -> None:
     """One user's projects have different names: `--project Shop` must mean one."""
     same = await Project.filter(members__user_id=actor.id, name_key=key).first()
     if same is None:

@@ -14,7 +14,7 @@ from app.graphql.core.errors import (
 from app.graphql.core.ids import decode_id
 from app.graphql.core.permissions import AUTHENTICATED
 from app.graphql.core.results import domain_result
-from app.projects import service
+from app.projects import lifecycle, service
 from app.projects.graphql.types import RoleEnum
 from app.projects.loaders import PROJECT, ROLE
 from app.projects.models import Role
@@ -45,6 +45,22 @@ class RemoveProjectMemberInput:
     email: str
 
 
+@strawberry.input
+class RenameProjectInput:
+    project_id: strawberry.ID
+    name: str
+
+
+@strawberry.input
+class DeleteProjectInput:
+    project_id: strawberry.ID
+    force: bool = strawberry.field(
+        default=False,
+        description="Also remove the project's applications and their deployments; "
+        "without it a project with applications is refused.",
+    )
+
+
 @strawberry.type
 class CreateProjectSuccess:
     project: ProjectType
@@ -60,6 +76,16 @@ class ProjectMembersChanged:
     project: ProjectType
 
 
+@strawberry.type
+class RenameProjectSuccess:
+    project: ProjectType
+
+
+@strawberry.type
+class DeleteProjectSuccess:
+    deleted_project_id: strawberry.ID
+
+
 CreateProjectResult = Annotated[
     CreateProjectSuccess | ValidationError | ConflictError,
     strawberry.union("CreateProjectResult"),
@@ -67,6 +93,15 @@ CreateProjectResult = Annotated[
 ProjectMemberResult = Annotated[
     ProjectMembersChanged | ValidationError | NotFoundError | PermissionDeniedError | ConflictError,
     strawberry.union("ProjectMemberResult"),
+]
+
+RenameProjectResult = Annotated[
+    RenameProjectSuccess | ValidationError | NotFoundError | PermissionDeniedError,
+    strawberry.union("RenameProjectResult"),
+]
+DeleteProjectResult = Annotated[
+    DeleteProjectSuccess | NotFoundError | PermissionDeniedError | ConflictError,
+    strawberry.union("DeleteProjectResult"),
 ]
 
 
@@ -113,3 +148,32 @@ class ProjectMutations:
         project_id = decode_id(input.project_id, "Project")
         project = await service.remove_member(info.context.user, project_id, input.email)
         return ProjectMembersChanged(project=project)  # type: ignore[arg-type]  # a Project row stands in for the type
+
+    @strawberry.mutation(
+        permission_classes=AUTHENTICATED,
+        description="Change a project's name (ADMIN only); its namespace never changes.",
+    )
+    @domain_result
+    async def rename_project(self, info: Info, input: RenameProjectInput) -> RenameProjectResult:
+        project_id = decode_id(input.project_id, "Project")
+        project = await lifecycle.rename_project(info.context.user, project_id, input.name)
+        info.context.loaders[PROJECT].prime(project.id, project, force=True)
+        return RenameProjectSuccess(project=project)  # type: ignore[arg-type]  # a Project row stands in for the type
+
+    @strawberry.mutation(
+        permission_classes=AUTHENTICATED,
+        description="Delete a project with its registries, applications and deployments "
+        "(ADMIN only). Every token and credential of the project stops working at once; "
+        "its audit trail is kept, and its namespace is not given to a new project for "
+        "30 days.",
+    )
+    @domain_result
+    async def delete_project(self, info: Info, input: DeleteProjectInput) -> DeleteProjectResult:
+        context = info.context
+        await lifecycle.delete_project(
+            context.user,
+            decode_id(input.project_id, "Project"),
+            force=input.force,
+            hooks=context.hooks,
+        )
+        return DeleteProjectSuccess(deleted_project_id=input.project_id)
