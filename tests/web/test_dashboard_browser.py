@@ -332,3 +332,53 @@ def test_applications_create_with_the_regions_nodion_registry_and_deploy(
     screenshot(page, "applications")
     assert_accessible(page, "applications")
     watched.assert_clean()
+
+
+def test_a_fixed_hostname_provider_that_cannot_be_reached_is_a_banner_not_a_field_error(
+    watched: Watched, web_service: Service
+):
+    """Tests never reach docker.io, so the service's answer to this one addRegistry is
+    given by the test, in the shape the service gives it when Docker Hub cannot be
+    reached (RegistryVerificationError, UNREACHABLE or TIMEOUT); everything else is
+    the real service. The dashboard must not blame the locked hostname field."""
+    page = watched.page
+    sign_in(page, web_service)
+    create_project(page, "Offline")
+    sent: list[dict] = []
+
+    def docker_hub_unreachable(route: Any) -> None:
+        body = route.request.post_data_json or {}
+        if "mutation AddRegistry" in body.get("query", ""):
+            sent.append(body["variables"]["input"])
+            status = "TIMEOUT" if len(sent) > 1 else "UNREACHABLE"
+            answer = {
+                "__typename": "RegistryVerificationError",
+                "message": "Could not connect to docker.io: check the hostname and port.",
+                "status": status,
+            }
+            route.fulfill(json={"data": {"addRegistry": answer}})
+        else:
+            route.fallback()
+
+    page.route("**/graphql", docker_hub_unreachable)
+    page.get_by_role("button", name="Add registry").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Provider").select_option("DOCKER_HUB")
+    dialog.get_by_label("Username").fill("me")
+    dialog.get_by_label("Access token or password").fill("dckr_pat_example")
+    dialog.get_by_role("button", name="Add registry").click()
+
+    banner = dialog.get_by_role("alert").filter(has_text="could not reach Docker Hub")
+    banner.wait_for()
+    assert "This is about the network, not about what you entered" in banner.inner_text()
+    assert dialog.get_by_label("Hostname").get_attribute("aria-invalid") != "true"
+    assert "check the hostname and port" not in dialog.inner_text()
+    assert_accessible(page, "add-registry dialog, provider unreachable")
+
+    dialog.get_by_role("button", name="Add registry").click()
+    dialog.get_by_role("alert").filter(has_text="did not get an answer from Docker Hub").wait_for()
+    assert [entry["verify"] for entry in sent] == [True, True]
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    assert page.locator("li.registry[data-type=DOCKER_HUB]").count() == 0
+    watched.assert_clean()
