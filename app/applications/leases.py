@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.applications.models import Deployment, DeploymentStatus
 from app.audit.service import record
+from app.background import in_background
 from app.metrics import record_transition
 from app.outage import is_database_unavailable
 from app.safe_logging import error_summary
@@ -187,16 +188,6 @@ async def _sweep_forever(lease_seconds: int) -> None:
             log.log(level, "Lease sweep failed: %s", error_summary(error))
 
 
-@asynccontextmanager
-async def lease_sweeping(lease_seconds: int | None) -> AsyncIterator[None]:
+def lease_sweeping(lease_seconds: int | None) -> AbstractAsyncContextManager[None]:
     """Run `expire_leases` in the background while serving (None: not at all)."""
-    if lease_seconds is None:
-        yield
-        return
-    task = asyncio.create_task(_sweep_forever(lease_seconds))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+    return in_background(None if lease_seconds is None else partial(_sweep_forever, lease_seconds))

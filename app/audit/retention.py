@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from app.audit.models import AuditEvent
+from app.background import in_background
 
 BATCH_SIZE = 1_000
 PRUNE_EVERY = timedelta(hours=1)
@@ -85,16 +86,8 @@ async def prune_periodically(retention_days: int, every: timedelta = PRUNE_EVERY
         await asyncio.sleep(every.total_seconds())
 
 
-@asynccontextmanager
-async def audit_pruning(retention_days: int | None) -> AsyncIterator[None]:
+def audit_pruning(retention_days: int | None) -> AbstractAsyncContextManager[None]:
     """Prunes in the background while inside, when a retention is set."""
-    if retention_days is None:
-        yield
-        return
-    task = asyncio.create_task(prune_periodically(retention_days))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+    return in_background(
+        None if retention_days is None else partial(prune_periodically, retention_days)
+    )
