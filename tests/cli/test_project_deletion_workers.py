@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.test_workers import login_statuses, worker_pids
+from tests.cli.test_workers import REFUSALS_EXPECTED, login_statuses, worker_pids
 from tests.graphql_documents import DELETE_PROJECT, GENERATE_CREDENTIALS
 from tests.servers import run_cli, running_service
 
@@ -31,11 +31,7 @@ def test_deleting_a_project_refuses_its_tokens_on_every_worker_and_keeps_its_aud
         tmp_path / "data",
         database_url,
         workers=2,
-        NODION_LOG_LEVEL="WARNING",
-        # Every refused login below is expected; the brute-force throttle must not answer.
-        NODION_AUTH_MAX_FAILURES_PER_ADDRESS="1000",
-        NODION_AUTH_MAX_FAILURES_PER_ADDRESS_AND_USERNAME="1000",
-        NODION_AUTH_MAX_FAILURES_PER_USERNAME="1000",
+        **REFUSALS_EXPECTED,
     ) as service:
         assert len(worker_pids(service.pid)) == 2
         project = service.graphql(CREATE)["createProject"]["project"]

@@ -19,6 +19,15 @@ ADD_NODION = """mutation($p: ID!) { addRegistry(input: {projectId: $p, type: NOD
 LOGINS = 40  # each on a fresh connection, which the kernel hands to either worker
 
 
+# Every refused login in these tests is expected: the brute-force throttle must not answer.
+REFUSALS_EXPECTED = {
+    "NODION_LOG_LEVEL": "WARNING",
+    "NODION_AUTH_MAX_FAILURES_PER_ADDRESS": "1000",
+    "NODION_AUTH_MAX_FAILURES_PER_ADDRESS_AND_USERNAME": "1000",
+    "NODION_AUTH_MAX_FAILURES_PER_USERNAME": "1000",
+}
+
+
 def worker_pids(serve_pid: int) -> list[int]:
     """The uvicorn workers: child processes of `nodion serve` started by multiprocessing."""
     children = Path(f"/proc/{serve_pid}/task/{serve_pid}/children").read_text().split()
@@ -51,11 +60,7 @@ def test_two_workers_serve_and_a_removed_registry_fails_on_every_one(
         tmp_path / "data",
         database_url,
         workers=2,
-        NODION_LOG_LEVEL="WARNING",
-        # Every refused login below is expected; the brute-force throttle must not answer.
-        NODION_AUTH_MAX_FAILURES_PER_ADDRESS="1000",
-        NODION_AUTH_MAX_FAILURES_PER_ADDRESS_AND_USERNAME="1000",
-        NODION_AUTH_MAX_FAILURES_PER_USERNAME="1000",
+        **REFUSALS_EXPECTED,
     ) as service:
         assert len(worker_pids(service.pid)) == 2
         project = service.graphql(CREATE)["createProject"]["project"]
@@ -87,10 +92,7 @@ def test_two_workers_and_a_revoked_token_fails_on_every_one(tmp_path: Path, data
         tmp_path / "data",
         database_url,
         workers=2,
-        NODION_LOG_LEVEL="WARNING",
-        NODION_AUTH_MAX_FAILURES_PER_ADDRESS="1000",
-        NODION_AUTH_MAX_FAILURES_PER_ADDRESS_AND_USERNAME="1000",
-        NODION_AUTH_MAX_FAILURES_PER_USERNAME="1000",
+        **REFUSALS_EXPECTED,
     ) as service:
         assert len(worker_pids(service.pid)) == 2
         project = service.graphql(CREATE)["createProject"]["project"]
