@@ -96,6 +96,66 @@ def expire(database_url: str, number: int) -> None:
     asyncio.run(run())
 
 
+def lose_lease(database_url: str, number: int) -> None:
+    """The holder stopped renewing: its lease ends now (tests/applications/
+    test_lease_processes.py shows a killed target getting there by itself)."""
+
+    async def run() -> None:
+        await storage.connect(database_url)
+        try:
+            await Deployment.filter(id=number).update(
+                lease_expires_at=datetime.now(UTC) - timedelta(seconds=1)
+            )
+        finally:
+            await storage.disconnect()
+
+    asyncio.run(run())
+
+
+def test_a_lost_lease_hands_the_work_on_and_the_first_credential_stops_working(
+    service, eu_registry, tmp_path, database_url
+):
+    alice = project_credentials(service, "Lease Shop")
+    write_image(tmp_path / "image", "1", b"leased\n")
+    target_ref = f"{eu_registry}/{alice.namespace}/app:1"
+    assert push(tmp_path / "image", alice.creds, target_ref).returncode == 0
+    app = create_app(
+        service,
+        project_id_of(service, alice.namespace),
+        name="web",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="app",
+        tag="1",
+    )
+    service.graphql(DEPLOY_APPLICATION, variables={"id": app["id"]})
+    dead, alive = deploy_target(service, "eu-dead"), deploy_target(service, "eu-alive")
+    first = claim(service, dead).json()
+    number = first["deployment"]["number"]
+    source = first["deployment"]["imageReference"].replace(EU_HOST, eu_registry)
+    first_file = authfile(first["dockerConfig"], tmp_path / "first.json", serve_as=eu_registry)
+    pulled = with_authfile(
+        first_file, "--src-tls-verify=false", f"docker://{source}", f"oci:{tmp_path / 'a'}:1"
+    )
+    assert pulled.returncode == 0, pulled.stderr
+
+    lose_lease(database_url, number)
+    second = claim(service, alive).json()
+
+    assert second["deployment"]["number"] == number  # the same work, handed on
+    stale = with_authfile(
+        first_file, "--src-tls-verify=false", f"docker://{source}", f"oci:{tmp_path / 'b'}:1"
+    )
+    assert_denied(stale, LOGIN_REFUSED)
+    second_file = authfile(second["dockerConfig"], tmp_path / "second.json", serve_as=eu_registry)
+    fresh = with_authfile(
+        second_file, "--src-tls-verify=false", f"docker://{source}", f"oci:{tmp_path / 'c'}:1"
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert report(service, dead, number, "SUCCEEDED") == 409  # the late report of the old holder
+    assert report(service, alive, number, "SUCCEEDED") == 200
+
+
 def test_a_prebuilt_image_from_the_nodion_registry(service, eu_registry, tmp_path, database_url):
     alice = project_credentials(service, "Alice Shop")
     bob = project_credentials(service, "Bob Shop")
