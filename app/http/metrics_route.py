@@ -30,6 +30,7 @@ def exposition() -> bytes:
     if not multiprocess():
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
+    # prometheus_client leaves its multiprocess helpers unannotated
     prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return generate_latest(registry)
 
@@ -37,6 +38,7 @@ def exposition() -> bytes:
 def forget_this_process() -> None:
     """A worker that stops takes its live gauges with it (its counters stay summed)."""
     if multiprocess():
+        # unannotated in prometheus_client, as above
         prometheus_multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
