@@ -59,7 +59,9 @@ async def test_metrics_are_off_without_a_token_and_bearer_only_with_one(client, 
         assert METRICS_TOKEN not in answer.text
     text = await scrape(metrics_client)
     assert "nodion_build_info{" in text
-    assert 'nodion_registry_logins_total{outcome="revoked"} 0.0' in text
+    # Every outcome is a series from the start (at 0 until one happens), so rates work.
+    for outcome in ("granted", "unknown", "expired", "revoked", "throttled", "unavailable"):
+        assert f'nodion_registry_logins_total{{outcome="{outcome}"}} ' in text
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

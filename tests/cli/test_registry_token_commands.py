@@ -109,7 +109,7 @@ def test_revoke_by_id_and_refusals(logged_in: UserCli):
     assert unknown.code == ExitCode.NOT_FOUND
     assert bad_grace.code == ExitCode.USAGE
     assert long_name.code == ExitCode.REFUSED
-    assert "(field: name)" in long_name.stderr
+    assert "(fix: --name)" in long_name.stderr  # the API field, named as the CLI option
     assert [(t["name"], t["status"]) for t in listed] == [("ci", "REVOKED")]
 
 

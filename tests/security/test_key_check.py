@@ -11,17 +11,18 @@ import pytest
 from app.applications.targets import create_target
 from app.key_check import KeyMismatch, rotate, verify_keys
 from app.main import create_app
-from app.registries.models import Registry
+from app.registries.models import RegistryToken
 from app.security.crypto import KeyRing, generate_key_entry
 from app.security.keys import ServiceKeys
 from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
 
 
 async def store_a_secret(api) -> int:
-    """A registry token (ciphertext + digest); `api` also holds an API token digest."""
+    """A registry access token (ciphertext + digest); `api` also holds an API token
+    digest. Returns the access token's id."""
     project = await create_project(api)
     await api(GENERATE_CREDENTIALS, {"id": default_registry(project)["id"]})
-    row = await Registry.get(token_ciphertext__isnull=False)
+    row = await RegistryToken.get(ciphertext__isnull=False)
     return row.id
 
 
@@ -109,7 +110,7 @@ async def test_rotation_checks_secrets_already_under_the_active_key_id(database,
     result = await rotate(with_ring(keys, generate_key_entry("test1")))
 
     assert result.changed == 0
-    assert result.unreadable == [("registry", row_id, "test1")]
+    assert result.unreadable == [("registry token", row_id, "test1")]
 
 
 async def test_the_app_itself_refuses_to_start_serving(database, api, keys, settings, outbound):
