@@ -14,7 +14,7 @@ from app.events import Hooks
 from app.projects.access import check_role, project_for, role_in
 from app.projects.models import Project, Role
 from app.projects.service import clean_name
-from app.registries.access_tokens import generate_first_token
+from app.registries.access_tokens import IssuedCredentials, generate_first_token
 from app.registries.ca_certificates import normalize_ca_certificate
 from app.registries.errors import CredentialsAlreadyGenerated, VerificationFailed
 from app.registries.events import REGISTRY_REMOVING
@@ -48,20 +48,6 @@ class NewRegistry:
     token: str | None = field(default=None, repr=False)
     ca_certificate: str | None = None
     verify: bool = True
-
-
-@dataclass(frozen=True)
-class GeneratedCredentials:
-    hostname: str
-    username: str
-    token: str
-
-    def __repr__(self) -> str:  # the token must never reach a log line or a traceback
-        return f"GeneratedCredentials(hostname={self.hostname!r}, username={self.username!r})"
-
-    @property
-    def docker_login(self) -> str:
-        return f"docker login {self.hostname} --username {self.username} --password-stdin"
 
 
 async def registry_for(user: User, registry_id: int, required: Role) -> Registry:
@@ -232,7 +218,7 @@ async def _add_managed_registry(
 
 async def generate_credentials(
     actor: User, registry_id: int, keys: ServiceKeys
-) -> tuple[Registry, GeneratedCredentials]:
+) -> tuple[Registry, IssuedCredentials]:
     """The registry's first access token (`default`, PUSH, no expiry), once."""
     registry = await registry_for(actor, registry_id, Role.ADMIN)
     if registry.type is not RegistryType.NODION:
@@ -248,7 +234,7 @@ async def generate_credentials(
         )
     registry, _, made = first
     await audit(actor, registry, "credentials.generated")
-    return registry, GeneratedCredentials(made.hostname, made.username, made.token)
+    return registry, made
 
 
 async def update_credentials(

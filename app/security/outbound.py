@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import ipaddress
 import socket
 import ssl
@@ -228,21 +227,27 @@ class Outbound:
         max_response_bytes: int,
         resolver: Resolver = system_resolver,
         inner: httpcore.AsyncNetworkBackend | None = None,
+        shared_budget: bool = False,
     ) -> None:
         self.allowlist = list(allowlist)
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self.resolver = resolver
         self.inner = inner
-        self._shared_budget = False
+        self._shared_budget = shared_budget
         self._deadline: float | None = None
 
     def sharing_one_budget(self) -> Outbound:
         """A copy whose checks share `timeout` between them; the clock starts
         with the first check (a request's database work does not use it up)."""
-        shared = copy.copy(self)
-        shared._shared_budget, shared._deadline = True, None
-        return shared
+        return Outbound(
+            self.allowlist,
+            timeout=self.timeout,
+            max_response_bytes=self.max_response_bytes,
+            resolver=self.resolver,
+            inner=self.inner,
+            shared_budget=True,
+        )
 
     def time_left(self) -> float:
         """Seconds the next check may take: `timeout`, or what is left of the

@@ -45,10 +45,6 @@ class EncryptedField:
     def context_of(self, row_id: int) -> str:
         return self.context.format(id=row_id)
 
-    @property
-    def primary_key(self) -> str:
-        return self.model._meta.pk_attr
-
     def rows_holding_one(self) -> Any:
         """The rows holding a value (a NULL is no secret)."""
         return self.model.filter(**{f"{self.field}__isnull": False})
@@ -97,8 +93,8 @@ async def reencrypt(secrets: Sequence[EncryptedField], keys: ServiceKeys) -> Ree
     is and reported, so a missing key loses no data."""
     changed, unreadable = 0, []
     for secret in secrets:
-        rows = secret.rows_holding_one().values_list(secret.primary_key, secret.field)
-        for row_id, stored in await rows:
+        for row in await secret.rows_holding_one():
+            row_id, stored = row.pk, getattr(row, secret.field)
             try:
                 fresh = keys.keyring.reencrypt(stored, context=secret.context_of(row_id))
             except DecryptionError:
@@ -106,9 +102,9 @@ async def reencrypt(secrets: Sequence[EncryptedField], keys: ServiceKeys) -> Ree
                 continue
             if fresh is not None:
                 # Conditional on the old value: a concurrent update wins, not this rewrite.
-                changed += await secret.model.filter(
-                    **{secret.primary_key: row_id, secret.field: stored}
-                ).update(**{secret.field: fresh})
+                changed += await secret.model.filter(**{"pk": row_id, secret.field: stored}).update(
+                    **{secret.field: fresh}
+                )
     return Reencryption(changed, unreadable)
 
 
