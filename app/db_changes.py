@@ -19,6 +19,11 @@ committed while it read is never hidden.
   commits. While the listener is not connected the version is None. A notification
   reaches another worker before a client that saw the commit can reach it, as long
   as that worker's event loop is not stalled for longer than the client's round trip.
+  The worker that committed does not wait for its own notification: the next
+  request on it may start before the notification is read from the socket, so
+  every commit made through `app.transactions.atomic` counts at once
+  (`note_local_commit`), and the version is (connection number, notifications,
+  local commits).
 """
 
 from __future__ import annotations
@@ -36,6 +41,19 @@ from tortoise.backends.base.config_generator import expand_db_url
 log = logging.getLogger(__name__)
 
 CHANNEL = "nodion_changes"
+
+
+class _LocalCommits:
+    """Commits made by this process, counted the moment each one returns."""
+
+    count = 0
+
+
+def note_local_commit() -> None:
+    """Called after every commit of this process that may have changed a watched
+    row (or whose outcome is unknown), so that what this process kept is dropped
+    before its next request, without waiting for the database's notification."""
+    _LocalCommits.count += 1
 
 
 class ChangeWatch(Protocol):
@@ -107,8 +125,9 @@ Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
 class PostgresNotifications:
-    """Counts notifications on `CHANNEL`; the version is (connection number, count).
-    A new connection may have missed notifications, so it starts a new number.
+    """Counts notifications on `CHANNEL`; the version is (connection number, count,
+    this process's own commits). A new connection may have missed notifications,
+    so it starts a new number.
     The connection is checked every `check_every` seconds, so one that died
     without a word is noticed within `check_every + check_timeout`."""
 
@@ -133,7 +152,9 @@ class PostgresNotifications:
         self._stopped = False
 
     def version(self) -> Hashable | None:
-        return (self._number, self._count) if self.listening.is_set() else None
+        if not self.listening.is_set():
+            return None
+        return (self._number, self._count, _LocalCommits.count)
 
     def _notified(self, *args: Any) -> None:
         self._count += 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from app.db_changes import note_local_commit
 from app.outage import CommitOutcomeUnknown, is_database_unavailable
 
 __all__ = ["CommitOutcomeUnknown", "atomic"]
@@ -28,5 +29,10 @@ async def atomic() -> AsyncIterator[Any]:
             body_done = True  # what remains is the COMMIT in in_transaction's exit
     except Exception as error:
         if body_done and is_database_unavailable(error):
+            note_local_commit()  # it may have committed
             raise CommitOutcomeUnknown("lost during COMMIT") from error
         raise
+    else:
+        # This worker's next request must see the commit at once; the database's
+        # notification of it may be read from its socket only later.
+        note_local_commit()

@@ -22,6 +22,7 @@ from app.db_changes import (
 )
 from app.main import create_app
 from app.security.attempts_table import DatabaseAttempts
+from app.transactions import atomic
 from tests.registries.test_token_endpoint import get_token
 
 
@@ -105,7 +106,7 @@ async def test_a_change_to_last_used_only_keeps_the_login_on_postgresql(database
     await change_elsewhere(database, "UPDATE registry_tokens SET last_used_at = now()")
     await change_elsewhere(database, "UPDATE registries SET name = name || ' (renamed)'")
     await changed(watch, before)
-    assert watch.version() == (before[0], before[1] + 1)  # the rename only
+    assert watch.version() == (before[0], before[1] + 1, before[2])  # the rename only
 
 
 async def test_the_watch_of_each_database(database, tmp_path):
@@ -156,11 +157,23 @@ async def test_sqlite_reads_the_version_once_per_pass_and_what_follows_a_commit_
 
 
 @ON_POSTGRESQL
+async def test_a_commit_of_this_worker_counts_before_its_notification_arrives(watched):
+    """The next request on the worker that committed may start before the
+    database's notification is read from the socket; the commit itself counts.
+    (SQLite's data_version already changes with the commit itself.)"""
+    _, watch = watched
+    before = watch.version()
+    async with atomic() as connection:
+        await connection.execute_query("DELETE FROM projects WHERE id = -1")
+    assert watch.version() != before  # no await in between: no notification read yet
+
+
+@ON_POSTGRESQL
 async def test_a_lost_listener_keeps_nothing_until_it_listens_again(database):
     watch = PostgresNotifications(lambda: asyncpg.connect(database), retry_after=0.05)
     await watch.start()
     try:
-        number, _ = watch.version()
+        number, _, _ = watch.version()
         admin = await asyncpg.connect(database)
         try:
             await admin.execute(
