@@ -5,7 +5,7 @@ from app.registries.events import REGISTRY_REMOVING
 from app.registries.graphql.mutations import RegistryMutations
 from app.registries.graphql.project_fields import RegistryProjectFields
 from app.registries.graphql.queries import RegistryQueries
-from app.registries.graphql.types import RegistryNode, RegistryTokenNode
+from app.registries.graphql.types import RegistryNode, RegistryTokenNode, TrustedPublisherNode
 from app.registries.loaders import REGISTRIES_BY_PROJECT
 from app.registries.models import (
     ACCESS_TOKEN_CIPHERTEXT,
@@ -21,7 +21,7 @@ from app.security.stored_secrets import TokenDigests
 DOMAIN = Domain(
     name="registries",
     models="app.registries.models",
-    node_types=[RegistryNode, RegistryTokenNode],
+    node_types=[RegistryNode, RegistryTokenNode, TrustedPublisherNode],
     query=RegistryQueries,
     mutation=RegistryMutations,
     project_fields=RegistryProjectFields,
