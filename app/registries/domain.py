@@ -10,6 +10,7 @@ from app.registries.loaders import REGISTRIES_BY_PROJECT
 from app.registries.models import (
     ACCESS_TOKEN_CIPHERTEXT,
     MOVED_TOKEN_CIPHERTEXT,
+    PUBLISHER_CREDENTIAL,
     REGISTRY_TOKEN,
     TOKEN_CIPHERTEXT,
     Registry,
@@ -31,7 +32,9 @@ DOMAIN = Domain(
     },
     events=[REGISTRY_REMOVING],
     hooks={PROJECT_CREATED: [provision_default_registries]},
-    token_kinds=[REGISTRY_TOKEN],
+    # Minted publisher credentials are left out of the pepper check: they
+    # lapse within the hour anyway.
+    token_kinds=[REGISTRY_TOKEN, PUBLISHER_CREDENTIAL],
     encrypted=[TOKEN_CIPHERTEXT, ACCESS_TOKEN_CIPHERTEXT, MOVED_TOKEN_CIPHERTEXT],
     token_digests=[TokenDigests(Registry, "token_digest"), TokenDigests(RegistryToken, "digest")],
     # The token endpoint (its GET first): every `docker login` and pull asks it.

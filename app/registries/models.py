@@ -247,6 +247,13 @@ class TrustedPublisher(Model):
         table = "trusted_publishers"
         indexes = (("registry_id", "issuer"),)
 
+    @property
+    def display_name(self) -> str:
+        """Its provider and first condition (the repository, project or subject):
+        how the audit trail and the dashboard name it."""
+        identity = next(iter(self.conditions.values()), "")
+        return f"{self.provider.value} {identity}"[:200]
+
 
 class PublisherCredential(Model):
     """A push credential minted by the OIDC exchange: its keyed digest, until

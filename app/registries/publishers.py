@@ -53,7 +53,15 @@ class PublisherSpec:
 
 # The input fields (GraphQL names) each provider takes; any other given is refused.
 APPLIES = {
-    PublisherProvider.GITHUB_ACTIONS: {"audience", "repository", "workflow", "environment", "ref"},
+    # caCertificate: GitHub Enterprise Server may sit behind a private CA.
+    PublisherProvider.GITHUB_ACTIONS: {
+        "audience",
+        "caCertificate",
+        "repository",
+        "workflow",
+        "environment",
+        "ref",
+    },
     PublisherProvider.GITLAB: {
         "issuer",
         "audience",
@@ -217,12 +225,6 @@ async def remove_publisher(actor: User, publisher_id: int) -> TrustedPublisher:
     return publisher
 
 
-def publisher_name(publisher: TrustedPublisher) -> str:
-    """How the audit trail and the dashboard name it: its provider and identity."""
-    identity = next(iter(publisher.conditions.values()), "")
-    return f"{publisher.provider.value} {identity}"[:200]
-
-
 async def audit(
     actor: User | None,
     registry: Registry,
@@ -238,6 +240,6 @@ async def audit(
         action=action,
         target_type="TrustedPublisher",
         target_id=publisher.id,
-        target_name=f"{registry.name} / {publisher_name(publisher)}"[:261],
+        target_name=f"{registry.name} / {publisher.display_name}"[:261],
         detail=detail[:64] if detail else None,
     )

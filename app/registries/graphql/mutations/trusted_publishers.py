@@ -29,7 +29,8 @@ class TrustedPublisherClaimInput:
 
 @strawberry.input(
     description="Fields that do not apply to the provider are refused with a ValidationError. "
-    "GITHUB_ACTIONS: repository (required), workflow, environment, ref. GITLAB: issuer "
+    "GITHUB_ACTIONS: repository (required), workflow, environment, ref, caCertificate "
+    "(GitHub Enterprise Server). GITLAB: issuer "
     "(default https://gitlab.com), caCertificate, projectPath (required), ref, refType, "
     "environment. CUSTOM_OIDC: issuer (required), caCertificate, subject (required), claims."
 )
