@@ -9,7 +9,7 @@ mutation($input: AddTrustedPublisherInput!) {
   addTrustedPublisher(input: $input) {
     __typename
     ... on AddTrustedPublisherSuccess {
-      publisher { id provider issuer audience repositories createdBy lastUsedAt
+      publisher { id provider issuer audience repositories createdBy lastUsedAt registry { id }
                   conditions { claim value } }
     }
     ... on ValidationError { field message }

@@ -182,5 +182,7 @@ def _audit_detail(claims: dict[str, Any]) -> str:
 
     who = claim("repository") or claim("project_path") or claim("sub") or "?"
     workflow = claim("job_workflow_ref") or claim("workflow")
-    parts = [who, workflow.rsplit("/", 1)[-1] if workflow else None, claim("ref")]
+    # `job_workflow_ref` is `owner/name/.github/workflows/<file>@<ref>`: the file.
+    file = workflow.split("@", 1)[0].rsplit("/", 1)[-1] if workflow else None
+    parts = [who, file, claim("ref")]
     return " ".join(part for part in parts if part)[:64]
