@@ -184,7 +184,7 @@ class TokenEndpoint:
             **verifiers,
         }
         # A CI's OIDC token as the password of `oidc` (trusted publishers).
-        self.oidc_logins = OidcLogins(issuer_keys) if issuer_keys is not None else None
+        self.oidc_logins = OidcLogins(issuer_keys, settings) if issuer_keys is not None else None
         # By prefix (a token's first four characters), as a login is matched.
         self.kinds = {kind.prefix: kind for kind in every}
         self.verifiers = {kind.prefix: verify for kind, verify in every.items()}

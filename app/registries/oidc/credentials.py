@@ -28,6 +28,7 @@ from app.registries.oidc.keys import IssuerKeys
 from app.registries.oidc.verification import Refused, Verified, looks_like_jwt, verify
 from app.registries.token_auth import Access
 from app.security.tokens import token_digest
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,13 @@ class Minted:
 
 def credential_username(publisher: TrustedPublisher) -> str:
     return f"publisher-{publisher.id}"
+
+
+def serves(settings: Settings, hostname: str) -> bool:
+    """A Nodion registry's hostname (one per region): checked before the
+    database is asked, so no text a request made up reaches a query (or the
+    query log)."""
+    return any(hostname == settings.registry_hostname(region.slug) for region in settings.regions)
 
 
 async def publishers_of(hostname: str) -> list[TrustedPublisher]:
@@ -122,18 +130,21 @@ class OidcLogins:
     accepted until its `exp` (only the exchange endpoint refuses a second use
     of its `jti`)."""
 
-    def __init__(self, keys: IssuerKeys) -> None:
+    def __init__(self, keys: IssuerKeys, settings: Settings) -> None:
         self.keys = keys
+        self.settings = settings
 
     async def __call__(
         self, username: str, token: str, service: str, pepper: bytes
     ) -> Access | None:
         if username != JWT_USERNAME or not looks_like_jwt(token):
             return None
+        if not serves(self.settings, service):
+            return None
         try:
             verified = await verify(token, service, await publishers_of(service), self.keys)
         except Refused as refused:
-            log.info("Registry login with an OIDC token refused: %s", refused.message)
+            log.info("Registry login with an OIDC token refused (%d)", refused.status)
             return None
         await note_use(verified.publisher, datetime.now(UTC))
         return publisher_access(verified.publisher, service, verified.expires_at)

@@ -26,7 +26,7 @@ from app.http.json_body import parse_json_body
 from app.http.refusals import RequestRefused
 from app.networks import Network
 from app.registries.models import ExchangedJti, Registry
-from app.registries.oidc.credentials import JWT_USERNAME, mint, note_use, publishers_of
+from app.registries.oidc.credentials import JWT_USERNAME, mint, note_use, publishers_of, serves
 from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable
 from app.registries.oidc.verification import Refused, Verified, verify
 from app.security.client_address import client_address
@@ -70,6 +70,15 @@ class OidcExchange:
         if isinstance(asked, Response):
             return asked
         token, hostname = asked
+        if not serves(self.settings, hostname):
+            regions = ", ".join(
+                self.settings.registry_hostname(r.slug) for r in self.settings.regions
+            )
+            return _error(
+                404,
+                "NOT_FOUND",
+                f"registry is the hostname of a Nodion registry: one of {regions}.",
+            )
         forwarded = request.headers.getlist("x-forwarded-for") if self.trusted_proxies else []
         address = client_address(
             request.client.host if request.client else None, forwarded, self.trusted_proxies
@@ -89,7 +98,8 @@ class OidcExchange:
             answer = await self._grant(verified, hostname)
         except IssuerUnreachable as error:
             await self.throttle.succeeded(attempt)  # not the caller's mistake
-            log.warning("OIDC exchange for %s: %s", hostname, error)
+            # The issuer is a publisher's (configured), never text from the request.
+            log.warning("OIDC exchange: %s", error)
             return _error(
                 503,
                 "ISSUER_UNAVAILABLE",
@@ -98,7 +108,9 @@ class OidcExchange:
             )
         except Refused as refused:
             await self.throttle.failed(attempt)
-            log.info("OIDC exchange for %s refused: %s", hostname, refused.message)
+            # Nothing of the request in the log (it may hold anything): the
+            # status and the names of the publisher's claims that did not match.
+            log.info("OIDC exchange refused (%d) %s", refused.status, refused.mismatched)
             code = "UNAUTHORIZED" if refused.status == 401 else "FORBIDDEN"
             return _error(
                 refused.status, code, refused.message, mismatchedClaims=refused.mismatched
