@@ -104,3 +104,31 @@ def test_the_ci_token_is_the_password_of_oidc(service, eu_registry, issuer, tmp_
     other_ref = issuer.sign(issuer.github_claims(EU, ref="refs/heads/feature"))
     refused = push(tmp_path / "image", f"oidc:{other_ref}", f"{eu_registry}/{namespace}/app:3")
     assert_denied(refused, LOGIN_REFUSED)
+
+
+def test_removal_stops_a_credential_on_every_worker_at_once(tmp_path, database_url, issuer):
+    """Two uvicorn workers: after the publisher is removed, no login with its
+    credential succeeds on either (each login reads the credential afresh)."""
+    with running_service(
+        tmp_path / "service",
+        database_url,
+        workers=2,
+        NODION_GITHUB_OIDC_ISSUER=issuer.url,
+        NODION_ALLOWED_OUTBOUND_NETWORKS="127.0.0.0/8",
+    ) as service:
+        namespace, publisher_id = published(service, issuer)
+        body = exchange(service, issuer.sign(issuer.github_claims(EU))).json()
+
+        def logins() -> set[int]:
+            return {
+                httpx.get(
+                    f"{service.url}/registry/token",
+                    params={"service": EU, "scope": f"repository:{namespace}/app:push"},
+                    auth=(body["username"], body["password"]),
+                ).status_code
+                for _ in range(12)  # new connections: both workers answer some
+            }
+
+        assert logins() == {200}
+        service.graphql(REMOVE_TRUSTED_PUBLISHER, variables={"id": publisher_id})
+        assert logins() == {401}

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hmac
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from tortoise.expressions import Q
 
@@ -146,5 +147,10 @@ class OidcLogins:
         except Refused as refused:
             log.info("Registry login with an OIDC token refused (%d)", refused.status)
             return None
-        await note_use(verified.publisher, datetime.now(UTC))
-        return publisher_access(verified.publisher, service, verified.expires_at)
+        publisher, now = verified.publisher, datetime.now(UTC)
+        access = publisher_access(publisher, service, verified.expires_at)
+        # While lastUsedAt is fresh (the usual case during a push) nothing is written.
+        last = publisher.last_used_at
+        if last is not None and now - last < LAST_USED_RESOLUTION:
+            return access
+        return replace(access, on_use=partial(note_use, publisher, now))
