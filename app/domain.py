@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from app.db_changes import ChangeWatch
 from app.events import Handler
 from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound
 from app.security.stored_secrets import EncryptedField, TokenDigests
 from app.security.tokens import TokenKind
 from app.settings import Settings
@@ -29,6 +30,8 @@ class Serving:
     """Tells when what was read from the database may be kept (app/db_changes.py)."""
     token_verifiers: Mapping[TokenKind, TokenVerifier]
     """Every domain's `token_verifiers`: the credentials `docker login` accepts."""
+    outbound: Outbound | None = None
+    """How user-named hosts (OIDC issuers) are reached; None: from the settings."""
 
 
 @dataclass(frozen=True)

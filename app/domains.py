@@ -20,6 +20,7 @@ from app.events import Hooks
 from app.projects.domain import DOMAIN as PROJECTS
 from app.registries.domain import DOMAIN as REGISTRIES
 from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound
 from app.security.stored_secrets import EncryptedField, TokenDigests
 from app.security.tokens import TokenKind
 from app.settings import Settings
@@ -87,9 +88,13 @@ def project_page_loads(of: Sequence[Domain] = DOMAINS) -> dict[str, Any]:
 
 
 def routes(
-    settings: Settings, keys: ServiceKeys, watch: ChangeWatch, of: Sequence[Domain] = DOMAINS
+    settings: Settings,
+    keys: ServiceKeys,
+    watch: ChangeWatch,
+    of: Sequence[Domain] = DOMAINS,
+    outbound: Outbound | None = None,
 ) -> list[BaseRoute]:
-    serving = Serving(settings, keys, watch, token_verifiers(of))
+    serving = Serving(settings, keys, watch, token_verifiers(of), outbound)
     return [route for d in of if d.routes for route in d.routes(serving)]
 
 

@@ -27,22 +27,15 @@ from app.http.metrics_route import forget_this_process, metrics_route
 from app.key_check import verify_keys
 from app.metrics import set_build_info
 from app.readiness import check_database_ready
+from app.registries.token_endpoint import outbound_from
 from app.request_id import RequestIdMiddleware, configure_logging
 from app.security.keys import ServiceKeys, load_keys
-from app.security.outbound import Outbound, parse_networks
+from app.security.outbound import Outbound
 from app.settings import Settings
 from app.web.headers import SecurityHeadersMiddleware
 from app.web.routes import web_routes
 
 log = logging.getLogger(__name__)
-
-
-def outbound_from(settings: Settings) -> Outbound:
-    return Outbound(
-        parse_networks(settings.allowed_registry_networks),
-        timeout=settings.outbound_timeout,
-        max_response_bytes=settings.outbound_max_response_bytes,
-    )
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -113,7 +106,7 @@ def create_app(
             # First: the router tries routes in order, and the domains' routes
             # begin with the registries' token endpoint, which answers every
             # `docker pull` (each route tried before it costs every pull).
-            *domains.routes(settings, keys, watch),
+            *domains.routes(settings, keys, watch, outbound=outbound),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             readyz_route(settings),

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from app.networks import parse_networks
@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # How long the registry credential a deploy target gets with a claimed
     # deployment works (it also ends when the deployment reports its status).
     deploy_credential_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
+    # Trusted publishers (app/registries/oidc/): how long the push credential
+    # the OIDC exchange mints works (never past the CI token's `exp` + 15 min),
+    # and the issuer of GitHub Actions' tokens (GitHub Enterprise Server has its own).
+    oidc_credential_ttl: int = Field(default=900, ge=60, le=3600, description="seconds")
+    github_oidc_issuer: str = "https://token.actions.githubusercontent.com"
     # How long a claim holds its deployment without a heartbeat from the target;
     # past it the deployment is claimable again (app/applications/leases.py).
     deploy_lease: int = Field(default=300, ge=5, le=86_400, description="seconds")
@@ -95,7 +100,16 @@ class Settings(BaseSettings):
     # Outbound checks of third-party registries (see app/security/outbound.py).
     # Comma-separated CIDRs that may be reached although private, e.g. for an
     # on-premises registry; empty means public addresses only.
-    allowed_registry_networks: str = ""
+    # NODION_ALLOWED_OUTBOUND_NETWORKS is its newer name: it governs every
+    # outbound connection (registries and OIDC issuers); either is read.
+    allowed_registry_networks: str = Field(
+        default="",
+        validation_alias=AliasChoices(
+            "NODION_ALLOWED_OUTBOUND_NETWORKS",
+            "NODION_ALLOWED_REGISTRY_NETWORKS",
+            "allowed_registry_networks",
+        ),
+    )
     outbound_timeout: float = Field(default=10, gt=0, le=10, description="seconds, in total")
     outbound_max_response_bytes: int = Field(default=1_048_576, ge=1024)
 

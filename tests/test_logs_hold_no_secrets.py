@@ -30,6 +30,8 @@ def _fill(template: Any, value: str) -> Any:
         return template.replace(b"SECRET", value.encode())
     if isinstance(template, dict):
         return {key: _fill(item, value) for key, item in template.items()}
+    if isinstance(template, tuple):
+        return tuple(_fill(item, value) for item in template)
     return template
 
 
@@ -198,6 +200,27 @@ def hostile_requests(project_id: str, token: str) -> list[tuple[str, dict]]:
         content=b'{"query": "SECRET\xff"}',
     )
     add("path", method="GET", url="/nowhere", params={"token": "SECRET"})
+    # Trusted publishers: a JWT-shaped token at the exchange and as the
+    # password of `oidc`, and a registry hostname nobody serves.
+    add(
+        "exchange",
+        method="POST",
+        url="/registry/oidc/exchange",
+        json={"token": "eyJSECRET.eyJSECRET.SECRET", "registry": "SECRET"},
+    )
+    add(
+        "exchangehost",
+        method="POST",
+        url="/registry/oidc/exchange",
+        json={"token": "SECRET", "registry": "registry.eu-central.nodion.net"},
+    )
+    add(
+        "oidcpassword",
+        method="GET",
+        url="/registry/token",
+        params={"service": "registry.eu-central.nodion.net"},
+        auth=("oidc", "eyJSECRET.eyJSECRET.SECRET"),
+    )
     return requests
 
 

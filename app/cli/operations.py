@@ -33,3 +33,6 @@ REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken"  # noqa: S105
 CREATE_APPLICATION = "CreateApplication"
 DEPLOY_APPLICATION = "DeployApplication"
 APPLICATION_DEPLOYMENTS = "ApplicationDeployments"
+TRUSTED_PUBLISHERS = "TrustedPublishers"
+ADD_TRUSTED_PUBLISHER = "AddTrustedPublisher"
+REMOVE_TRUSTED_PUBLISHER = "RemoveTrustedPublisher"

@@ -13,6 +13,7 @@ from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
+from app.cli.publishers import publishers
 from app.cli.registry_tokens import tokens
 from app.cli.resolve import project_id, project_list, registry_id
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
@@ -280,3 +281,5 @@ def remove_registry(
 
 # `nodion registries tokens list|create|rotate|revoke`
 registries.add_typer(tokens, name="tokens")
+# `nodion registries publishers list|add|remove`
+registries.add_typer(publishers, name="publishers")

@@ -26,6 +26,17 @@ FIELD_OPTIONS = {
     "type": "--type",
     "name": "--name",
     "email": "EMAIL",
+    "repository": "--repository",
+    "workflow": "--workflow",
+    "environment": "--environment",
+    "ref": "--ref",
+    "projectPath": "--project-path",
+    "refType": "--ref-type",
+    "subject": "--subject",
+    "claims": "--claim",
+    "issuer": "--issuer",
+    "audience": "--audience",
+    "repositories": "--push-to",
 }
 # Mutations of the API, as the commands that send them.
 MUTATION_COMMANDS = {
@@ -38,6 +49,8 @@ MUTATION_COMMANDS = {
     "createApplication": "apps create",
     "deployApplication": "apps deploy",
     "checkImage": "registries check-image",
+    "addTrustedPublisher": "registries publishers add",
+    "removeTrustedPublisher": "registries publishers remove",
 }
 # Only identifiers written in camelCase are the API's own words; `name` or
 # `image` in a sentence are English and stay as they are.

@@ -5,11 +5,12 @@ from app.registries.events import REGISTRY_REMOVING
 from app.registries.graphql.mutations import RegistryMutations
 from app.registries.graphql.project_fields import RegistryProjectFields
 from app.registries.graphql.queries import RegistryQueries
-from app.registries.graphql.types import RegistryNode, RegistryTokenNode
+from app.registries.graphql.types import RegistryNode, RegistryTokenNode, TrustedPublisherNode
 from app.registries.loaders import REGISTRIES_BY_PROJECT
 from app.registries.models import (
     ACCESS_TOKEN_CIPHERTEXT,
     MOVED_TOKEN_CIPHERTEXT,
+    PUBLISHER_CREDENTIAL,
     REGISTRY_TOKEN,
     TOKEN_CIPHERTEXT,
     Registry,
@@ -21,7 +22,7 @@ from app.security.stored_secrets import TokenDigests
 DOMAIN = Domain(
     name="registries",
     models="app.registries.models",
-    node_types=[RegistryNode, RegistryTokenNode],
+    node_types=[RegistryNode, RegistryTokenNode, TrustedPublisherNode],
     query=RegistryQueries,
     mutation=RegistryMutations,
     project_fields=RegistryProjectFields,
@@ -31,7 +32,9 @@ DOMAIN = Domain(
     },
     events=[REGISTRY_REMOVING],
     hooks={PROJECT_CREATED: [provision_default_registries]},
-    token_kinds=[REGISTRY_TOKEN],
+    # Minted publisher credentials are left out of the pepper check: they
+    # lapse within the hour anyway.
+    token_kinds=[REGISTRY_TOKEN, PUBLISHER_CREDENTIAL],
     encrypted=[TOKEN_CIPHERTEXT, ACCESS_TOKEN_CIPHERTEXT, MOVED_TOKEN_CIPHERTEXT],
     token_digests=[TokenDigests(Registry, "token_digest"), TokenDigests(RegistryToken, "digest")],
     # The token endpoint (its GET first): every `docker login` and pull asks it.

@@ -11,7 +11,7 @@ from tortoise.expressions import Q
 from app.graphql.core.loaders import BatchLoad
 from app.graphql.core.pagination import Page, load_pages
 from app.registries.access_tokens import working
-from app.registries.models import Registry, RegistryToken
+from app.registries.models import Registry, RegistryToken, TrustedPublisher
 
 
 async def load_registries(ids: Sequence[int]) -> list[Registry | None]:
@@ -61,6 +61,23 @@ async def load_token_pages(
     return answers
 
 
+async def load_publishers(ids: Sequence[int]) -> list[TrustedPublisher | None]:
+    found = {row.id: row for row in await TrustedPublisher.filter(id__in=ids)}
+    return [found.get(publisher_id) for publisher_id in ids]
+
+
+async def load_publishers_by_registry(
+    registry_ids: Sequence[int],
+) -> list[list[TrustedPublisher]]:
+    """A registry's trusted publishers (at most 50), oldest first."""
+    grouped: dict[int, list[TrustedPublisher]] = defaultdict(list)
+    for row in await TrustedPublisher.filter(registry_id__in=registry_ids).order_by("id"):
+        grouped[row.registry_id].append(row)
+    return [grouped[registry_id] for registry_id in registry_ids]
+
+
+TRUSTED_PUBLISHER = BatchLoad[int, TrustedPublisher | None](load_publishers)
+PUBLISHERS_BY_REGISTRY = BatchLoad[int, list[TrustedPublisher]](load_publishers_by_registry)
 REGISTRY_TOKEN_ROW = BatchLoad[int, RegistryToken | None](load_tokens)
 REGISTRY_TOKEN_PAGES = BatchLoad[tuple[int, Page, bool], list[RegistryToken]](load_token_pages)
 REGISTRY = BatchLoad[int, Registry | None](load_registries)

@@ -17,12 +17,17 @@ if TYPE_CHECKING:  # for type checkers only; import-linter skips these imports
 __all__ = [
     "ACCESS_TOKEN_CIPHERTEXT",
     "MOVED_TOKEN_CIPHERTEXT",
+    "PUBLISHER_CREDENTIAL",
     "REGISTRY_TOKEN",
     "TOKEN_CIPHERTEXT",
+    "ExchangedJti",
+    "PublisherCredential",
+    "PublisherProvider",
     "Registry",
     "RegistryToken",
     "RegistryType",
     "TokenScope",
+    "TrustedPublisher",
     "VerificationStatus",
 ]
 
@@ -198,3 +203,92 @@ MOVED_TOKEN_CIPHERTEXT = EncryptedField(
 )
 """A token moved from its registry row by migration 0009, under the associated
 data it was written with: the moved row's id is its registry's id."""
+
+
+class PublisherProvider(StrEnum):
+    """Whose OIDC tokens a trusted publisher accepts (app/registries/oidc/)."""
+
+    GITHUB_ACTIONS = "GITHUB_ACTIONS"
+    GITLAB = "GITLAB"
+    CUSTOM_OIDC = "CUSTOM_OIDC"
+
+
+class TrustedPublisher(Model):
+    """A CI identity allowed to push to a Nodion registry without a stored
+    secret: a job whose OIDC token (signed by `issuer`, for `audience`) has the
+    claims `conditions` names gets a short-lived credential for `repositories`.
+
+    `conditions` holds the provider's claim names and the values (exact or
+    glob, see app/registries/oidc/conditions.py) they must have;
+    `repositories` the repository globs it may push to, newline-separated."""
+
+    id = fields.IntField(primary_key=True)
+    registry: fields.ForeignKeyRelation[Registry] = fields.ForeignKeyField(
+        "nodion.Registry", related_name="trusted_publishers", on_delete=fields.CASCADE
+    )
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "nodion.Project", related_name="trusted_publishers", on_delete=fields.CASCADE
+    )
+    provider = fields.CharEnumField(PublisherProvider, max_length=16)
+    issuer = fields.CharField(max_length=500)
+    audience = fields.CharField(max_length=261)
+    # PEM of a private CA the issuer's https is checked against (public data).
+    ca_certificate = fields.TextField(null=True)
+    conditions: dict[str, str] = fields.JSONField(default=dict)
+    repositories: list[str] = fields.JSONField(default=list)
+    created_at = fields.DatetimeField()
+    created_by = fields.CharField(max_length=254, null=True)  # an email, kept as text
+    last_used_at = fields.DatetimeField(null=True)
+
+    registry_id: int
+    project_id: int
+
+    class Meta:
+        table = "trusted_publishers"
+        indexes = (("registry_id", "issuer"),)
+
+    @property
+    def display_name(self) -> str:
+        """Its provider and first condition (the repository, project or subject):
+        how the audit trail and the dashboard name it."""
+        identity = next(iter(self.conditions.values()), "")
+        return f"{self.provider.value} {identity}"[:200]
+
+
+class PublisherCredential(Model):
+    """A push credential minted by the OIDC exchange: its keyed digest, until
+    it expires. Removing the publisher deletes its credentials (CASCADE), so
+    the next login with one is refused on every worker."""
+
+    id = fields.IntField(primary_key=True)
+    publisher: fields.ForeignKeyRelation[TrustedPublisher] = fields.ForeignKeyField(
+        "nodion.TrustedPublisher", related_name="credentials", on_delete=fields.CASCADE
+    )
+    digest = fields.CharField(max_length=64, unique=True)
+    username = fields.CharField(max_length=100)
+    expires_at = fields.DatetimeField(db_index=True)
+    created_at = fields.DatetimeField()
+
+    publisher_id: int
+
+    class Meta:
+        table = "publisher_credentials"
+
+
+class ExchangedJti(Model):
+    """The `jti` of every OIDC token exchanged, kept until the token's `exp`: a
+    second exchange of the same token is refused by every worker (the unique
+    index decides between racing ones)."""
+
+    id = fields.IntField(primary_key=True)
+    issuer = fields.CharField(max_length=500)
+    jti = fields.CharField(max_length=255)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "exchanged_jtis"
+        unique_together = (("issuer", "jti"),)
+
+
+PUBLISHER_CREDENTIAL = TokenKind("ntp_")
+"""A push credential minted for a trusted publisher by the OIDC exchange."""

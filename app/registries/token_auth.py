@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
@@ -71,6 +72,8 @@ class Access:
     """Every repository under `<namespace>/`."""
     repository: str | None = None
     """Exactly this repository (a deployment's build)."""
+    repository_globs: tuple[str, ...] = ()
+    """Repositories matching one of these globs (a trusted publisher's)."""
     on_use: Callable[[], Awaitable[None]] | None = field(default=None, compare=False)
     not_after: int | None = None
     """When the credential stops working (Unix seconds), if it does: a JWT
@@ -81,6 +84,8 @@ class Access:
             return False
         if self.repository is not None:
             return name == self.repository
+        if self.repository_globs:
+            return any(fnmatchcase(name, glob) for glob in self.repository_globs)
         return self.namespace is not None and name.startswith(f"{self.namespace}/")
 
 

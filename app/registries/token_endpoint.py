@@ -20,7 +20,11 @@ from app.metrics import record_login, take_login_refusal
 from app.networks import parse_networks
 from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
-from app.registries.models import REGISTRY_TOKEN
+from app.registries.models import PUBLISHER_CREDENTIAL, REGISTRY_TOKEN
+from app.registries.oidc.credentials import JWT_USERNAME, OidcLogins, verify_minted
+from app.registries.oidc.exchange import RETRY_AFTER_SECONDS, OidcExchange
+from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable
+from app.registries.oidc.verification import looks_like_jwt
 from app.registries.token_auth import (
     Access,
     IssuedToken,
@@ -33,6 +37,7 @@ from app.registries.token_auth import (
 from app.security.attempts_table import DatabaseAttempts
 from app.security.client_address import client_address
 from app.security.keys import ServiceKeys
+from app.security.outbound import Outbound
 from app.security.throttle import AttemptStore, Limits, LoginThrottle, MemoryAttempts, Refused
 from app.security.tokens import TokenKind
 from app.settings import Settings
@@ -168,14 +173,18 @@ class TokenEndpoint:
         keys: ServiceKeys,
         verifiers: Mapping[TokenKind, Verifier] = {},
         watch: ChangeWatch | None = None,
+        issuer_keys: IssuerKeys | None = None,
     ) -> None:
         self.settings = settings
         self.keys = keys
         watch = watch or Unwatched()
         every: dict[TokenKind, Verifier] = {
             REGISTRY_TOKEN: RegistryTokens(RegistryLogins(watch)),
+            PUBLISHER_CREDENTIAL: verify_minted,
             **verifiers,
         }
+        # A CI's OIDC token as the password of `oidc` (trusted publishers).
+        self.oidc_logins = OidcLogins(issuer_keys, settings) if issuer_keys is not None else None
         # By prefix (a token's first four characters), as a login is matched.
         self.kinds = {kind.prefix: kind for kind in every}
         self.verifiers = {kind.prefix: verify for kind, verify in every.items()}
@@ -275,7 +284,16 @@ class TokenEndpoint:
                 {"Retry-After": str(attempt.retry_after)},
             )
         # Should the lookup raise, the reservation stays until it leaves the window.
-        access = await self._verify(asked)
+        try:
+            access = await self._verify(asked)
+        except IssuerUnreachable as error:
+            await self.throttle.succeeded(attempt)  # not the caller's mistake
+            return _error(
+                503,
+                "UNAVAILABLE",
+                f"{error} Nothing was granted; try again shortly.",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         if access is None:
             await self.throttle.failed(attempt)
             return _refused()
@@ -303,6 +321,8 @@ class TokenEndpoint:
         """False for what no credential can match (no service, a token of no known
         kind or with a wrong checksum): refused without the database, not even
         counted by the throttle."""
+        if asked.username == JWT_USERNAME and self.oidc_logins is not None:
+            return bool(asked.service) and looks_like_jwt(asked.password or "")
         kind = self.kinds.get((asked.password or "")[:4])
         return (
             bool(asked.service) and kind is not None and kind.is_well_formed(asked.password or "")
@@ -310,6 +330,10 @@ class TokenEndpoint:
 
     async def _verify(self, asked: TokenRequest) -> Access | None:
         assert asked.username and asked.password and asked.service
+        if asked.username == JWT_USERNAME and self.oidc_logins is not None:
+            return await self.oidc_logins(
+                asked.username, asked.password, asked.service, self.keys.token_pepper
+            )
         verifier = self.verifiers[asked.password[:4]]
         return await verifier(asked.username, asked.password, asked.service, self.keys.token_pepper)
 
@@ -328,8 +352,22 @@ class TokenEndpoint:
         ]
 
 
+def outbound_from(settings: Settings) -> Outbound:
+    return Outbound(
+        parse_networks(settings.allowed_registry_networks),
+        timeout=settings.outbound_timeout,
+        max_response_bytes=settings.outbound_max_response_bytes,
+    )
+
+
 def routes(serving: Serving) -> list[Route]:
-    """The token endpoint's routes; its GET comes first, as it answers every pull."""
-    return TokenEndpoint(
-        serving.settings, serving.keys, serving.token_verifiers, serving.watch
-    ).routes()
+    """The token endpoint's routes (its GET first, as it answers every pull),
+    then the OIDC exchange, which shares its login throttle."""
+    issuer_keys = IssuerKeys(serving.outbound or outbound_from(serving.settings))
+    endpoint = TokenEndpoint(
+        serving.settings, serving.keys, serving.token_verifiers, serving.watch, issuer_keys
+    )
+    exchange = OidcExchange(
+        serving.settings, serving.keys, issuer_keys, endpoint.throttle, endpoint.trusted_proxies
+    )
+    return [*endpoint.routes(), *exchange.routes()]

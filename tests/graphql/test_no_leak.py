@@ -26,6 +26,9 @@ from tests.graphql_documents import (
     default_registry,
     deploy_application,
 )
+from tests.registries.publishers import add_publisher
+from tests.support.oidc_issuer import OidcIssuer, running_issuer
+from tests.tls_material import CertificateAuthority
 
 INTROSPECTION = """{ __schema { types { name kind
   possibleTypes { name } interfaces { name }
@@ -42,6 +45,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     # The walk asks for every field at once, far past the cost limit a client
     # gets; this test is about what the fields reveal, not what they cost.
     return Settings(data_dir=tmp_path, database_url=database_url, max_query_cost=10**9)
+
+
+@pytest.fixture(scope="module")
+def issuer(tmp_path_factory) -> OidcIssuer:
+    ca = CertificateAuthority.create("no-leak OIDC CA")
+    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
+        yield running
+
+
+@pytest.fixture
+def allowed_networks() -> str:
+    return "127.0.0.0/8"  # the OIDC issuer runs on loopback
 
 
 class QueryBuilder:
@@ -118,13 +133,16 @@ async def _table_dump() -> str:
         "applications",
         "deployments",
         "deploy_targets",
+        "trusted_publishers",
+        "publisher_credentials",
+        "exchanged_jtis",
     ):
         dump.append(repr(await connection.execute_query_dict(f'SELECT * FROM "{table}"')))
     return "\n".join(dump)
 
 
 async def test_no_secret_is_readable_anywhere(
-    api, anonymous, caplog, database_url, client, settings, keys
+    api, anonymous, caplog, database_url, client, settings, keys, issuer
 ):
     caplog.set_level(logging.DEBUG)
     project = await create_project(api)
@@ -153,6 +171,27 @@ async def test_no_secret_is_readable_anywhere(
             params={"service": "registry.eu-central.nodion.net"},
             auth=(project["namespace"], token),
         )
+    # A trusted publisher: a CI's OIDC token exchanged, and used as a password.
+    publisher = await add_publisher(
+        api,
+        managed["id"],
+        "CUSTOM_OIDC",
+        issuer=issuer.url,
+        subject="ci:*",
+        caCertificate=issuer.ca_pem,
+    )
+    ci_token = issuer.sign({**issuer.github_claims(managed["hostname"]), "sub": "ci:app"})
+    exchanged = await client.post(
+        "/registry/oidc/exchange", json={"token": ci_token, "registry": managed["hostname"]}
+    )
+    minted = exchanged.json()["password"]
+    for username, password in (("oidc", ci_token), (exchanged.json()["username"], minted)):
+        login = await client.get(
+            "/registry/token",
+            params={"service": managed["hostname"]},
+            auth=(username, password),
+        )
+        assert login.status_code == 200
     old_password, new_password = "dckr_pat_OLD-password-0001", "dckr_pat_NEW-password-0002"
     added = await add_unverified(
         api, project["id"], "DOCKER_HUB", username="alice", token=old_password
@@ -194,6 +233,9 @@ async def test_no_secret_is_readable_anywhere(
         api.token,
         target,
         handed_over,
+        ci_token,
+        ci_token.split(".")[2],  # its signature alone
+        minted,
     ]
 
     schema = (await anonymous(INTROSPECTION))["__schema"]
@@ -210,6 +252,7 @@ async def test_no_secret_is_readable_anywhere(
                 (hub_id, "Registry"),
                 (old_token_id, "RegistryToken"),
                 (app["id"], "Application"),
+                (publisher["publisher"]["id"], "TrustedPublisher"),
                 (deployment["id"], "Deployment"),
             )
         ),
@@ -230,11 +273,13 @@ async def test_no_secret_is_readable_anywhere(
         "RegistryToken.tokenHint",
         "RegistryToken.createdBy",
         "RegistryToken.status",
+        "Registry.trustedPublishers",
+        "TrustedPublisher.conditions",
     ):
         assert field in builder.seen_fields, field
     assert "alice" in responses[0] and "credentials.updated" in responses[0]
     leaks = {
-        "mutation responses": repr([added, updated, revoked]),
+        "mutation responses": repr([added, updated, revoked, publisher]),
         "queries": "\n".join(responses),
         "logs": caplog.text,
         "database rows": await _table_dump(),

@@ -7,7 +7,7 @@ from typing import TypeAlias
 
 import strawberry
 
-from app.registries.models import RegistryType, TokenScope, TokenStatus
+from app.registries.models import PublisherProvider, RegistryType, TokenScope, TokenStatus
 from app.registries.statuses import ImageStatus, VerificationStatus
 
 strawberry.enum(RegistryType, name="RegistryType")
@@ -22,9 +22,16 @@ strawberry.enum(
     description="ACTIVE works; EXPIRING works until its rotation's grace period ends; "
     "EXPIRED and REVOKED are refused.",
 )
+strawberry.enum(
+    PublisherProvider,
+    name="TrustedPublisherProvider",
+    description="Whose OIDC tokens a trusted publisher accepts: GitHub Actions, GitLab CI "
+    "(gitlab.com or self-managed), or any other https OIDC issuer.",
+)
 
 RegistryTypeEnum: TypeAlias = RegistryType
 VerificationStatusEnum: TypeAlias = VerificationStatus
 ImageStatusEnum: TypeAlias = ImageStatus
 RegistryTokenScopeEnum: TypeAlias = TokenScope
 RegistryTokenStatusEnum: TypeAlias = TokenStatus
+PublisherProviderEnum: TypeAlias = PublisherProvider

@@ -13,13 +13,20 @@ from app.projects.nodes import ProjectScopedNode
 from app.projects.project_type import ProjectType
 from app.registries.access_tokens import IssuedCredentials
 from app.registries.graphql.enums import (
+    PublisherProviderEnum,
     RegistryTokenScopeEnum,
     RegistryTokenStatusEnum,
     RegistryTypeEnum,
     VerificationStatusEnum,
 )
-from app.registries.loaders import REGISTRY, REGISTRY_TOKEN_PAGES, REGISTRY_TOKEN_ROW
-from app.registries.models import Registry, RegistryToken
+from app.registries.loaders import (
+    PUBLISHERS_BY_REGISTRY,
+    REGISTRY,
+    REGISTRY_TOKEN_PAGES,
+    REGISTRY_TOKEN_ROW,
+    TRUSTED_PUBLISHER,
+)
+from app.registries.models import Registry, RegistryToken, TrustedPublisher
 
 
 @strawberry.type(
@@ -95,6 +102,67 @@ class RegistryNode(ProjectScopedNode):
             (self.id, page, include_inactive)
         )
         return to_connection(rows, page, lambda row: row)
+
+    @strawberry.field(
+        description="CI identities that may push to a Nodion registry with their OIDC token "
+        "instead of a stored secret, oldest first (at most 50)."
+    )
+    async def trusted_publishers(self, info: Info) -> list[TrustedPublisherNode]:
+        return await info.context.loaders[PUBLISHERS_BY_REGISTRY].load(self.id)  # type: ignore[no-any-return]  # TrustedPublisher rows stand in for the type
+
+
+@strawberry.type(
+    name="TrustedPublisherCondition",
+    description="A claim the CI's OIDC token must carry, and the value it must match "
+    "(a glob: `*` matches anything, characters in brackets are taken literally).",
+)
+class TrustedPublisherCondition:
+    claim: str
+    value: str
+
+
+@strawberry.type(
+    name="TrustedPublisher",
+    description="A CI identity (a GitHub Actions workflow, a GitLab CI project, a custom "
+    "OIDC subject) whose OIDC token POST /registry/oidc/exchange trades for a push "
+    "credential that works for minutes, on `repositories` only.",
+)
+class TrustedPublisherNode(ProjectScopedNode):
+    """Resolved straight from `TrustedPublisher` rows: resolvers return models."""
+
+    model = TrustedPublisher
+    loader = TRUSTED_PUBLISHER
+
+    id: relay.NodeID[int]
+    provider: PublisherProviderEnum
+    issuer: str = strawberry.field(description="The `iss` its tokens carry.")
+    audience: str = strawberry.field(
+        description="The `aud` its tokens must carry (by default the registry's hostname)."
+    )
+    ca_certificate: str | None = strawberry.field(
+        description="PEM of the private CA trusted for the issuer's https."
+    )
+    repositories: list[str] = strawberry.field(
+        description="The repositories (globs) its credentials may pull and push."
+    )
+    created_at: datetime
+    created_by: str | None = strawberry.field(description="Email of who added it.")
+    last_used_at: datetime | None = strawberry.field(description="Its last exchange or login.")
+    project_id: strawberry.Private[int]
+    registry_id: strawberry.Private[int]
+    if TYPE_CHECKING:  # columns of the TrustedPublisher rows this type is resolved from
+        conditions: dict[str, str]
+
+    @strawberry.field(name="conditions", description="What its tokens' claims must match.")
+    def condition_list(self) -> list[TrustedPublisherCondition]:
+        return [
+            TrustedPublisherCondition(claim=claim, value=value)
+            for claim, value in self.conditions.items()
+        ]
+
+    @strawberry.field
+    async def registry(self, info: Info) -> RegistryNode:
+        return await info.context.loaders[REGISTRY].load(self.registry_id)  # type: ignore[no-any-return]  # a Registry row stands in for the type
 
 
 @strawberry.type(

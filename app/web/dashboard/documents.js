@@ -25,3 +25,7 @@ export const REGISTRY_TOKENS = "RegistryTokens";
 export const CREATE_REGISTRY_TOKEN = "CreateRegistryToken";
 export const ROTATE_REGISTRY_TOKEN = "RotateRegistryToken";
 export const REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken";
+// A Nodion registry's trusted publishers (CI identities pushing with OIDC).
+export const TRUSTED_PUBLISHERS = "TrustedPublishers";
+export const ADD_TRUSTED_PUBLISHER = "AddTrustedPublisher";
+export const REMOVE_TRUSTED_PUBLISHER = "RemoveTrustedPublisher";

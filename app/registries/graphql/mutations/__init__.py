@@ -8,6 +8,7 @@ from app.registries.graphql.mutations.generate_credentials import GenerateCreden
 from app.registries.graphql.mutations.remove_registry import RemoveRegistry
 from app.registries.graphql.mutations.revoke_registry_token import RevokeRegistryToken
 from app.registries.graphql.mutations.rotate_registry_token import RotateRegistryToken
+from app.registries.graphql.mutations.trusted_publishers import TrustedPublisherMutations
 from app.registries.graphql.mutations.update_credentials import UpdateCredentials
 from app.registries.graphql.mutations.verify_registry import VerifyRegistry
 
@@ -22,5 +23,6 @@ RegistryMutations = merge_types(
         CreateRegistryToken,
         RotateRegistryToken,
         RevokeRegistryToken,
+        TrustedPublisherMutations,
     ),
 )

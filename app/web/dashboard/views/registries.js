@@ -9,6 +9,7 @@ import { showCredentialsOnce } from "./credentials.js";
 import { openCheckImage, openUpdateCredentials, removeRegistry } from "./registry_actions.js";
 import { statusPill, typeBadge } from "./registry_labels.js";
 import { tokensSection } from "./registry_tokens.js";
+import { publishersSection } from "./trusted_publishers.js";
 
 const CAN_CHANGE = ["ADMIN"];
 const CAN_CHECK = ["ADMIN", "DEVELOPER"];
@@ -110,6 +111,7 @@ function registryRow(registry, { state, shell, reload, pageAlert }) {
     registry.type === "NODION" ? h("div", { class: "registry-verification" }) : verificationState(registry),
     h("div", { class: "registry-actions" }, actions),
     registry.type === "NODION" && registry.credentialsCreatedAt ? tokensSection(registry, { canChange: CAN_CHANGE.includes(role), reload }) : null,
+    registry.type === "NODION" ? publishersSection(registry, { canChange: CAN_CHANGE.includes(role), reload }) : null,
   );
 }
 

@@ -1,0 +1,177 @@
+"""Is this OIDC token one a trusted publisher of this registry accepts?
+
+Nothing in a token is believed before its signature is checked, except its
+`iss` and header, which only pick the publishers and the key to check it with.
+Only RS256 and ES256 are accepted, each with a key of its own type from the
+issuer's JWKS: `alg: none` and HS256 (whatever the secret, the issuer's public
+key included) are refused before any key is looked at. `exp` is required and
+at most an hour away; `nbf` and `iat` may be at most 60 s in the future (clock
+skew); `aud` must be the publisher's audience and `iss` its issuer. Then the
+publisher's conditions are compared with the claims its CI documents.
+
+Refusals say what to fix in the CI's terms without describing any publisher:
+a mismatch names the claims that did not match, never their expected values.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from app.registries.models import TrustedPublisher
+from app.registries.oidc.conditions import describe, mismatched
+from app.registries.oidc.keys import IssuerKeys
+
+ALGORITHMS = ("RS256", "ES256")
+SKEW = 60  # seconds a CI's clock may be ahead of ours
+MAX_LIFETIME = 3600  # an `exp` further away than this is refused
+MAX_TOKEN_LENGTH = 16_384
+
+
+class Refused(Exception):
+    """`status` 401 (the token itself is wrong) or 403 (a valid token that no
+    publisher accepts); `message` tells the CI user what to fix."""
+
+    def __init__(self, status: int, message: str, mismatched: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.mismatched = list(mismatched)
+
+
+@dataclass(frozen=True)
+class Verified:
+    publisher: TrustedPublisher
+    claims: dict[str, Any]
+
+    @property
+    def expires_at(self) -> int:
+        return int(self.claims["exp"])
+
+
+def looks_like_jwt(token: str) -> bool:
+    return 0 < len(token) <= MAX_TOKEN_LENGTH and token.count(".") == 2
+
+
+async def verify(
+    token: str,
+    hostname: str,
+    publishers: Sequence[TrustedPublisher],
+    keys: IssuerKeys,
+    now: float | None = None,
+) -> Verified:
+    """The publisher of registry `hostname` that accepts `token`, with its
+    verified claims; raises Refused, or IssuerUnreachable (503)."""
+    now = time.time() if now is None else now
+    if not looks_like_jwt(token):
+        raise Refused(401, "The token is not a JWT; send the OIDC token your CI issued.")
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise Refused(401, "The token is not a JWT; send the OIDC token your CI issued.") from None
+    algorithm = header.get("alg")
+    if algorithm not in ALGORITHMS:
+        raise Refused(
+            401, f"Tokens signed with {str(algorithm)[:20]!r} are refused; only RS256 and ES256."
+        )
+    issuer = unverified.get("iss")
+    issuer = issuer.rstrip("/") if isinstance(issuer, str) else None
+    candidates = [p for p in publishers if issuer is not None and p.issuer == issuer]
+    if not candidates:
+        raise Refused(
+            401,
+            f"No trusted publisher of {hostname} accepts tokens of issuer "
+            f"{str(issuer)[:200]!r}; add one for your CI, or check the registry hostname.",
+        )
+    assert issuer is not None
+    kid = header.get("kid")
+    key = await keys.key(
+        issuer, candidates[0].ca_certificate, kid if isinstance(kid, str) else None
+    )
+    if key is None or key.algorithm_name != algorithm:
+        raise Refused(
+            401,
+            f"The token was signed with a key (kid {str(kid)[:64]!r}) that {issuer} does not "
+            "publish in its JWKS.",
+        )
+    claims = _checked_claims(token, key, algorithm, issuer, candidates, hostname, now)
+    return _accepting(candidates, claims, hostname)
+
+
+def _checked_claims(
+    token: str,
+    key: jwt.PyJWK,
+    algorithm: str,
+    issuer: str,
+    candidates: Sequence[TrustedPublisher],
+    hostname: str,
+    now: float,
+) -> dict[str, Any]:
+    audiences = sorted({p.audience for p in candidates})
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key=key,
+            algorithms=[algorithm],
+            audience=audiences,
+            issuer=[issuer, f"{issuer}/"],
+            leeway=SKEW,
+            options={"require": ["exp", "iat", "iss", "aud"]},
+        )
+    except jwt.MissingRequiredClaimError as error:
+        raise Refused(401, f"The token has no {error.claim!r} claim.") from None
+    except jwt.InvalidAudienceError:
+        raise Refused(
+            401,
+            "The token's audience (aud) is not the one the trusted publisher expects; by "
+            f"default it is the registry's hostname, {hostname}.",
+        ) from None
+    except jwt.InvalidIssuerError:
+        raise Refused(401, "The token's issuer (iss) is not the publisher's.") from None
+    except jwt.ExpiredSignatureError:
+        raise Refused(401, "The token has expired; request a fresh one in the job.") from None
+    except jwt.ImmatureSignatureError:
+        raise Refused(
+            401, "The token is not valid yet (nbf or iat in the future); check the CI's clock."
+        ) from None
+    except jwt.InvalidSignatureError:
+        raise Refused(401, "The token's signature does not verify with the issuer's key.") from None
+    except jwt.PyJWTError:
+        raise Refused(401, "The token could not be verified.") from None
+    expires = claims["exp"]
+    if not isinstance(expires, int | float) or expires <= now:
+        raise Refused(401, "The token has expired; request a fresh one in the job.")
+    if expires - now > MAX_LIFETIME + SKEW:
+        raise Refused(
+            401, "The token lives longer than an hour; request one with a shorter lifetime."
+        )
+    return claims
+
+
+def _accepting(
+    candidates: Sequence[TrustedPublisher], claims: dict[str, Any], hostname: str
+) -> Verified:
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    closest: list[str] | None = None
+    for publisher in candidates:
+        if publisher.audience not in audiences:
+            continue
+        missing = mismatched(publisher.conditions, claims)
+        if not missing:
+            return Verified(publisher, claims)
+        if closest is None or len(missing) < len(closest):
+            closest = missing
+    what = describe(candidates[0].provider, claims)
+    if closest is None:
+        raise Refused(403, f"No trusted publisher of {hostname} accepts the token's audience.")
+    raise Refused(
+        403,
+        f"No trusted publisher of {hostname} accepts {what}; the claims that did not match: "
+        f"{', '.join(closest)}.",
+        closest,
+    )

@@ -1,0 +1,49 @@
+"""`nodion registries publishers add|list|remove` as a user runs them: the
+installed executable against the service over HTTP."""
+
+from __future__ import annotations
+
+from app.cli.errors import ExitCode
+from tests.cli.user_cli import UserCli
+
+EU = "registry.eu-central.nodion.net"
+
+
+def test_add_list_and_remove_a_github_publisher(logged_in: UserCli):
+    logged_in.ok("projects", "create", "Shop")
+
+    added = logged_in.ok(
+        "registries", "publishers", "add", EU, "--provider", "github",
+        "--repository", "octo/app", "--workflow", "release.yml", "--ref", "refs/tags/v*",
+        "--push-to", "shop/app",
+    )  # fmt: skip
+    listed = logged_in.ok("registries", "publishers", "list", EU)
+    as_json = logged_in.ok("registries", "publishers", "list", EU, "--json").json()
+
+    assert "GITHUB_ACTIONS" in added.stdout and "repository=octo/app" in added.stdout
+    assert "Audience:" in added.stdout and EU in added.stdout
+    header, row = listed.stdout.splitlines()
+    assert header.split()[:3] == ["PROVIDER", "CONDITIONS", "PUSHES"]
+    assert "ref=refs/tags/v*" in row and "shop/app" in row
+    [publisher] = as_json
+    assert publisher["repositories"] == ["shop/app"]
+
+    removed = logged_in.ok("registries", "publishers", "remove", EU, publisher["id"])
+    assert "stop working now" in removed.stdout
+    assert logged_in.ok("registries", "publishers", "list", EU).stdout.strip() == (
+        "No trusted publishers."
+    )
+
+
+def test_a_field_of_another_provider_names_the_option_to_leave_out(logged_in: UserCli):
+    logged_in.ok("projects", "create", "Shop")
+
+    refused = logged_in(
+        "registries", "publishers", "add", EU, "--provider", "gitlab",
+        "--project-path", "group/app", "--workflow", "release.yml",
+    )  # fmt: skip
+
+    assert refused.code == ExitCode.REFUSED
+    assert "--workflow" in refused.stderr
+    missing = logged_in("registries", "publishers", "remove", EU, "VHJ1c3RlZFB1Ymxpc2hlcjo5OTk=")
+    assert missing.code == ExitCode.NOT_FOUND

@@ -1,0 +1,142 @@
+"""addTrustedPublisher / removeTrustedPublisher / Registry.trustedPublishers:
+per-provider fields, what is refused, and who may."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.graphql_documents import create_project, default_registry
+from tests.registries.publishers import (
+    TRUSTED_PUBLISHERS,
+    add_publisher,
+    remove_publisher,
+)
+
+SET_MEMBER = """mutation($input: AddProjectMemberInput!) { addProjectMember(input: $input) {
+  __typename } }"""
+
+
+@pytest.fixture
+async def registry(api) -> tuple[dict, dict]:
+    project = await create_project(api, "Shop")
+    return project, default_registry(project)
+
+
+async def test_a_github_publisher_gets_its_defaults_and_is_listed(api, registry, settings):
+    project, nodion = registry
+    added = await add_publisher(
+        api,
+        nodion["id"],
+        "GITHUB_ACTIONS",
+        repository="octo/app",
+        workflow="release.yml",
+        ref="refs/tags/v*",
+    )
+    assert added["__typename"] == "AddTrustedPublisherSuccess", added
+    publisher = added["publisher"]
+    assert publisher["issuer"] == settings.github_oidc_issuer
+    assert publisher["audience"] == nodion["hostname"]
+    assert publisher["repositories"] == [f"{project['namespace']}/*"]
+    assert publisher["createdBy"] == "alice@example.com"
+    assert {c["claim"]: c["value"] for c in publisher["conditions"]} == {
+        "repository": "octo/app",
+        "job_workflow_ref": "octo/app/.github/workflows/release.yml@*",
+        "ref": "refs/tags/v*",
+    }
+    listed = (await api(TRUSTED_PUBLISHERS, {"id": nodion["id"]}))["node"]["trustedPublishers"]
+    assert [p["id"] for p in listed] == [publisher["id"]]
+
+
+async def test_gitlab_and_custom_publishers(api, registry):
+    project, nodion = registry
+    gitlab = await add_publisher(
+        api,
+        nodion["id"],
+        "GITLAB",
+        projectPath="group/app",
+        refType="tag",
+        repositories=[f"{project['namespace']}/app"],
+    )
+    assert gitlab["publisher"]["issuer"] == "https://gitlab.com"
+    assert gitlab["publisher"]["repositories"] == [f"{project['namespace']}/app"]
+    custom = await add_publisher(
+        api,
+        nodion["id"],
+        "CUSTOM_OIDC",
+        issuer="https://ci.example.com/",
+        subject="pipeline:app:*",
+        claims=[{"claim": "team", "value": "web[1]"}],
+    )
+    assert custom["__typename"] == "AddTrustedPublisherSuccess", custom
+    conditions = {c["claim"]: c["value"] for c in custom["publisher"]["conditions"]}
+    # An equality is stored as a glob matching only that value.
+    assert conditions == {"sub": "pipeline:app:*", "team": "web[[]1]"}
+    assert custom["publisher"]["issuer"] == "https://ci.example.com"
+
+
+@pytest.mark.parametrize(
+    ("provider", "fields", "field"),
+    [
+        ("GITHUB_ACTIONS", {"repository": "octo/app", "projectPath": "g/p"}, "projectPath"),
+        ("GITHUB_ACTIONS", {"repository": "octo/app", "issuer": "https://x.example"}, "issuer"),
+        ("GITHUB_ACTIONS", {"repository": "octo/app", "subject": "x"}, "subject"),
+        ("GITHUB_ACTIONS", {}, "repository"),
+        ("GITHUB_ACTIONS", {"repository": "no-slash"}, "repository"),
+        ("GITHUB_ACTIONS", {"repository": "octo/app", "workflow": "a/b.yml"}, "workflow"),
+        ("GITLAB", {"projectPath": "g/p", "workflow": "x.yml"}, "workflow"),
+        ("GITLAB", {"projectPath": "g/p", "refType": "commit"}, "refType"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "http://gitlab.example"}, "issuer"),
+        ("CUSTOM_OIDC", {"subject": "x"}, "issuer"),
+        ("CUSTOM_OIDC", {"issuer": "https://ci.example", "repository": "o/r"}, "repository"),
+        ("CUSTOM_OIDC", {"issuer": "https://ci.example"}, "subject"),
+        (
+            "CUSTOM_OIDC",
+            {
+                "issuer": "https://ci.example",
+                "subject": "s",
+                "claims": [{"claim": "exp", "value": "1"}],
+            },
+            "claims",
+        ),
+        ("GITHUB_ACTIONS", {"repository": "o/r", "caCertificate": "not a pem"}, "caCertificate"),
+        ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": ["other/app"]}, "repositories"),
+        ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": []}, "repositories"),
+    ],
+)
+async def test_fields_that_do_not_apply_or_are_wrong_are_validation_errors(
+    api, registry, provider, fields, field
+):
+    _, nodion = registry
+    refused = await add_publisher(api, nodion["id"], provider, **fields)
+    assert refused["__typename"] == "ValidationError", refused
+    assert refused["field"] == field
+    assert (await api(TRUSTED_PUBLISHERS, {"id": nodion["id"]}))["node"]["trustedPublishers"] == []
+
+
+async def test_only_admins_add_and_remove_and_strangers_learn_nothing(api, make_api, registry):
+    project, nodion = registry
+    added = (await add_publisher(api, nodion["id"], "GITHUB_ACTIONS", repository="octo/app"))[
+        "publisher"
+    ]
+    bob = await make_api("bob@example.com")
+    assert (await remove_publisher(bob, added["id"]))["__typename"] == "NotFoundError"
+    refused = await add_publisher(bob, nodion["id"], "GITHUB_ACTIONS", repository="octo/x")
+    assert refused["__typename"] == "NotFoundError"
+    await api(
+        SET_MEMBER,
+        {"input": {"projectId": project["id"], "email": "bob@example.com", "role": "DEVELOPER"}},
+    )
+    assert (await remove_publisher(bob, added["id"]))["__typename"] == "PermissionDeniedError"
+    removed = await remove_publisher(api, added["id"])
+    assert removed["__typename"] == "RemoveTrustedPublisherSuccess"
+    assert removed["registry"]["id"] == nodion["id"]
+    assert (await remove_publisher(api, added["id"]))["__typename"] == "NotFoundError"
+
+
+async def test_third_party_registries_have_no_publishers(api, registry):
+    from tests.graphql_documents import add_unverified
+
+    project, _ = registry
+    hub = (await add_unverified(api, project["id"], "DOCKER_HUB"))["registry"]
+    refused = await add_publisher(api, hub["id"], "GITHUB_ACTIONS", repository="octo/app")
+    assert refused["__typename"] == "NotSupportedError"
