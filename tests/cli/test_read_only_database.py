@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from app.outage import READ_ONLY_MESSAGE
+from app.security.crypto import generate_key_entry
 from tests.graphql_documents import GENERATE_CREDENTIALS
 from tests.servers import NODION, free_port, run_cli, running_service, stop_process, wait_for_port
 
@@ -142,15 +143,20 @@ async def test_postgresql_read_only_is_served_not_ready_and_answers_503(
     env, api_token, credentials = await asyncio.to_thread(
         written_while_writable, tmp_path / "data", database_url
     )
+    # A key added meanwhile cannot be recorded: it waits, the start does not fail.
+    keys = f"{generate_key_entry('second')},{env['NODION_ENCRYPTION_KEYS']}"
+    env = {**env, "NODION_ENCRYPTION_KEYS": keys}
     await set_read_only(database_url, True)
     try:
-        await asyncio.to_thread(serve_read_only, env, api_token, credentials)
+        output = await asyncio.to_thread(serve_read_only, env, api_token, credentials)
         user = await asyncio.to_thread(run_cli, env, "admin", "create-user", "b@example.com")
     finally:
         await set_read_only(database_url, False)
 
+    assert "the configured keys are recorded later" in output
     assert user.returncode == 6, user.stderr
-    assert user.stderr.strip() == f"error: {READ_ONLY_MESSAGE}"
+    assert user.stderr.strip().splitlines()[-1] == f"error: {READ_ONLY_MESSAGE}"
+    assert "Traceback" not in user.stderr
 
 
 async def test_postgresql_read_only_with_migrations_to_apply_is_refused(
