@@ -100,8 +100,9 @@ def prepare_data_dir(settings: Settings) -> None:
 
 def _check_sqlite_folder(database: Path) -> None:
     """SQLite writes its journal beside the database even to read it: in a folder
-    it cannot write into, the database cannot even be opened (and the driver
-    hangs instead of failing), so this is one line before anything starts."""
+    it cannot write into, the database cannot even be opened (and Tortoise then
+    waits forever for its connection instead of failing), so this is one line
+    before anything starts."""
     import os
 
     folder = database.absolute().parent
