@@ -7,6 +7,7 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.context import set_global_context
 from tortoise.migrations.api import migrate
+from tortoise.migrations.executor import MigrationExecutor
 
 APP_LABEL = "nodion"
 
@@ -37,8 +38,25 @@ def tortoise_config(database_url: str, model_modules: list[str]) -> dict[str, An
 
 async def apply_migrations(database_url: str, model_modules: list[str]) -> None:
     """Bring the schema up to date; safe to run on every start."""
-    await migrate(config=tortoise_config(database_url, model_modules))
-    await Tortoise.close_connections()
+    try:
+        await migrate(config=tortoise_config(database_url, model_modules))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def pending_migrations(database_url: str, model_modules: list[str]) -> list[str]:
+    """The migrations not applied yet, found by reading only: `migrate` first
+    creates its bookkeeping table if missing, which a read-only database refuses
+    even when there is nothing to do."""
+    config = tortoise_config(database_url, model_modules)
+    await Tortoise.init(config=config)
+    try:
+        executor = MigrationExecutor(
+            Tortoise.get_connection("default"), {APP_LABEL: config["apps"][APP_LABEL]}
+        )
+        return [step.migration.name for step in await executor.plan()]
+    finally:
+        await Tortoise.close_connections()
 
 
 async def connect(database_url: str, model_modules: list[str]) -> None:

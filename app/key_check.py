@@ -26,13 +26,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Sequence
 
 from app import domains
 from app.domain import Domain
+from app.outage import caused_by_read_only_database
 from app.security.keys import ServiceKeys
 from app.security.models import KeyFingerprint
 from app.security.stored_secrets import UNKNOWN_FORMAT, Reencryption, key_ids_in_use, reencrypt
+
+log = logging.getLogger(__name__)
 
 FINGERPRINT_LABEL = b"nodion key fingerprint v1"
 PEPPER = "pepper"
@@ -114,7 +118,14 @@ async def verify_keys(keys: ServiceKeys, of: Sequence[Domain] = domains.DOMAINS)
             + ". "
             + RESTORE_HINT
         )
-    await _record(keys, recorded)
+    try:
+        await _record(keys, recorded)
+    except Exception as error:
+        # Nothing can be written with a new key while nothing can be written:
+        # the record waits for the next start on a writable database.
+        if not caused_by_read_only_database(error):
+            raise
+        log.warning("The database is read-only: the configured keys are recorded later")
 
 
 async def rotate(keys: ServiceKeys, of: Sequence[Domain] = domains.DOMAINS) -> Reencryption:

@@ -25,10 +25,12 @@ from app.http.faults import FaultsMiddleware
 from app.http.limits import LimitsMiddleware
 from app.http.metrics_route import forget_this_process, metrics_route
 from app.key_check import verify_keys
-from app.metrics import set_build_info
+from app.metrics import record_database_unavailable, set_build_info
+from app.outage import RETRY_AFTER_SECONDS, is_database_unavailable, unavailable_message
 from app.readiness import check_database_ready
 from app.registries.token_endpoint import outbound_from
 from app.request_id import RequestIdMiddleware, configure_logging
+from app.safe_logging import error_summary
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound
 from app.settings import Settings
@@ -45,9 +47,21 @@ async def healthz(request: Request) -> JSONResponse:
 
 def readyz_route(settings: Settings) -> Route:
     async def readyz(request: Request) -> JSONResponse:
-        """The process can serve: the database answers and takes writes (an outage
-        or a read-only database is a 503, see FaultsMiddleware)."""
-        await check_database_ready(settings.resolved_database_url)
+        """The process can serve: the database answers and takes writes. Not
+        ready says why, for the operator reading the probe's answer (anything
+        else escaping is a bug, answered 500 by FaultsMiddleware)."""
+        try:
+            await check_database_ready(settings.resolved_database_url)
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            record_database_unavailable()
+            log.warning("Not ready: %s", error_summary(error))
+            return JSONResponse(
+                {"status": "not ready", "reason": unavailable_message(error)[0]},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         return JSONResponse({"status": "ready"})
 
     return Route("/readyz", readyz, methods=["GET"])

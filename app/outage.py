@@ -54,6 +54,18 @@ def is_database_read_only(error: BaseException) -> bool:
     return isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == READONLY
 
 
+def caused_by_read_only_database(error: BaseException | None) -> bool:
+    """`error`, or one it was raised from, is the database refusing a write
+    (drivers' errors arrive wrapped in Tortoise's)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if is_database_read_only(error):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def is_database_unavailable(error: BaseException | None) -> bool:
     seen: set[int] = set()
     while error is not None and id(error) not in seen:

@@ -17,6 +17,10 @@ async def apply_migrations(database_url: str) -> None:
     await db.apply_migrations(database_url, model_modules())
 
 
+async def pending_migrations(database_url: str) -> list[str]:
+    return await db.pending_migrations(database_url, model_modules())
+
+
 async def connect(database_url: str) -> None:
     await db.connect(database_url, model_modules())
 

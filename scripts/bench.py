@@ -17,11 +17,15 @@ on a shared machine hits both; the ratio is taken per round and the median print
     .venv/bin/python scripts/bench.py --paths list --fast-path on off
     .venv/bin/python scripts/bench.py --scale --seed-scale 0.1 --rounds 1 --seconds 3
     .venv/bin/python scripts/bench.py --cli --cli-runs 21
+    .venv/bin/python scripts/bench.py --mixed --clients 100 --seconds 20
 
 --scale measures how each path grows with the data instead (scripts/bench_scale.py):
 each path on a seeded year-old database and on a near-empty one, p50/p99 and ratio.
 --cli measures how fast the `nodion` command starts instead (scripts/bench_cli.py):
 `nodion --help` and `nodion projects list` against `python -c "import httpx"`.
+--mixed measures deploy claims under mixed load instead (scripts/bench_mixed.py):
+N clients creating projects, generating credentials, logging in, deploying and
+claiming; claim p50/p99 beside GraphQL p50/p99 of the same run.
 
 Not a test: it prints figures and exits non-zero, loudly, when anything did not run
 (a floor, wrk, a non-2xx answer, a path answering differently from its floor).
@@ -476,7 +480,21 @@ def main() -> None:
     )
     parser.add_argument("--cli", action="store_true", help="`nodion` start-up vs import httpx")
     parser.add_argument("--cli-runs", type=int, default=21, help="runs of each command")
+    parser.add_argument("--mixed", action="store_true", help="claims under mixed load")
+    parser.add_argument("--clients", type=int, default=100, help="--mixed: concurrent clients")
+    parser.add_argument("--targets", type=int, default=10, help="--mixed: deploy targets")
+    parser.add_argument("--warmup", type=int, default=5, help="--mixed: seconds not measured")
+    parser.add_argument("--py-spy", help="--mixed: write the service's py-spy stacks here")
     args = parser.parse_args()
+    if args.mixed:
+        from bench_mixed import bench_mixed_database
+
+        results = {}
+        for database in args.databases:
+            with tempfile.TemporaryDirectory() as folder:
+                results[database] = bench_mixed_database(database, args, Path(folder))
+        print(json.dumps(results))
+        return
     if args.cli:
         from bench_cli import bench_cli
 

@@ -113,11 +113,13 @@ def running_service(
     *,
     tls: tuple[Path, Path, Path] | None = None,
     workers: int = 1,
+    wrapper: tuple[str, ...] = (),
     **extra_env: str,
 ) -> Iterator[Service]:
     """`nodion serve` on a free port, with its own keys; yields once it answers.
     `tls` = (certificate, key, CA file) serves https; `workers` > 1 runs that many
-    uvicorn worker processes."""
+    uvicorn worker processes; `wrapper` runs it through a command that ends by
+    exec-ing it (its process id stays the service's)."""
     port = free_port()
     env = {
         **os.environ,
@@ -131,7 +133,7 @@ def running_service(
     json_logs = env.get("NODION_LOG_FORMAT") == "json"
     https = ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []
     process = subprocess.Popen(
-        [*NODION, "serve", "--port", str(port), "--workers", str(workers), *https],
+        [*wrapper, *NODION, "serve", "--port", str(port), "--workers", str(workers), *https],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

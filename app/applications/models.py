@@ -69,7 +69,7 @@ class DeployTarget(Model):
     region = fields.CharField(max_length=63)
     token_digest = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
-    last_seen_at = fields.DatetimeField(null=True)
+    last_seen_at = fields.DatetimeField(null=True)  # to the minute (targets.authenticate_target)
 
     class Meta:
         table = "deploy_targets"

@@ -94,6 +94,29 @@ def prepare_data_dir(settings: Settings) -> None:
                 "does not exist (NODION_DATABASE_URL)"
             )
         notice(f"Creating a new SQLite database {database}.")
+    elif database is not None:
+        _check_sqlite_folder(database)
+
+
+def _check_sqlite_folder(database: Path) -> None:
+    """SQLite writes its journal beside the database even to read it: in a folder
+    it cannot write into, the database cannot even be opened (and Tortoise then
+    waits forever for its connection instead of failing), so this is one line
+    before anything starts."""
+    import os
+
+    folder = database.absolute().parent
+    if os.access(folder, os.W_OK | os.X_OK):
+        return
+    reason = (
+        "is on a read-only file system"
+        if os.statvfs(folder).f_flag & os.ST_RDONLY
+        else "is not writable by this user"
+    )
+    raise CliError(
+        f"cannot use the SQLite database {database}: its folder {folder} {reason} (SQLite "
+        "writes its journal beside the database, even to read it) (NODION_DATABASE_URL)"
+    )
 
 
 def _unusable(folder: Path, reason: str) -> CliError:
@@ -138,17 +161,64 @@ def _development_files_missing(settings: Settings) -> bool:
     )
 
 
-async def migrate(settings: Settings) -> None:
+async def migrate(settings: Settings) -> bool:
+    """Bring the schema up to date; False when the database is read-only but
+    already up to date (it can be served, see `takes_writes`). Read-only with
+    migrations to apply: one line."""
+    from app import storage
+    from app.outage import caused_by_read_only_database
+
+    url = settings.resolved_database_url
+    try:
+        await storage.apply_migrations(url)
+    except Exception as error:
+        if caused_by_read_only_database(error):
+            return await _read_only_database(url)
+        if isinstance(error, unreachable_errors()):
+            raise CliError(
+                f"cannot reach the database {shown_url(url)}: "
+                f"{error or type(error).__name__} (NODION_DATABASE_URL)",
+                ExitCode.UNREACHABLE,
+            ) from None
+        raise
+    return True
+
+
+async def _read_only_database(url: str) -> bool:
     from app import storage
 
-    try:
-        await storage.apply_migrations(settings.resolved_database_url)
-    except unreachable_errors() as error:
+    pending = await storage.pending_migrations(url)
+    if pending:
         raise CliError(
-            f"cannot reach the database {shown_url(settings.resolved_database_url)}: "
-            f"{error or type(error).__name__} (NODION_DATABASE_URL)",
+            f"cannot migrate the database {shown_url(url)}: it is read-only (its file system "
+            f"or server refuses writes) and {len(pending)} migration(s) are not applied yet "
+            "(NODION_DATABASE_URL)",
             ExitCode.UNREACHABLE,
-        ) from None
+        )
+    return False
+
+
+async def takes_writes(url: str, *, migrated: bool) -> bool:
+    """On a connected database: whether it takes writes, and if not, a line
+    saying what serving it means (a read-only database is served, not refused:
+    reads still work, and /readyz tells the load balancer to look elsewhere).
+    SQLite's migrations write nothing when there is nothing to do, so a database
+    that migrated may still be read-only."""
+    from app.outage import DatabaseReadOnly
+    from app.readiness import check_database_ready
+
+    if migrated:
+        try:
+            await check_database_ready(url)
+            return True
+        except DatabaseReadOnly:
+            pass
+    notice(
+        f"The database {shown_url(url)} is read-only (its file system or server refuses "
+        "writes): /readyz answers 503, and so does every request that has to write, "
+        "until it is writable."
+    )
+    return False
 
 
 async def verify_keys_or_stop(keys: ServiceKeys) -> None:
@@ -193,6 +263,12 @@ def run_with_database(
         return asyncio.run(main())
     except DomainError as error:
         raise CliError(error.message, exit_code_of(error)) from None
+    except Exception as error:
+        from app.outage import READ_ONLY_MESSAGE, caused_by_read_only_database
+
+        if caused_by_read_only_database(error):
+            raise CliError(READ_ONLY_MESSAGE, ExitCode.UNREACHABLE) from None
+        raise
 
 
 def exit_code_of(error: Exception) -> ExitCode:

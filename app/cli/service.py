@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.cli.hints import program
-from app.cli.local import check_port_free, migrate, prepare_data_dir, verify_keys_or_stop
+from app.cli.local import (
+    check_port_free,
+    migrate,
+    prepare_data_dir,
+    takes_writes,
+    verify_keys_or_stop,
+)
 
 if TYPE_CHECKING:
     from app.security.keys import ServiceKeys
@@ -40,11 +46,12 @@ async def _prepare(settings: Settings, keys: ServiceKeys) -> str | None:
     from app.accounts.models import User
     from app.accounts.service import create_user, issue_api_token
 
-    await migrate(settings)
+    migrated = await migrate(settings)
     await storage.connect(settings.resolved_database_url)
     try:
+        writable = await takes_writes(settings.resolved_database_url, migrated=migrated)
         await verify_keys_or_stop(keys)
-        if settings.is_production or await User.exists():
+        if settings.is_production or not writable or await User.exists():
             return None
         return await issue_api_token(await create_user(DEMO_EMAIL), keys.token_pepper)
     finally:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from app.applications.models import Deployment
+from app.applications.models import Deployment, DeployTarget
 from app.audit.models import AuditEvent
 from tests.applications.test_applications import add_docker_hub
 from tests.graphql_documents import (
@@ -277,3 +277,18 @@ async def test_a_jwt_expires_with_the_deployment_credential_at_the_latest(client
     assert 1 <= response.json()["expires_in"] <= 20
     claims = jwt.decode(response.json()["token"], options={"verify_signature": False})
     assert claims["exp"] <= ends.timestamp()
+
+
+async def test_a_polling_target_is_noted_as_seen_once_a_minute(client, make_target):
+    """Targets poll for work constantly: each poll is not a write."""
+    headers = await make_target("eu-1")
+    await client.post(CLAIM, headers=headers)
+    first = (await DeployTarget.get(name="eu-1")).last_seen_at
+    await client.post(CLAIM, headers=headers)
+    assert first is not None
+    assert (await DeployTarget.get(name="eu-1")).last_seen_at == first
+
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1, seconds=1)
+    await DeployTarget.filter(name="eu-1").update(last_seen_at=a_minute_ago)
+    await client.post(CLAIM, headers=headers)
+    assert (await DeployTarget.get(name="eu-1")).last_seen_at > a_minute_ago

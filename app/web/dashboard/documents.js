@@ -7,6 +7,8 @@
 export const VIEWER = "Viewer";
 export const PROJECTS = "Projects";
 export const CREATE_PROJECT = "CreateProject";
+export const RENAME_PROJECT = "RenameProject";
+export const DELETE_PROJECT = "DeleteProject";
 export const PROJECT_REGISTRIES = "ProjectRegistriesPage";
 export const ADD_REGISTRY = "AddRegistry";
 // The one response that carries a secret: shown once in the credentials dialog.

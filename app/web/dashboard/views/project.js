@@ -3,6 +3,7 @@ import { h, replace } from "../dom.js";
 import { renderRegistries } from "./registries.js";
 import { renderApplications } from "./applications.js";
 import { renderAudit } from "./audit.js";
+import { CAN_MANAGE, openDeleteProject, openRenameProject } from "./project_actions.js";
 
 const TABS = [
   ["registries", "Registries", renderRegistries],
@@ -29,7 +30,25 @@ export async function renderProject(root, shell, projectId, tab) {
     replace(root, h("div", { class: "card empty", role: "alert" }, h("h1", {}, "Project not found"), h("p", {}, "It does not exist or you are not a member."), h("a", { href: "#/" }, "Back to projects")));
     return;
   }
+  showHeader(header, shell, project);
+}
+
+function showHeader(header, shell, project) {
   shell.setCrumbs(h("a", { href: "#/" }, "Projects"), h("span", { "aria-current": "page" }, project.name));
+  const actions = CAN_MANAGE.includes(project.viewerRole)
+    ? h(
+        "div",
+        { class: "header-actions" },
+        h("button", { type: "button", class: "button", onclick: () => openRenameProject(project, (renamed) => {
+          showHeader(header, shell, renamed);
+          shell.notify(`Project renamed to ${renamed.name}.`);
+        }) }, "Rename"),
+        h("button", { type: "button", class: "button danger", onclick: () => openDeleteProject(project, () => {
+          shell.notify(`Project ${project.name} deleted.`);
+          shell.go("#/");
+        }) }, "Delete project"),
+      )
+    : null;
   replace(
     header,
     h(
@@ -38,5 +57,6 @@ export async function renderProject(root, shell, projectId, tab) {
       h("h1", {}, project.name),
       h("p", { class: "muted" }, "Namespace ", h("code", {}, project.namespace), " · your role: ", h("span", { class: "badge" }, project.viewerRole.toLowerCase())),
     ),
+    actions,
   );
 }
