@@ -132,6 +132,7 @@ def create_app(
                 LimitsMiddleware,
                 max_body_bytes=settings.max_body_bytes,
                 max_header_bytes=settings.max_header_bytes,
+                body_limits=domains.body_limits(),
             ),
         ],
         lifespan=lifespan,

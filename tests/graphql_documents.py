@@ -42,9 +42,61 @@ mutation RemoveApplication($id: ID!) {
   }
 }"""
 
+# The images index: no client lists or deletes images yet.
+REGISTRY_REPOSITORIES = """
+query RegistryRepositories($id: ID!, $first: Int, $tags: Int, $after: String) {
+  node(id: $id) {
+    ... on Registry {
+      repositories(first: $first, after: $after) {
+        edges { cursor node {
+          id name region tagCount lastPushedAt sizeBytes
+          tags(first: $tags) {
+            edges { node { name digest mediaType sizeBytes pushedAt pushedBy } }
+            pageInfo { hasNextPage endCursor }
+          }
+        } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}"""
+
+PROJECT_REPOSITORIES = """
+query ProjectRepositories($id: ID!, $region: String) {
+  node(id: $id) {
+    ... on Project {
+      repositories(first: 100, region: $region) {
+        edges { node { name region tagCount tags(first: 100) { edges { node { name digest } } } } }
+      }
+    }
+  }
+}"""
+
+DELETE_IMAGE_TAG = """
+mutation DeleteImageTag($input: DeleteImageTagInput!) {
+  deleteImageTag(input: $input) {
+    __typename
+    ... on DeleteImageTagSuccess { repository tag digest alsoRemovedTags }
+    ... on Error { message }
+  }
+}"""
+
+SET_RETENTION_POLICY = """
+mutation SetRetentionPolicy($input: SetRetentionPolicyInput!) {
+  setRetentionPolicy(input: $input) {
+    __typename
+    ... on SetRetentionPolicySuccess { policy { keepLast olderThanDays repositories } }
+    ... on Error { message }
+  }
+}"""
+
 TEST_ONLY_DOCUMENTS = {
     "UpdateApplication": UPDATE_APPLICATION,
     "RemoveApplication": REMOVE_APPLICATION,
+    "RegistryRepositories": REGISTRY_REPOSITORIES,
+    "ProjectRepositories": PROJECT_REPOSITORIES,
+    "DeleteImageTag": DELETE_IMAGE_TAG,
+    "SetRetentionPolicy": SET_RETENTION_POLICY,
 }
 
 

@@ -165,9 +165,21 @@ def registry_config_command(
     listen: Annotated[str, typer.Option(help="HOST:PORT the registry listens on.")],
     storage: Annotated[Path, typer.Option(help="Folder for the registry's blobs.")],
     cert_bundle: Annotated[Path, typer.Option(help="Where to write the certificate bundle.")],
+    events_url: Annotated[
+        str | None,
+        typer.Option(
+            help="URL of this service's /registry/v1/events as the registry reaches it "
+            "(default: on the origin of --realm)."
+        ),
+    ] = None,
 ) -> None:
-    """Write the token-signing certificate bundle and print a distribution config.yml."""
+    """Write the token-signing certificate bundle and print a distribution config.yml
+    (token auth at --realm, notifications of pushes and deletes to --events-url)."""
+    from urllib.parse import urlsplit
+
     from app.cli.local import prepare_data_dir
+    from app.registries.images.event_secret import event_secret
+    from app.registries.images.events_endpoint import EVENTS_PATH
     from app.registries.registry_config import distribution_config
     from app.security.keys import load_keys
     from app.settings import Settings
@@ -189,6 +201,9 @@ def registry_config_command(
             listen=listen,
             storage=storage,
             cert_bundle=cert_bundle,
+            events_url=events_url
+            or urlsplit(realm)._replace(path=EVENTS_PATH, query="", fragment="").geturl(),
+            events_secret=event_secret(keys.token_pepper, chosen.slug),
         ),
         nl=False,
     )

@@ -1,11 +1,13 @@
 from app.domain import Domain
 from app.projects.events import PROJECT_CREATED
 from app.registries import token_endpoint
-from app.registries.events import REGISTRY_REMOVING
+from app.registries.events import IMAGE_DELETING, IMAGE_TAGS_MOVED, REGISTRY_REMOVING
+from app.registries.graphql.images import RepositoryType
 from app.registries.graphql.mutations import RegistryMutations
 from app.registries.graphql.project_fields import RegistryProjectFields
 from app.registries.graphql.queries import RegistryQueries
 from app.registries.graphql.types import RegistryNode, RegistryTokenNode
+from app.registries.images import events_endpoint
 from app.registries.loaders import REGISTRIES_BY_PROJECT
 from app.registries.models import (
     ACCESS_TOKEN_CIPHERTEXT,
@@ -21,7 +23,7 @@ from app.security.stored_secrets import TokenDigests
 DOMAIN = Domain(
     name="registries",
     models="app.registries.models",
-    node_types=[RegistryNode, RegistryTokenNode],
+    node_types=[RegistryNode, RegistryTokenNode, RepositoryType],
     query=RegistryQueries,
     mutation=RegistryMutations,
     project_fields=RegistryProjectFields,
@@ -29,11 +31,12 @@ DOMAIN = Domain(
         "registries": REGISTRIES_BY_PROJECT,
         "defaultRegistry": REGISTRIES_BY_PROJECT,
     },
-    events=[REGISTRY_REMOVING],
+    events=[REGISTRY_REMOVING, IMAGE_TAGS_MOVED, IMAGE_DELETING],
     hooks={PROJECT_CREATED: [provision_default_registries]},
     token_kinds=[REGISTRY_TOKEN],
     encrypted=[TOKEN_CIPHERTEXT, ACCESS_TOKEN_CIPHERTEXT, MOVED_TOKEN_CIPHERTEXT],
     token_digests=[TokenDigests(Registry, "token_digest"), TokenDigests(RegistryToken, "digest")],
     # The token endpoint (its GET first): every `docker login` and pull asks it.
-    routes=token_endpoint.routes,
+    routes=lambda serving: [*token_endpoint.routes(serving), *events_endpoint.routes(serving)],
+    body_limits={events_endpoint.EVENTS_PATH: events_endpoint.MAX_EVENTS_BODY_BYTES},
 )

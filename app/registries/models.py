@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from app.registries.image_models import ImageEvent, ImageRepository, ImageTag, RetentionPolicy
 from app.registries.statuses import VerificationStatus
 from app.security.stored_secrets import EncryptedField
 from app.security.tokens import TokenKind
@@ -19,9 +20,13 @@ __all__ = [
     "MOVED_TOKEN_CIPHERTEXT",
     "REGISTRY_TOKEN",
     "TOKEN_CIPHERTEXT",
+    "ImageEvent",
+    "ImageRepository",
+    "ImageTag",
     "Registry",
     "RegistryToken",
     "RegistryType",
+    "RetentionPolicy",
     "TokenScope",
     "VerificationStatus",
 ]
