@@ -74,14 +74,14 @@ async def deploy_on_push(moved: Sequence[Any]) -> None:
             await record(
                 project_id=application.project_id,
                 actor=None,
-                actor_email=f"push by {push.pushed_by or 'an unknown credential'}",
+                actor_email=f"push:{(push.pushed_by or 'unknown')[:200]}",
                 action="deployment.created",
                 target_type="Application",
                 target_id=application.id,
                 target_name=application.name,
-                detail=f"deployment {deployment.id} from {source} of "
-                f"{push.repository}:{push.tag} ({push.digest}) by credential "
-                f"{push.pushed_by or 'unknown'}",
+                # The audit's detail is short: the credential is the actor,
+                # the tag is the application's own.
+                detail=f"deployment {deployment.id} from {source} ({push.digest[:19]})"[:64],
             )
         record_transition("created")
 

@@ -83,7 +83,12 @@ class EventsEndpoint:
             )
         applied = await apply_envelope(region, envelope)
         if applied.moved:
-            await self.hooks.run(IMAGE_TAGS_MOVED, applied.moved)
+            try:
+                await self.hooks.run(IMAGE_TAGS_MOVED, applied.moved)
+            except Exception:  # the events are stored: a retry would find them applied
+                log.exception(
+                    "Reacting to %d pushed tag(s) in %s failed.", len(applied.moved), region
+                )
         if applied.outside_namespaces:
             log.info(
                 "Dropped %d image event(s) from %s for repositories outside any project namespace.",

@@ -107,9 +107,7 @@ async def delete_image_tag(
             target_type="Registry",
             target_id=registry.id,
             target_name=registry.name,
-            detail=f"{repository}:{tag} ({found.digest})"
-            + (f", also {', '.join(siblings[:10])}" if siblings else "")
-            + (" with force" if force else ""),
+            detail=(("forced: " if force else "") + f"{repository}:{tag}")[:64],
         )
     return DeletedTag(registry, repository, tag, found.digest, siblings)
 
@@ -152,8 +150,7 @@ async def set_retention_policy(
             target_id=registry.id,
             target_name=registry.name,
             detail=(
-                f"keepLast {spec.keep_last}, olderThanDays {spec.older_than_days}, "
-                f"repositories {', '.join(globs) or 'all'}"
+                f"keepLast {spec.keep_last}, olderThanDays {spec.older_than_days}"
                 if policy
                 else None
             ),
