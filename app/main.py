@@ -19,6 +19,7 @@ from app.api.schema import build_schema
 from app.api.view import GraphQLApp
 from app.applications.leases import lease_sweeping
 from app.audit.retention import audit_pruning
+from app.background import in_background
 from app.db_changes import ChangeWatch, watch_for
 from app.http.access_log import AccessLogMiddleware
 from app.http.faults import FaultsMiddleware
@@ -27,6 +28,7 @@ from app.http.metrics_route import forget_this_process, metrics_route
 from app.key_check import verify_keys
 from app.metrics import set_build_info
 from app.readiness import check_database_ready
+from app.registries.images.retention import retention_loop
 from app.request_id import RequestIdMiddleware, configure_logging
 from app.security.keys import ServiceKeys, load_keys
 from app.security.outbound import Outbound, parse_networks
@@ -98,6 +100,11 @@ def create_app(
                 async with (
                     audit_pruning(settings.audit_retention_days if manage_database else None),
                     lease_sweeping(settings.deploy_lease if manage_database else None),
+                    in_background(
+                        (lambda: retention_loop(settings, keys, domains.hooks()))
+                        if manage_database and settings.image_retention_interval
+                        else None
+                    ),
                 ):
                     yield
             finally:

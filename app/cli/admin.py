@@ -10,6 +10,7 @@ import typer
 
 from app.cli.admin_audit import audit_command
 from app.cli.errors import CliError, ExitCode
+from app.cli.images_admin import apply_retention_command, sync_images_command
 from app.cli.local import run_with_database
 from app.cli.prune_audit import prune_audit_command
 
@@ -210,4 +211,6 @@ def registry_config_command(
 
 
 admin.command("prune-audit")(prune_audit_command)
+admin.command("sync-images")(sync_images_command)
+admin.command("apply-retention")(apply_retention_command)
 admin.command("audit")(audit_command)
