@@ -38,5 +38,6 @@ DOMAIN = Domain(
     token_digests=[TokenDigests(Registry, "token_digest"), TokenDigests(RegistryToken, "digest")],
     # The token endpoint (its GET first): every `docker login` and pull asks it.
     routes=lambda serving: [*token_endpoint.routes(serving), *events_endpoint.routes(serving)],
+    # A notification envelope holds up to a thousand events.
     body_limits={events_endpoint.EVENTS_PATH: events_endpoint.MAX_EVENTS_BODY_BYTES},
 )
