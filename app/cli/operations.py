@@ -33,3 +33,6 @@ REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken"  # noqa: S105
 CREATE_APPLICATION = "CreateApplication"
 DEPLOY_APPLICATION = "DeployApplication"
 APPLICATION_DEPLOYMENTS = "ApplicationDeployments"
+UPDATE_APPLICATION = "UpdateApplication"
+PROJECT_IMAGES = "ProjectImages"
+DELETE_IMAGE_TAG = "DeleteImageTag"
