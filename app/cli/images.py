@@ -63,10 +63,10 @@ def _registry_for(api: Api, project: str, registry: str | None, region: str) -> 
     for row in registries:
         if row["type"] != "NODION" or row["region"] != region:
             continue
-        if (
-            (registry is None
-            and row["isDefault"])
-            or registry in (row["id"], row["name"], row["hostname"])
+        if (registry is None and row["isDefault"]) or registry in (
+            row["id"],
+            row["name"],
+            row["hostname"],
         ):
             found: str = row["id"]
             return found

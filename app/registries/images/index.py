@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from tortoise.exceptions import IntegrityError
@@ -224,3 +225,14 @@ async def _apply(region: str, envelope: Envelope) -> Applied:
         outside_namespaces=outside,
         moved=moved,
     )
+
+
+APPLIED_EVENTS_KEPT = timedelta(days=7)
+
+
+async def forget_applied_events(kept: timedelta = APPLIED_EVENTS_KEPT) -> int:
+    """Forget the ids of events applied long ago (a registry retries within
+    minutes to hours). One delivered again after that changes nothing anyway:
+    its push is older than the tag's, or names the digest the tag has."""
+    deleted: int = await ImageEvent.filter(received_at__lt=datetime.now(UTC) - kept).delete()
+    return deleted

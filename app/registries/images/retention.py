@@ -23,6 +23,7 @@ from app.events import Hooks
 from app.registries.errors import RegistryUnreachable
 from app.registries.events import IMAGE_DELETING
 from app.registries.image_models import ImageRepository, ImageTag, RetentionPolicy
+from app.registries.images.index import forget_applied_events
 from app.registries.images.service import delete_manifest
 from app.registries.models import Registry, RegistryType
 from app.security.keys import ServiceKeys
@@ -164,6 +165,7 @@ async def retention_loop(settings: Settings, keys: ServiceKeys, hooks: Hooks) ->
     while True:
         await asyncio.sleep(settings.image_retention_interval)
         try:
+            await forget_applied_events()
             outcomes = await apply_retention(settings, keys, hooks)
         except Exception:  # the next run tries again
             log.exception("Applying the image retention policies failed.")
