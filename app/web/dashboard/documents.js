@@ -25,3 +25,8 @@ export const REGISTRY_TOKENS = "RegistryTokens";
 export const CREATE_REGISTRY_TOKEN = "CreateRegistryToken";
 export const ROTATE_REGISTRY_TOKEN = "RotateRegistryToken";
 export const REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken";
+// What the project's Nodion registries hold, and deleting a tag (ADMIN).
+export const PROJECT_IMAGES = "ProjectImages";
+export const DELETE_IMAGE_TAG = "DeleteImageTag";
+// The Deploy on push switch of an application.
+export const UPDATE_APPLICATION = "UpdateApplication";

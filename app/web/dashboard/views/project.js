@@ -1,12 +1,14 @@
-// One project: its registries, applications and activity, as tabs.
+// One project: its registries, applications, images and activity, as tabs.
 import { h, replace } from "../dom.js";
 import { renderRegistries } from "./registries.js";
 import { renderApplications } from "./applications.js";
 import { renderAudit } from "./audit.js";
+import { renderImages } from "./images.js";
 
 const TABS = [
   ["registries", "Registries", renderRegistries],
   ["applications", "Applications", renderApplications],
+  ["images", "Images", renderImages],
   ["activity", "Activity", renderAudit],
 ];
 
