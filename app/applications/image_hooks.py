@@ -54,6 +54,7 @@ async def deploy_on_push(moved: Sequence[Any]) -> None:
             push is None
             or registry.type is not RegistryType.NODION
             or registry.region != push.region
+            or await _pushed_by_its_own_build(application, push.pushed_by)
         ):
             continue
         async with atomic():
@@ -61,7 +62,9 @@ async def deploy_on_push(moved: Sequence[Any]) -> None:
                 application=application,
                 project_id=application.project_id,
                 region=application.region,
-                strategy=application.strategy,
+                # The digest is built already: the deployment runs it. (One that
+                # built again would push again, and deploy itself forever.)
+                strategy=Strategy.PREBUILT_IMAGE,
                 registry=registry,
                 image_reference=pinned_reference(registry, push.repository, push.digest),
                 repository=application.image,
@@ -84,6 +87,19 @@ async def deploy_on_push(moved: Sequence[Any]) -> None:
                 detail=f"deployment {deployment.id} from {source} ({push.digest[:19]})"[:64],
             )
         record_transition("created")
+
+
+async def _pushed_by_its_own_build(application: Application, pushed_by: str | None) -> bool:
+    """A build deployment pushes what it built with its own credential
+    (`deployment-<id>`, targets.credential_username) and runs it: that push is
+    deployed already."""
+    if not application.strategy.builds or not pushed_by or not pushed_by.startswith("deployment-"):
+        return False
+    number = pushed_by.removeprefix("deployment-")
+    return (
+        number.isdigit()
+        and await Deployment.filter(id=int(number), application_id=application.id).exists()
+    )
 
 
 async def refuse_deleting_used_digest(

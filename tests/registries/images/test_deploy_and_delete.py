@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.applications.models import Deployment, Strategy
 from app.operations import document
 from tests.graphql_documents import (
     DELETE_IMAGE_TAG,
@@ -133,3 +134,30 @@ async def test_only_admins_delete_tags(api, make_api, followed, notify):
         },
     )
     assert result["deleteImageTag"]["__typename"] in ("NotFoundError", "PermissionDeniedError")
+
+
+async def test_a_build_app_deploys_a_push_from_ci_but_not_its_own_build_s_push(api, notify):
+    project = await create_project(api, "Shop")
+    app = await create_application(
+        api,
+        project["id"],
+        name="api",
+        region="eu-central",
+        strategy="DOCKERFILE",
+        deployOnPush=True,
+    )
+    name = f"{project['namespace']}/api"
+    assert app["imageReference"].endswith(f"{name}:latest")
+
+    await notify(envelope(push(name, "latest", A, actor="ci")))
+    [deployment] = await Deployment.all()
+    # It runs the digest CI pushed: a deployment that built again would push again.
+    assert deployment.strategy is Strategy.PREBUILT_IMAGE
+    assert deployment.image_reference.endswith(f"{name}@{A}")
+
+    await notify(
+        envelope(
+            push(name, "latest", B, actor=f"deployment-{deployment.id}", at=T0.replace(hour=3))
+        )
+    )
+    assert await Deployment.all().count() == 1
