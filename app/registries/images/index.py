@@ -125,30 +125,31 @@ async def _apply_pushes(
             existing[(by_id[row.repository_id], row.name)] = row
     replaced: list[int] = []
     created: list[ImageTag] = []
-    touched: list[ImageTag] = []
     moved: list[TagMoved] = []
     for key in keys:
         push, before = pushes[key], existing.get(key)
         if before is not None and before.pushed_at >= push.at:
             continue  # an older push arriving late
         target = repositories[key[0]]
-        if before is not None and before.digest == push.digest:
-            before.pushed_at, before.pushed_by = push.at, push.pushed_by
-            touched.append(before)
-            continue
+        same = before is not None and before.digest == push.digest
+        size = push.size_bytes
         if before is not None:
-            replaced.append(before.id)  # a new row: ids order tags by push
+            replaced.append(before.id)  # a new row, also for the same digest: ids order by push
+            if same and size is None:
+                size = before.size_bytes
         created.append(
             ImageTag(
                 repository_id=target.id,
                 name=push.tag,
                 digest=push.digest,
                 media_type=push.media_type,
-                size_bytes=push.size_bytes,
+                size_bytes=size,
                 pushed_at=push.at,
                 pushed_by=push.pushed_by,
             )
         )
+        if same:
+            continue  # the tag names the digest it named: nothing moved
         moved.append(
             TagMoved(
                 target.project_id,
@@ -164,8 +165,6 @@ async def _apply_pushes(
         await ImageTag.filter(id__in=list(ids)).delete()
     if created:
         await ImageTag.bulk_create(created)
-    if touched:
-        await ImageTag.bulk_update(touched, fields=["pushed_at", "pushed_by"])
     return moved
 
 

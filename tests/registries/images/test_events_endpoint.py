@@ -230,3 +230,21 @@ async def test_50_repositories_with_10_tags_each_cost_what_5_with_1_cost(
     assert (few, many) == (5, 50)
     assert many_statements == few_statements, count_queries.queries
     assert many_statements <= 10
+
+
+async def test_pushing_a_tag_s_digest_again_moves_it_first_and_keeps_its_size(api, shop, notify):
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+    await notify(
+        envelope(
+            push(name, "v1", A, sizes=(10, 20)), push(name, "v2", B, at=T0 + timedelta(minutes=1))
+        )
+    )
+    again = push(name, "v1", A, at=T0 + timedelta(minutes=2), actor="later")
+    del again["target"]["references"]  # a registry without includereferences
+
+    await notify(envelope(again))
+
+    [repository] = await repositories(api, registry["id"])
+    v1, v2 = (edge["node"] for edge in repository["tags"]["edges"])
+    assert (v1["name"], v1["pushedBy"], v1["sizeBytes"], v2["name"]) == ("v1", "later", 30, "v2")
