@@ -9,7 +9,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from app.db_changes import ChangeWatch
-from app.events import Handler
+from app.events import Handler, Hooks
 from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.security.stored_secrets import EncryptedField, TokenDigests
@@ -32,6 +32,8 @@ class Serving:
     """Every domain's `token_verifiers`: the credentials `docker login` accepts."""
     outbound: Outbound | None = None
     """How user-named hosts (OIDC issuers) are reached; None: from the settings."""
+    hooks: Hooks = field(default_factory=Hooks)
+    """Every domain's hooks, for routes that change what other domains react to."""
 
 
 @dataclass(frozen=True)
@@ -65,4 +67,7 @@ class Domain:
     routes: Callable[[Serving], Sequence[BaseRoute]] | None = None
     """Plain HTTP endpoints of the domain, in the order the router tries them. The
     app tries the domains' routes, in domain order, before its own."""
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Path -> the largest request body it takes, for routes that need more than
+    NODION_MAX_BODY_BYTES (app/http/limits.py)."""
     extra_types: Sequence[Any] = ()

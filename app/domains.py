@@ -87,6 +87,10 @@ def project_page_loads(of: Sequence[Domain] = DOMAINS) -> dict[str, Any]:
     return {name: load for d in of for name, load in d.project_page_loads.items()}
 
 
+def body_limits(of: Sequence[Domain] = DOMAINS) -> dict[str, int]:
+    return {path: limit for domain in of for path, limit in domain.body_limits.items()}
+
+
 def routes(
     settings: Settings,
     keys: ServiceKeys,
@@ -94,7 +98,7 @@ def routes(
     of: Sequence[Domain] = DOMAINS,
     outbound: Outbound | None = None,
 ) -> list[BaseRoute]:
-    serving = Serving(settings, keys, watch, token_verifiers(of), outbound)
+    serving = Serving(settings, keys, watch, token_verifiers(of), outbound, hooks(of))
     return [route for d in of if d.routes for route in d.routes(serving)]
 
 

@@ -19,6 +19,7 @@ from app.api.schema import build_schema
 from app.api.view import GraphQLApp
 from app.applications.leases import lease_sweeping
 from app.audit.retention import audit_pruning
+from app.background import in_background
 from app.db_changes import ChangeWatch, watch_for
 from app.http.access_log import AccessLogMiddleware
 from app.http.faults import FaultsMiddleware
@@ -28,6 +29,7 @@ from app.key_check import verify_keys
 from app.metrics import record_database_unavailable, set_build_info
 from app.outage import RETRY_AFTER_SECONDS, is_database_unavailable, unavailable_message
 from app.readiness import check_database_ready
+from app.registries.images.retention import retention_loop
 from app.registries.token_endpoint import outbound_from
 from app.request_id import RequestIdMiddleware, configure_logging
 from app.safe_logging import error_summary
@@ -105,6 +107,11 @@ def create_app(
                 async with (
                     audit_pruning(settings.audit_retention_days if manage_database else None),
                     lease_sweeping(settings.deploy_lease if manage_database else None),
+                    in_background(
+                        (lambda: retention_loop(settings, keys, domains.hooks()))
+                        if manage_database and settings.image_retention_interval
+                        else None
+                    ),
                 ):
                     yield
             finally:
@@ -139,6 +146,7 @@ def create_app(
                 LimitsMiddleware,
                 max_body_bytes=settings.max_body_bytes,
                 max_header_bytes=settings.max_header_bytes,
+                body_limits=domains.body_limits(),
             ),
         ],
         lifespan=lifespan,

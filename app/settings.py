@@ -20,6 +20,10 @@ class Region(BaseModel):
 
     slug: str = Field(pattern=REGION_SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=100)
+    # The registry's Registry v2 API as this service reaches it (catalog, tags,
+    # deletes); operator configuration, trusted like the database URL. Unset:
+    # https://registry.<slug>.<registry_domain>.
+    api_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
 
 
 DEFAULT_REGIONS = [
@@ -120,6 +124,10 @@ class Settings(BaseSettings):
     # hourly by `nodion serve` and by `nodion admin prune-audit`; unset keeps all.
     audit_retention_days: int | None = Field(default=None, ge=1)
 
+    # How often `nodion serve` applies the registries' retention policies
+    # (app/registries/images/retention.py); 0 leaves it to `nodion admin apply-retention`.
+    image_retention_interval: int = Field(default=3600, ge=0, description="seconds")
+
     @field_validator("allowed_registry_networks", "trusted_proxies")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
@@ -153,6 +161,10 @@ class Settings(BaseSettings):
 
     def registry_hostname(self, region_slug: str) -> str:
         return f"registry.{region_slug}.{self.registry_domain}"
+
+    def registry_api_url(self, region: Region) -> str:
+        """Where this service reaches the region's registry API (no trailing /)."""
+        return (region.api_url or f"https://{self.registry_hostname(region.slug)}").rstrip("/")
 
 
 # Shown when a variable is not even parseable (pydantic-settings reads complex

@@ -3,7 +3,7 @@ app/operations/, so a test and the CLI or dashboard never disagree on what an
 operation selects), plus the few that no client sends yet. Every one of them
 is validated against schema.graphql in tests/graphql/test_client_operations.py."""
 
-from app.operations import document, with_fragments
+from app.operations import document
 
 CREATE_PROJECT = document("CreateProject")
 RENAME_PROJECT = document("RenameProject")
@@ -21,18 +21,10 @@ ROTATE_REGISTRY_TOKEN = document("RotateRegistryToken")
 REVOKE_REGISTRY_TOKEN = document("RevokeRegistryToken")
 CREATE_APPLICATION = document("CreateApplication")
 DEPLOY_APPLICATION = document("DeployApplication")
+UPDATE_APPLICATION = document("UpdateApplication")
+DELETE_IMAGE_TAG = document("DeleteImageTag")
 
-# No client updates or removes an application yet.
-UPDATE_APPLICATION = with_fragments("""
-mutation UpdateApplication($input: UpdateApplicationInput!) {
-  updateApplication(input: $input) {
-    __typename
-    ... on UpdateApplicationSuccess { application { ...ApplicationFields } }
-    ... on Error { message }
-    ... on ValidationError { field }
-  }
-}""")
-
+# No client removes an application yet.
 REMOVE_APPLICATION = """
 mutation RemoveApplication($id: ID!) {
   removeApplication(applicationId: $id) {
@@ -42,9 +34,50 @@ mutation RemoveApplication($id: ID!) {
   }
 }"""
 
+# The images index: no client lists or deletes images yet.
+REGISTRY_REPOSITORIES = """
+query RegistryRepositories($id: ID!, $first: Int, $tags: Int, $after: String) {
+  node(id: $id) {
+    ... on Registry {
+      repositories(first: $first, after: $after) {
+        edges { cursor node {
+          id name region tagCount lastPushedAt sizeBytes
+          tags(first: $tags) {
+            edges { node { name digest mediaType sizeBytes pushedAt pushedBy } }
+            pageInfo { hasNextPage endCursor }
+          }
+        } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}"""
+
+PROJECT_REPOSITORIES = """
+query ProjectRepositories($id: ID!, $region: String) {
+  node(id: $id) {
+    ... on Project {
+      repositories(first: 100, region: $region) {
+        edges { node { name region tagCount tags(first: 100) { edges { node { name digest } } } } }
+      }
+    }
+  }
+}"""
+
+SET_RETENTION_POLICY = """
+mutation SetRetentionPolicy($input: SetRetentionPolicyInput!) {
+  setRetentionPolicy(input: $input) {
+    __typename
+    ... on SetRetentionPolicySuccess { policy { keepLast olderThanDays repositories } }
+    ... on Error { message }
+  }
+}"""
+
 TEST_ONLY_DOCUMENTS = {
-    "UpdateApplication": UPDATE_APPLICATION,
     "RemoveApplication": REMOVE_APPLICATION,
+    "RegistryRepositories": REGISTRY_REPOSITORIES,
+    "ProjectRepositories": PROJECT_REPOSITORIES,
+    "SetRetentionPolicy": SET_RETENTION_POLICY,
 }
 
 

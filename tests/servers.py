@@ -192,9 +192,17 @@ def e2e_tools_missing() -> str | None:
 
 
 @contextmanager
-def running_registry(service: Service, region: str, folder: Path) -> Iterator[str]:
-    """A distribution registry for `region`, authenticating at `service`; yields HOST:PORT."""
-    port = free_port()
+def running_registry(
+    service: Service,
+    region: str,
+    folder: Path,
+    *,
+    port: int | None = None,
+    events_url: str | None = None,
+) -> Iterator[str]:
+    """A distribution registry for `region`, authenticating at `service` and
+    notifying it (or `events_url`) of pushes; yields HOST:PORT."""
+    port = port or free_port()
     folder.mkdir(parents=True, exist_ok=True)
     written = run_cli(
         service.env,
@@ -210,6 +218,7 @@ def running_registry(service: Service, region: str, folder: Path) -> Iterator[st
         str(folder / "storage"),
         "--cert-bundle",
         str(folder / "token-certs.pem"),
+        *(["--events-url", events_url] if events_url else []),
     )
     assert written.returncode == 0, written.stderr
     with _registry_process(folder, written.stdout, port) as address:

@@ -51,6 +51,8 @@ class Application(Model):
     image = fields.CharField(max_length=255)  # repository path in that registry
     tag = fields.CharField(max_length=128, null=True)
     digest = fields.CharField(max_length=100, null=True)
+    # A push of a new digest to `image:tag` in its Nodion registry deploys it.
+    deploy_on_push = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     project_id: int

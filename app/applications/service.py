@@ -33,6 +33,7 @@ class NewApplication:
     registry_id: int | None = None
     image: str | None = None
     tag: str | None = None
+    deploy_on_push: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ApplicationChange:
     registry_id: int | None = None
     image: str | None = None
     tag: str | None = None
+    deploy_on_push: bool | None = None
 
 
 def clean_app_name(name: str) -> str:
@@ -143,6 +145,7 @@ async def create_application(
                 image=image.repository,
                 tag=image.tag,
                 digest=image.digest,
+                deploy_on_push=spec.deploy_on_push,
             )
             await _audit(actor, application, "application.created")
     except IntegrityError:
@@ -188,6 +191,8 @@ async def update_application(
             image.tag,
             image.digest,
         )
+    if change.deploy_on_push is not None:
+        application.deploy_on_push = change.deploy_on_push
     async with atomic():
         await application.save()
         await _audit(actor, application, "application.updated")

@@ -10,6 +10,7 @@ import typer
 
 from app.cli.admin_audit import audit_command
 from app.cli.errors import CliError, ExitCode
+from app.cli.images_admin import apply_retention_command, sync_images_command
 from app.cli.local import run_with_database
 from app.cli.prune_audit import prune_audit_command
 
@@ -165,9 +166,21 @@ def registry_config_command(
     listen: Annotated[str, typer.Option(help="HOST:PORT the registry listens on.")],
     storage: Annotated[Path, typer.Option(help="Folder for the registry's blobs.")],
     cert_bundle: Annotated[Path, typer.Option(help="Where to write the certificate bundle.")],
+    events_url: Annotated[
+        str | None,
+        typer.Option(
+            help="URL of this service's /registry/v1/events as the registry reaches it "
+            "(default: on the origin of --realm)."
+        ),
+    ] = None,
 ) -> None:
-    """Write the token-signing certificate bundle and print a distribution config.yml."""
+    """Write the token-signing certificate bundle and print a distribution config.yml
+    (token auth at --realm, notifications of pushes and deletes to --events-url)."""
+    from urllib.parse import urlsplit
+
     from app.cli.local import prepare_data_dir
+    from app.registries.images.event_secret import event_secret
+    from app.registries.images.events_endpoint import EVENTS_PATH
     from app.registries.registry_config import distribution_config
     from app.security.keys import load_keys
     from app.settings import Settings
@@ -189,10 +202,15 @@ def registry_config_command(
             listen=listen,
             storage=storage,
             cert_bundle=cert_bundle,
+            events_url=events_url
+            or urlsplit(realm)._replace(path=EVENTS_PATH, query="", fragment="").geturl(),
+            events_secret=event_secret(keys.token_pepper, chosen.slug),
         ),
         nl=False,
     )
 
 
 admin.command("prune-audit")(prune_audit_command)
+admin.command("sync-images")(sync_images_command)
+admin.command("apply-retention")(apply_retention_command)
 admin.command("audit")(audit_command)

@@ -67,6 +67,7 @@ def _print_application(application: dict[str, Any]) -> None:
             ("Strategy", application["strategy"]),
             ("Registry", registry_label(application["registry"])),
             ("Image", application["imageReference"]),
+            ("Deploy on push", "yes" if application["deployOnPush"] else "no"),
             ("ID", application["id"]),
         ]
     )
@@ -94,6 +95,13 @@ def create_app(
     ] = None,
     image: Annotated[str | None, typer.Option(help="Image name, e.g. nginx or shop/web.")] = None,
     tag: Annotated[str | None, typer.Option(help="Image tag, e.g. 1.27.")] = None,
+    deploy_on_push: Annotated[
+        bool,
+        typer.Option(
+            "--deploy-on-push",
+            help="Deploy each new digest pushed to the app's image and tag in its Nodion registry.",
+        ),
+    ] = False,
     exist_ok: Annotated[
         bool,
         typer.Option(
@@ -128,6 +136,7 @@ def create_app(
         else None,
         "image": image,
         "tag": tag,
+        "deployOnPush": deploy_on_push or None,
     }
     result = api.execute(
         operations.CREATE_APPLICATION,
@@ -143,6 +152,40 @@ def create_app(
             f"No --container-registry given: using the Nodion registry of {region}, "
             f"{application['registry']['hostname']}."
         )
+
+
+@apps.command("update")
+def update_app(
+    app: AppArgument,
+    project: WithinProject = None,
+    image: Annotated[str | None, typer.Option(help="Another image (prebuilt apps).")] = None,
+    tag: Annotated[str | None, typer.Option(help="Another tag.")] = None,
+    deploy_on_push: Annotated[
+        bool | None,
+        typer.Option(
+            "--deploy-on-push/--no-deploy-on-push",
+            help="Deploy (or stop deploying) each new digest pushed to its image and tag.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change an app's image, tag or deploy on push; what is not given stays."""
+    api = _api()
+    fields = {
+        "applicationId": application_id(api, app, project),
+        "image": image,
+        "tag": tag,
+        "deployOnPush": deploy_on_push,
+    }
+    result = api.execute(
+        operations.UPDATE_APPLICATION,
+        {"input": {field: value for field, value in fields.items() if value is not None}},
+    )["updateApplication"]
+    application = unwrap(result, "UpdateApplicationSuccess")["application"]
+    if as_json:
+        print_json(application)
+    else:
+        _print_application(application)
 
 
 @apps.command("list")

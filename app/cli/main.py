@@ -12,6 +12,7 @@ from app.cli.admin import admin
 from app.cli.apps import apps
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
+from app.cli.images import images
 from app.cli.projects import projects
 from app.cli.registries import registries
 
@@ -28,6 +29,7 @@ account.register(cli)
 cli.add_typer(projects, name="projects")
 cli.add_typer(registries, name="registries")
 cli.add_typer(apps, name="apps")
+cli.add_typer(images, name="images")
 service.register(cli)
 cli.add_typer(admin, name="admin")
 

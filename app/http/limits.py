@@ -7,6 +7,8 @@ they arrive, so no route ever holds more than the limit in memory.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.refusals import RequestRefused
@@ -20,10 +22,21 @@ class BodyTooLarge(RequestRefused):
 
 
 class LimitsMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
+    """`body_limits`: paths whose bodies may be larger (or must be smaller) than
+    `max_body_bytes`, e.g. a registry's notification envelope."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_header_bytes: int,
+        body_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
+        self.body_limits = dict(body_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,9 +54,10 @@ class LimitsMiddleware:
                 "HEADERS_TOO_LARGE",
                 f"The request line and headers are larger than {self.max_header_bytes} bytes.",
             )
+        limit = self.body_limits.get(scope["path"], self.max_body_bytes)
         # A malformed length never gets here: the HTTP parser refuses it.
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise BodyTooLarge(self.max_body_bytes)
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge(limit)
         received = 0
 
         async def counting_receive() -> Message:
@@ -51,8 +65,8 @@ class LimitsMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise BodyTooLarge(self.max_body_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         await self.app(scope, counting_receive, send)

@@ -1,11 +1,13 @@
 from app.domain import Domain
 from app.projects.events import PROJECT_CREATED
 from app.registries import token_endpoint
-from app.registries.events import REGISTRY_REMOVING
+from app.registries.events import IMAGE_DELETING, IMAGE_TAGS_MOVED, REGISTRY_REMOVING
+from app.registries.graphql.images import RepositoryType
 from app.registries.graphql.mutations import RegistryMutations
 from app.registries.graphql.project_fields import RegistryProjectFields
 from app.registries.graphql.queries import RegistryQueries
 from app.registries.graphql.types import RegistryNode, RegistryTokenNode, TrustedPublisherNode
+from app.registries.images import events_endpoint
 from app.registries.loaders import REGISTRIES_BY_PROJECT
 from app.registries.models import (
     ACCESS_TOKEN_CIPHERTEXT,
@@ -22,7 +24,7 @@ from app.security.stored_secrets import TokenDigests
 DOMAIN = Domain(
     name="registries",
     models="app.registries.models",
-    node_types=[RegistryNode, RegistryTokenNode, TrustedPublisherNode],
+    node_types=[RegistryNode, RegistryTokenNode, TrustedPublisherNode, RepositoryType],
     query=RegistryQueries,
     mutation=RegistryMutations,
     project_fields=RegistryProjectFields,
@@ -30,7 +32,7 @@ DOMAIN = Domain(
         "registries": REGISTRIES_BY_PROJECT,
         "defaultRegistry": REGISTRIES_BY_PROJECT,
     },
-    events=[REGISTRY_REMOVING],
+    events=[REGISTRY_REMOVING, IMAGE_TAGS_MOVED, IMAGE_DELETING],
     hooks={PROJECT_CREATED: [provision_default_registries]},
     # Minted publisher credentials are left out of the pepper check: they
     # lapse within the hour anyway.
@@ -38,5 +40,7 @@ DOMAIN = Domain(
     encrypted=[TOKEN_CIPHERTEXT, ACCESS_TOKEN_CIPHERTEXT, MOVED_TOKEN_CIPHERTEXT],
     token_digests=[TokenDigests(Registry, "token_digest"), TokenDigests(RegistryToken, "digest")],
     # The token endpoint (its GET first): every `docker login` and pull asks it.
-    routes=token_endpoint.routes,
+    routes=lambda serving: [*token_endpoint.routes(serving), *events_endpoint.routes(serving)],
+    # A notification envelope holds up to a thousand events.
+    body_limits={events_endpoint.EVENTS_PATH: events_endpoint.MAX_EVENTS_BODY_BYTES},
 )

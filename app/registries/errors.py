@@ -20,3 +20,7 @@ class VerificationFailed(DomainError):
     def __init__(self, status: CheckStatus, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class RegistryUnreachable(DomainError):
+    """A managed registry's API did not answer as expected; nothing was changed there."""

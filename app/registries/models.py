@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from app.registries.image_models import ImageEvent, ImageRepository, ImageTag, RetentionPolicy
 from app.registries.statuses import VerificationStatus
 from app.security.stored_secrets import EncryptedField
 from app.security.tokens import TokenKind
@@ -21,11 +22,15 @@ __all__ = [
     "REGISTRY_TOKEN",
     "TOKEN_CIPHERTEXT",
     "ExchangedJti",
+    "ImageEvent",
+    "ImageRepository",
+    "ImageTag",
     "PublisherCredential",
     "PublisherProvider",
     "Registry",
     "RegistryToken",
     "RegistryType",
+    "RetentionPolicy",
     "TokenScope",
     "TrustedPublisher",
     "VerificationStatus",

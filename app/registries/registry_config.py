@@ -17,9 +17,12 @@ def distribution_config(
     listen: str,
     storage: Path,
     cert_bundle: Path,
+    events_url: str,
+    events_secret: str,
 ) -> str:
-    """A complete `config.yml` delegating authentication to our token endpoint.
-    Values are JSON strings, which YAML reads as they are."""
+    """A complete `config.yml` delegating authentication to our token endpoint
+    and notifying our events endpoint of every push and delete (with the
+    region's secret). Values are JSON strings, which YAML reads as they are."""
 
     def q(value: object) -> str:
         return json.dumps(str(value))
@@ -44,4 +47,20 @@ auth:
     service: {q(settings.registry_hostname(region.slug))}
     issuer: {q(settings.token_issuer)}
     rootcertbundle: {q(cert_bundle.resolve())}
+notifications:
+  events:
+    includereferences: true
+  endpoints:
+    - name: nodion
+      url: {q(events_url)}
+      headers:
+        Authorization: [{q("Bearer " + events_secret)}]
+      timeout: 5s
+      threshold: 3
+      backoff: 2s
+      ignoredmediatypes:
+        - application/octet-stream
+      ignore:
+        actions:
+          - pull
 """

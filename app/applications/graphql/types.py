@@ -43,6 +43,10 @@ class ApplicationNode(ProjectScopedNode):
     )
     tag: str | None = strawberry.field(description="Null when pinned by digest.")
     digest: str | None = strawberry.field(description="sha256:… when pinned by digest.")
+    deploy_on_push: bool = strawberry.field(
+        description="A push of a new digest to its image and tag in its Nodion registry "
+        "creates a deployment pinned to that digest."
+    )
     created_at: datetime
     project_id: strawberry.Private[int]
     registry_id: strawberry.Private[int]

@@ -8,6 +8,7 @@ from app.graphql.core.errors import Error, error_type
 from app.registries.errors import (
     CredentialsAlreadyGenerated,
     CredentialsUnreadable,
+    RegistryUnreachable,
     VerificationFailed,
 )
 from app.registries.graphql.enums import VerificationStatusEnum
@@ -36,3 +37,11 @@ class RegistryVerificationError(Error):
     @classmethod
     def from_domain(cls, error: VerificationFailed) -> RegistryVerificationError:
         return cls(message=error.message, status=VerificationStatus(error.status))
+
+
+@error_type(RegistryUnreachable)
+@strawberry.type(
+    description="The managed registry's API did not answer as expected; nothing was deleted."
+)
+class RegistryUnreachableError(Error):
+    pass

@@ -4,12 +4,16 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from app.graphql.core.fast_path.twins import also_direct
 from app.graphql.core.loaders import then
+from app.graphql.core.pagination import Page, to_connection
 from app.registries.graphql.enums import RegistryTypeEnum
+from app.registries.graphql.images import RepositoryType
 from app.registries.graphql.types import RegistryNode
+from app.registries.images.loaders import REPOSITORY_PAGES
 from app.registries.loaders import REGISTRIES_BY_PROJECT
 from app.registries.models import Registry, RegistryType
 from app.registries.selection import default_of, matching
@@ -53,3 +57,18 @@ class RegistryProjectFields:
     @also_direct(default_registry_of)
     def default_registry(self, info: Info, region: str) -> RegistryNode | None:
         return default_registry_of(self, info, region)  # type: ignore[return-value]  # a row stands in for the type
+
+    @strawberry.field(
+        description="Repositories in the project's Nodion registries, in every region (or "
+        "one), most recently made first."
+    )
+    async def repositories(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        region: str | None = None,
+    ) -> relay.Connection[RepositoryType]:
+        page = Page.of(first, after)
+        rows = await info.context.loaders[REPOSITORY_PAGES].load((self.id, region, page))
+        return to_connection(rows, page, lambda row: row)

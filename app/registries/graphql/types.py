@@ -19,6 +19,8 @@ from app.registries.graphql.enums import (
     RegistryTypeEnum,
     VerificationStatusEnum,
 )
+from app.registries.graphql.images import RepositoryType
+from app.registries.images.loaders import REPOSITORY_PAGES
 from app.registries.loaders import (
     PUBLISHERS_BY_REGISTRY,
     REGISTRY,
@@ -26,7 +28,7 @@ from app.registries.loaders import (
     REGISTRY_TOKEN_ROW,
     TRUSTED_PUBLISHER,
 )
-from app.registries.models import Registry, RegistryToken, TrustedPublisher
+from app.registries.models import Registry, RegistryToken, RegistryType, TrustedPublisher
 
 
 @strawberry.type(
@@ -100,6 +102,21 @@ class RegistryNode(ProjectScopedNode):
         page = Page.of(first, after)
         rows = await info.context.loaders[REGISTRY_TOKEN_PAGES].load(
             (self.id, page, include_inactive)
+        )
+        return to_connection(rows, page, lambda row: row)
+
+    @strawberry.field(
+        description="Repositories of a Nodion registry (its region's store, under the "
+        "project's namespace), most recently made first; empty for other registries."
+    )
+    async def repositories(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> relay.Connection[RepositoryType]:
+        page = Page.of(first, after)
+        if self.type is not RegistryType.NODION or self.region is None:
+            return to_connection([], page, lambda row: row)
+        rows = await info.context.loaders[REPOSITORY_PAGES].load(
+            (self.project_id, self.region, page)
         )
         return to_connection(rows, page, lambda row: row)
 

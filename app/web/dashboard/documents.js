@@ -31,3 +31,8 @@ export const REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken";
 export const TRUSTED_PUBLISHERS = "TrustedPublishers";
 export const ADD_TRUSTED_PUBLISHER = "AddTrustedPublisher";
 export const REMOVE_TRUSTED_PUBLISHER = "RemoveTrustedPublisher";
+// What the project's Nodion registries hold, and deleting a tag (ADMIN).
+export const PROJECT_IMAGES = "ProjectImages";
+export const DELETE_IMAGE_TAG = "DeleteImageTag";
+// The Deploy on push switch of an application.
+export const UPDATE_APPLICATION = "UpdateApplication";

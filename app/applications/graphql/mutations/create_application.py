@@ -34,6 +34,11 @@ class CreateApplicationInput:
         description="PREBUILT_IMAGE only: e.g. nginx, team/app:1.4 or team/app@sha256:…",
     )
     tag: str | None = strawberry.field(default=None, description="Default: latest.")
+    deploy_on_push: bool = strawberry.field(
+        default=False,
+        description="A push of a new digest to its image and tag in its Nodion registry "
+        "deploys that digest.",
+    )
 
 
 @strawberry.type
@@ -73,6 +78,7 @@ class CreateApplication:
             registry_id=registry_id,
             image=input.image,
             tag=input.tag,
+            deploy_on_push=input.deploy_on_push,
         )
         application = await service.create_application(
             info.context.user, decode_id(input.project_id, "Project"), spec, info.context.settings

@@ -24,6 +24,11 @@ class UpdateApplicationInput:
     container_registry_id: strawberry.ID | None = None
     image: str | None = None
     tag: str | None = None
+    deploy_on_push: bool | None = strawberry.field(
+        default=None,
+        description="A push of a new digest to its image and tag in its Nodion registry "
+        "deploys that digest.",
+    )
 
 
 @strawberry.type
@@ -59,6 +64,7 @@ class UpdateApplication:
             ),
             image=input.image,
             tag=input.tag,
+            deploy_on_push=input.deploy_on_push,
         )
         application = await service.update_application(
             info.context.user, decode_id(input.application_id, "Application"), change

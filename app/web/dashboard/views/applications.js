@@ -1,6 +1,6 @@
 // Applications and their deployments: list, create, deploy, status.
 import { graphql, isError } from "../api.js";
-import { CREATE_APPLICATION, DEPLOY_APPLICATION, PROJECT_APPLICATIONS } from "../documents.js";
+import { CREATE_APPLICATION, DEPLOY_APPLICATION, PROJECT_APPLICATIONS, UPDATE_APPLICATION } from "../documents.js";
 import { alertBox, h, replace, showAlert, time } from "../dom.js";
 import { openDialog } from "../ui/dialog.js";
 import { busy, clearErrors, field, setFieldError } from "../ui/forms.js";
@@ -61,11 +61,31 @@ function applicationCard(application, state, reload) {
         },
       }, "Deploy")
     : null;
+  const canChange = CAN_DEPLOY.includes(state.project.viewerRole);
+  const onPush = h("input", {
+    type: "checkbox",
+    checked: application.deployOnPush,
+    disabled: !canChange,
+    onchange: async (event) => {
+      const wanted = event.currentTarget.checked;
+      showAlert(alert, "");
+      const input = { applicationId: application.id, deployOnPush: wanted };
+      const { updateApplication: result } = await graphql(UPDATE_APPLICATION, { input });
+      if (isError(result)) {
+        onPush.checked = !wanted;
+        showAlert(alert, result.message);
+      } else {
+        await reload(`Deploy on push ${wanted ? "on" : "off"} for ${application.name}.`);
+      }
+    },
+  });
+  const deployOnPush = h("label", { class: "switch small", title: "A push of a new digest to its image and tag deploys that digest." }, onPush, " Deploy on push");
   return h(
     "li",
     { class: "card application", dataset: { applicationId: application.id } },
     h("div", { class: "registry-title" }, h("h3", {}, application.name), h("span", { class: "badge" }, application.strategy.toLowerCase().replace("_", " ")), h("span", { class: "grow" }), deploy),
     h("div", { class: "mono registry-host" }, application.imageReference),
+    deployOnPush,
     h("dl", { class: "facts" }, [h("dt", {}, "Region"), h("dd", {}, application.region), h("dt", {}, "Registry"), h("dd", {}, application.registry.name), h("dt", {}, "Created"), h("dd", {}, time(application.createdAt))]),
     alert,
     deployments.length

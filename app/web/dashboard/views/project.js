@@ -1,13 +1,15 @@
-// One project: its registries, applications and activity, as tabs.
+// One project: its registries, applications, images and activity, as tabs.
 import { h, replace } from "../dom.js";
 import { renderRegistries } from "./registries.js";
 import { renderApplications } from "./applications.js";
 import { renderAudit } from "./audit.js";
 import { CAN_MANAGE, openDeleteProject, openRenameProject } from "./project_actions.js";
+import { renderImages } from "./images.js";
 
 const TABS = [
   ["registries", "Registries", renderRegistries],
   ["applications", "Applications", renderApplications],
+  ["images", "Images", renderImages],
   ["activity", "Activity", renderAudit],
 ];
 

@@ -1,0 +1,91 @@
+"""GraphQL types of the images index: repositories and tags of the managed
+registries, resolved straight from their rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from app.graphql.core.pagination import Page, to_connection
+from app.projects.nodes import ProjectScopedNode
+from app.registries.image_models import ImageRepository
+from app.registries.images.loaders import REPOSITORY, REPOSITORY_STATS, TAG_PAGES, RepositoryStats
+
+
+@strawberry.type(name="Tag", description="A tag in a Nodion registry and the manifest it names.")
+class TagType:
+    name: str
+    digest: str = strawberry.field(description="The manifest's digest, `sha256:…`.")
+    media_type: str = strawberry.field(description="The manifest's media type.")
+    pushed_at: datetime = strawberry.field(description="When it was last pushed.")
+    pushed_by: str | None = strawberry.field(
+        description="Who pushed it: the username of the credential the registry saw."
+    )
+
+    @strawberry.field(
+        description="Compressed size of the image (config plus layers) as pulled; null "
+        "until the service has read the manifest. Float: images pass 2 GiB."
+    )
+    def size_bytes(self) -> float | None:
+        # `self` is an ImageTag row, whose column of this name is an int.
+        value = getattr(self, "size_bytes")  # noqa: B009 - the row's column, not this method
+        return float(value) if value is not None else None
+
+
+@strawberry.type(name="TagEdge")
+class TagEdge:
+    cursor: str
+    node: TagType
+
+
+@strawberry.type(name="TagConnection", description="Tags, most recently pushed first.")
+class TagConnection:
+    edges: list[TagEdge]
+    page_info: relay.PageInfo
+
+
+@strawberry.type(name="Repository", description="A repository in a Nodion registry, with its tags.")
+class RepositoryType(ProjectScopedNode):
+    """Resolved straight from `ImageRepository` rows."""
+
+    model = ImageRepository
+    loader = REPOSITORY
+
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="The full path as docker names it, e.g. `shop/web`.")
+    region: str
+    project_id: strawberry.Private[int]
+
+    @strawberry.field(description="How many tags it holds.")
+    async def tag_count(self, info: Info) -> int:
+        return (await _stats(self, info)).tag_count
+
+    @strawberry.field(description="The latest push to any of its tags.")
+    async def last_pushed_at(self, info: Info) -> datetime | None:
+        return (await _stats(self, info)).last_pushed_at
+
+    @strawberry.field(
+        description="Sum of its tagged manifests' sizes (each manifest once); null while "
+        "one is not measured yet."
+    )
+    async def size_bytes(self, info: Info) -> float | None:
+        size = (await _stats(self, info)).size_bytes
+        return float(size) if size is not None else None
+
+    @strawberry.field(description="Its tags, most recently pushed first.")
+    async def tags(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> TagConnection:
+        page = Page.of(first, after)
+        rows = await info.context.loaders[TAG_PAGES].load((self.id, page))
+        # A Connection of rows: strawberry reads the same fields off it.
+        return to_connection(rows, page, lambda row: row)  # type: ignore[return-value]
+
+
+async def _stats(repository: RepositoryType, info: Info) -> RepositoryStats:
+    # `repository` is an ImageRepository row (resolvers return rows).
+    stats: RepositoryStats = await info.context.loaders[REPOSITORY_STATS].load(repository.id)
+    return stats

@@ -1,0 +1,284 @@
+"""The images index end to end: a real registry (CNCF distribution) configured
+by `nodion admin registry-config` notifies the service of skopeo's pushes; the
+service lists them, deploys on push, deletes through the registry's API,
+applies retention, and reconciles what notifications never told it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.oci_image import write_image
+from tests.e2e.test_token_auth_e2e import Credentials, project_credentials, pull, push
+from tests.graphql_documents import (
+    CREATE_APPLICATION,
+    DELETE_IMAGE_TAG,
+    REGISTRY_REPOSITORIES,
+    SET_RETENTION_POLICY,
+)
+from tests.servers import Service, free_port, run_cli, running_registry, running_service
+
+EU_HOST = "registry.eu-central.nodion.net"
+DEPLOYMENTS = """query($id: ID!) { node(id: $id) { ... on Application {
+  deployments(first: 10) { edges { node { imageReference } } } } } }"""
+
+
+@dataclass
+class Setup:
+    service: Service
+    registry: str  # HOST:PORT
+    folder: Path
+
+
+def start(tmp_path: Path, database_url: str, *, events_url: str | None = None) -> Iterator[Setup]:
+    port = free_port()
+    regions = [
+        {"slug": "eu-central", "name": "EU Central", "api_url": f"http://127.0.0.1:{port}"},
+        {"slug": "us-east", "name": "US East", "api_url": "http://127.0.0.1:9"},
+    ]
+    with (
+        running_service(
+            tmp_path / "service",
+            database_url,
+            NODION_REGIONS=json.dumps(regions),
+            NODION_IMAGE_RETENTION_INTERVAL="0",
+        ) as service,
+        running_registry(
+            service, "eu-central", tmp_path / "eu", port=port, events_url=events_url
+        ) as address,
+    ):
+        yield Setup(service, address, tmp_path)
+
+
+@pytest.fixture
+def setup(tmp_path: Path, database_url: str) -> Iterator[Setup]:
+    yield from start(tmp_path, database_url)
+
+
+@pytest.fixture
+def deaf(tmp_path: Path, database_url: str) -> Iterator[Setup]:
+    """The registry notifies a closed port: every event is lost."""
+    yield from start(tmp_path, database_url, events_url=f"http://127.0.0.1:{free_port()}/x")
+
+
+def image(folder: Path, name: str) -> tuple[Path, str, int]:
+    """An OCI layout holding one image: (layout, manifest digest, config + layer size)."""
+    layout = folder / name
+    write_image(layout, "1", f"content of {name}\n".encode())
+    [entry] = json.loads((layout / "index.json").read_text())["manifests"]
+    digest = entry["digest"]
+    manifest = json.loads((layout / "blobs/sha256" / digest.removeprefix("sha256:")).read_text())
+    size = manifest["config"]["size"] + sum(layer["size"] for layer in manifest["layers"])
+    return layout, digest, size
+
+
+def pushed(setup: Setup, creds: Credentials, layout: Path, repository: str, tag: str) -> None:
+    result = push(layout, creds.creds, f"{setup.registry}/{creds.namespace}/{repository}:{tag}")
+    assert result.returncode == 0, result.stderr
+
+
+def tags_of(service: Service, creds: Credentials) -> dict[str, dict[str, dict]]:
+    """repository -> tag -> its fields."""
+    data = service.graphql(
+        REGISTRY_REPOSITORIES, variables={"id": creds.registry_id, "first": 50, "tags": 50}
+    )
+    return {
+        edge["node"]["name"]: {t["node"]["name"]: t["node"] for t in edge["node"]["tags"]["edges"]}
+        for edge in data["node"]["repositories"]["edges"]
+    }
+
+
+def eventually(check, seconds: float = 2.0):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def create_app(service: Service, project_id: str, **fields) -> dict:
+    result = service.graphql(
+        CREATE_APPLICATION, variables={"input": {"projectId": project_id, **fields}}
+    )
+    assert result["createApplication"]["__typename"] == "CreateApplicationSuccess", result
+    return result["createApplication"]["application"]
+
+
+def project_id(service: Service, namespace: str) -> str:
+    edges = service.graphql("{ projects(first: 50) { edges { node { id namespace } } } }")
+    return next(
+        e["node"]["id"] for e in edges["projects"]["edges"] if e["node"]["namespace"] == namespace
+    )
+
+
+def deployments(service: Service, app: dict) -> list[str]:
+    data = service.graphql(DEPLOYMENTS, variables={"id": app["id"]})
+    return [edge["node"]["imageReference"] for edge in data["node"]["deployments"]["edges"]]
+
+
+def test_pushes_are_listed_a_followed_tag_deploys_and_a_deleted_tag_is_gone(setup, tmp_path):
+    service = setup.service
+    creds = project_credentials(service, "Shop")
+    app = create_app(
+        service,
+        project_id(service, creds.namespace),
+        name="web",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="web",
+        tag="stable",
+        deployOnPush=True,
+    )
+    one, one_digest, one_size = image(tmp_path, "one")
+    two, two_digest, two_size = image(tmp_path, "two")
+    web = f"{creds.namespace}/web"
+
+    pushed(setup, creds, one, "web", "v1")
+    pushed(setup, creds, two, "web", "v2")
+    listed = eventually(
+        lambda: len(tags_of(service, creds).get(web, {})) == 2 and tags_of(service, creds)
+    )
+
+    assert listed, "both tags were not listed within 2 seconds"
+    assert (listed[web]["v1"]["digest"], listed[web]["v1"]["sizeBytes"]) == (one_digest, one_size)
+    assert (listed[web]["v2"]["digest"], listed[web]["v2"]["sizeBytes"]) == (two_digest, two_size)
+    assert listed[web]["v1"]["pushedBy"] == creds.username
+    assert deployments(service, app) == []
+
+    pushed(setup, creds, two, "web", "stable")
+    assert eventually(lambda: deployments(service, app)) == [f"{EU_HOST}/{web}@{two_digest}"]
+    pushed(setup, creds, two, "web", "stable")  # the same digest again
+    time.sleep(1)
+    assert len(deployments(service, app)) == 1
+
+    deleted = service.graphql(
+        DELETE_IMAGE_TAG,
+        variables={"input": {"registryId": creds.registry_id, "repository": web, "tag": "v1"}},
+    )["deleteImageTag"]
+    assert deleted["__typename"] == "DeleteImageTagSuccess", deleted
+    gone = pull(f"{setup.registry}/{web}:v1", creds.creds, tmp_path / "pulled")
+    assert gone.returncode != 0 and "manifest unknown" in gone.stderr, gone.stderr
+    assert "v1" not in tags_of(service, creds)[web]
+    # stable (an app follows it) is refused without force, naming the app.
+    refused = service.graphql(
+        DELETE_IMAGE_TAG,
+        variables={"input": {"registryId": creds.registry_id, "repository": web, "tag": "v2"}},
+    )["deleteImageTag"]
+    assert refused["__typename"] == "ConflictError" and "web" in refused["message"]
+
+
+def test_replaying_a_delivered_envelope_deploys_nothing_more(setup, tmp_path):
+    service = setup.service
+    creds = project_credentials(service, "Shop")
+    app = create_app(
+        service,
+        project_id(service, creds.namespace),
+        name="api",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="api",
+        tag="stable",
+        deployOnPush=True,
+    )
+    layout, _, _ = image(tmp_path, "api")
+    pushed(setup, creds, layout, "api", "stable")
+    assert eventually(lambda: deployments(service, app))
+    config = (setup.folder / "eu" / "config.yml").read_text()
+    secret = config.split('"Bearer ', 1)[1].split('"', 1)[0]
+    envelope = {
+        "events": [
+            {
+                "id": "replayed-event",
+                "timestamp": "2030-01-01T00:00:00.000000001Z",
+                "action": "push",
+                "target": {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": "sha256:" + "e" * 64,
+                    "repository": f"{creds.namespace}/api",
+                    "tag": "stable",
+                },
+                "actor": {"name": creds.username},
+            }
+        ]
+    }
+
+    answers = [
+        httpx.post(
+            f"{service.url}/registry/v1/events",
+            json=envelope,
+            headers={"Authorization": f"Bearer {secret}"},
+            timeout=10,
+        )
+        for _ in range(3)
+    ]
+
+    assert [a.json()["duplicates"] for a in answers] == [0, 1, 1]
+    assert len(deployments(service, app)) == 2  # the first push, then the replayed digest once
+
+
+def test_retention_keeps_the_newest_two_and_the_tag_an_app_uses(setup, tmp_path):
+    service = setup.service
+    creds = project_credentials(service, "Shop")
+    web = f"{creds.namespace}/web"
+    for number in range(6):
+        layout, _, _ = image(tmp_path, f"r{number}")
+        pushed(setup, creds, layout, "web", f"t{number}")
+    create_app(
+        service,
+        project_id(service, creds.namespace),
+        name="old",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="web",
+        tag="t0",
+    )
+    assert eventually(lambda: len(tags_of(service, creds).get(web, {})) == 6)
+    policy = service.graphql(
+        SET_RETENTION_POLICY,
+        variables={"input": {"registryId": creds.registry_id, "keepLast": 2}},
+    )["setRetentionPolicy"]
+    assert policy["__typename"] == "SetRetentionPolicySuccess", policy
+
+    dry = run_cli(service.env, "admin", "apply-retention", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.count("would delete") == 3 and len(tags_of(service, creds)[web]) == 6
+    applied = run_cli(service.env, "admin", "apply-retention")
+
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.count("\ndeleted ") + applied.stdout.startswith("deleted ") == 3
+    assert "kept eu-central " + web + ":t0" in applied.stdout and "old" in applied.stdout
+    assert sorted(tags_of(service, creds)[web]) == ["t0", "t4", "t5"]
+    for number in (1, 2, 3):
+        gone = pull(f"{setup.registry}/{web}:t{number}", creds.creds, tmp_path / f"p{number}")
+        assert gone.returncode != 0
+    kept = pull(f"{setup.registry}/{web}:t0", creds.creds, tmp_path / "p0")
+    assert kept.returncode == 0, kept.stderr
+
+
+def test_sync_images_finds_what_lost_notifications_never_told(deaf, tmp_path):
+    service = deaf.service
+    creds = project_credentials(service, "Shop")
+    one, one_digest, one_size = image(tmp_path, "one")
+    two, two_digest, _ = image(tmp_path, "two")
+    pushed(deaf, creds, one, "web", "v1")
+    pushed(deaf, creds, two, "worker", "latest")
+    time.sleep(0.5)
+    assert tags_of(service, creds) == {}
+
+    synced = run_cli(service.env, "admin", "sync-images", "--region", "eu-central")
+
+    assert synced.returncode == 0, synced.stderr
+    assert "2 tags added" in synced.stdout
+    listed = tags_of(service, creds)
+    web, worker = f"{creds.namespace}/web", f"{creds.namespace}/worker"
+    assert (listed[web]["v1"]["digest"], listed[web]["v1"]["sizeBytes"]) == (one_digest, one_size)
+    assert listed[worker]["latest"]["digest"] == two_digest
+    again = run_cli(service.env, "admin", "sync-images", "--region", "eu-central")
+    assert "0 tags added, 0 changed, 0 removed" in again.stdout
