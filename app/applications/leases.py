@@ -46,13 +46,20 @@ UPDATE deployments SET
     status = 'CLAIMED', claimed_at = {now}, target_id = {target_id}, target_name = {target_name},
     credential_digest = {digest}, credential_expires_at = {credential_expires},
     lease_expires_at = {lease_expires}, attempts = attempts + 1, message = NULL
-WHERE id = (
-    SELECT id FROM deployments
-    WHERE region = {region} AND attempts < {max_attempts}
-      AND (status = 'PENDING' OR (status = 'CLAIMED' AND lease_expires_at <= {now}))
-    ORDER BY id LIMIT 1{lock}
-)
+WHERE id = ({claimable})
 RETURNING id
+"""
+# The oldest claimable row of the region, through the index of the unfinished
+# deployments (migration 0014): its rows in id order, of which the claim skips
+# only CLAIMED ones whose lease still runs. `status IN (…)` is the index's
+# condition, spelled out for SQLite, which uses a partial index only when the
+# query repeats its condition.
+_CLAIMABLE = """
+    SELECT id FROM deployments
+    WHERE region = {region} AND status IN ('PENDING', 'CLAIMED')
+      AND (status = 'PENDING' OR (status = 'CLAIMED' AND lease_expires_at <= {now}))
+      AND attempts < {max_attempts}
+    ORDER BY id LIMIT 1{lock}
 """
 assert DeploymentStatus.PENDING.value == "PENDING"  # the literals above
 assert DeploymentStatus.CLAIMED.value == "CLAIMED"
@@ -69,17 +76,39 @@ _NAMES = (
 _TEXTS: dict[str, str] = {}
 
 
-def _take_text(dialect: str) -> str:
+def take_statement(dialect: str) -> str:
+    """The claim's UPDATE in `dialect`; its parameters come from `take_values`."""
     text = _TEXTS.get(dialect)
     if text is None:
-        if dialect == "sqlite":
-            marks = {name: f"?{n}" for n, name in enumerate(_NAMES, start=1)}
-            lock = ""
-        else:
-            marks = {name: f"${n}" for n, name in enumerate(_NAMES, start=1)}
-            lock = " FOR UPDATE SKIP LOCKED"
-        text = _TEXTS[dialect] = _TAKE.format(lock=lock, **marks)
+        sign = "?" if dialect == "sqlite" else "$"
+        marks = {name: f"{sign}{n}" for n, name in enumerate(_NAMES, start=1)}
+        lock = "" if dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
+        claimable = _CLAIMABLE.format(lock=lock, **marks)
+        text = _TEXTS[dialect] = _TAKE.format(claimable=claimable, **marks)
     return text
+
+
+def take_values(
+    *,
+    region: str,
+    target_id: int,
+    target_name: str,
+    digest: str,
+    now: datetime,
+    credential_expires: datetime,
+    lease_expires: datetime,
+) -> list[Any]:
+    values = {
+        "now": now,
+        "target_id": target_id,
+        "target_name": target_name,
+        "digest": digest,
+        "credential_expires": credential_expires,
+        "lease_expires": lease_expires,
+        "region": region,
+        "max_attempts": MAX_ATTEMPTS,
+    }
+    return [values[name] for name in _NAMES]
 
 
 async def take_oldest(
@@ -95,18 +124,19 @@ async def take_oldest(
 ) -> int | None:
     """Claim the oldest claimable deployment of `region` in the caller's
     transaction; its id, or None when there is none."""
-    values: list[Any] = [
-        now,
-        target_id,
-        target_name,
-        digest,
-        credential_expires,
-        lease_expires,
-        region,
-        MAX_ATTEMPTS,
-    ]
+    values = take_values(
+        region=region,
+        target_id=target_id,
+        target_name=target_name,
+        digest=digest,
+        now=now,
+        credential_expires=credential_expires,
+        lease_expires=lease_expires,
+    )
     # execute_query_dict: Tortoise's execute_query drops the rows of an UPDATE.
-    rows = await connection.execute_query_dict(_take_text(connection.capabilities.dialect), values)
+    rows = await connection.execute_query_dict(
+        take_statement(connection.capabilities.dialect), values
+    )
     return int(rows[0]["id"]) if rows else None
 
 
