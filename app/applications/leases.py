@@ -52,16 +52,18 @@ RETURNING id
 """
 # The oldest claimable row of the region, through the index of the unfinished
 # deployments (migration 0014): its rows in id order, of which the claim skips
-# only CLAIMED ones whose lease still runs. `status IN (…)` is the index's
-# condition, spelled out for SQLite, which uses a partial index only when the
-# query repeats its condition.
+# only CLAIMED ones whose lease still runs. SQLite uses a partial index only when
+# the query repeats the index's condition, so there the condition is spelled
+# out. PostgreSQL infers it from the OR, and spelled out it lowered the row
+# estimate so far that the planner sorted all the region's PENDING rows instead.
 _CLAIMABLE = """
     SELECT id FROM deployments
-    WHERE region = {region} AND status IN ('PENDING', 'CLAIMED')
+    WHERE region = {region}{unfinished}
       AND (status = 'PENDING' OR (status = 'CLAIMED' AND lease_expires_at <= {now}))
       AND attempts < {max_attempts}
     ORDER BY id LIMIT 1{lock}
 """
+_UNFINISHED = " AND status IN ('PENDING', 'CLAIMED')"
 assert DeploymentStatus.PENDING.value == "PENDING"  # the literals above
 assert DeploymentStatus.CLAIMED.value == "CLAIMED"
 _NAMES = (
@@ -83,8 +85,10 @@ def take_statement(dialect: str) -> str:
     if text is None:
         sign = "?" if dialect == "sqlite" else "$"
         marks = {name: f"{sign}{n}" for n, name in enumerate(_NAMES, start=1)}
-        lock = "" if dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
-        claimable = _CLAIMABLE.format(lock=lock, **marks)
+        if dialect == "sqlite":
+            claimable = _CLAIMABLE.format(unfinished=_UNFINISHED, lock="", **marks)
+        else:
+            claimable = _CLAIMABLE.format(unfinished="", lock=" FOR UPDATE SKIP LOCKED", **marks)
         text = _TEXTS[dialect] = _TAKE.format(claimable=claimable, **marks)
     return text
 
