@@ -52,8 +52,15 @@ def commands() -> dict[str, list[str]]:
 
 def user_environment(folder: Path, url: str, token: str) -> dict[str, str]:
     """A user's shell: none of the service's settings, a private config folder,
-    the service's URL and an API token."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("NODION_")}
+    the service's URL and an API token. Python writes bytecode there: `pip
+    install` compiles every package's, httpx's included, so a session that sets
+    PYTHONDONTWRITEBYTECODE would time the compiling of the app's own modules on
+    every run and compare it with an httpx that is never compiled."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("NODION_") and name != "PYTHONDONTWRITEBYTECODE"
+    }
     return {
         **env,
         "XDG_CONFIG_HOME": str(folder / "config"),
@@ -92,6 +99,8 @@ def measure(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
     wall: dict[str, list[float]] = {name: [] for name in commands()}
     imports: dict[str, list[float]] = {name: [] for name in commands()}
     names = list(commands())
+    for name in names:  # once before timing: writes the bytecode caches
+        run(commands()[name], env)
     for number in range(runs):
         # Rotate the order: each command in turn runs first, after the others, ...
         order = names[number % len(names) :] + names[: number % len(names)]

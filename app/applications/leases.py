@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.applications.models import Deployment, DeploymentStatus
@@ -46,14 +47,23 @@ UPDATE deployments SET
     status = 'CLAIMED', claimed_at = {now}, target_id = {target_id}, target_name = {target_name},
     credential_digest = {digest}, credential_expires_at = {credential_expires},
     lease_expires_at = {lease_expires}, attempts = attempts + 1, message = NULL
-WHERE id = (
-    SELECT id FROM deployments
-    WHERE region = {region} AND attempts < {max_attempts}
-      AND (status = 'PENDING' OR (status = 'CLAIMED' AND lease_expires_at <= {now}))
-    ORDER BY id LIMIT 1{lock}
-)
+WHERE id = ({claimable})
 RETURNING id
 """
+# The oldest claimable row of the region, through the index of the unfinished
+# deployments (migration 0014): its rows in id order, of which the claim skips
+# only CLAIMED ones whose lease still runs. SQLite uses a partial index only when
+# the query repeats the index's condition, so there the condition is spelled
+# out. PostgreSQL infers it from the OR, and spelled out it lowered the row
+# estimate so far that the planner sorted all the region's PENDING rows instead.
+_CLAIMABLE = """
+    SELECT id FROM deployments
+    WHERE region = {region}{unfinished}
+      AND (status = 'PENDING' OR (status = 'CLAIMED' AND lease_expires_at <= {now}))
+      AND attempts < {max_attempts}
+    ORDER BY id LIMIT 1{lock}
+"""
+_UNFINISHED = " AND status IN ('PENDING', 'CLAIMED')"
 assert DeploymentStatus.PENDING.value == "PENDING"  # the literals above
 assert DeploymentStatus.CLAIMED.value == "CLAIMED"
 _NAMES = (
@@ -69,17 +79,41 @@ _NAMES = (
 _TEXTS: dict[str, str] = {}
 
 
-def _take_text(dialect: str) -> str:
+def take_statement(dialect: str) -> str:
+    """The claim's UPDATE in `dialect`; its parameters come from `take_values`."""
     text = _TEXTS.get(dialect)
     if text is None:
+        sign = "?" if dialect == "sqlite" else "$"
+        marks = {name: f"{sign}{n}" for n, name in enumerate(_NAMES, start=1)}
         if dialect == "sqlite":
-            marks = {name: f"?{n}" for n, name in enumerate(_NAMES, start=1)}
-            lock = ""
+            claimable = _CLAIMABLE.format(unfinished=_UNFINISHED, lock="", **marks)
         else:
-            marks = {name: f"${n}" for n, name in enumerate(_NAMES, start=1)}
-            lock = " FOR UPDATE SKIP LOCKED"
-        text = _TEXTS[dialect] = _TAKE.format(lock=lock, **marks)
+            claimable = _CLAIMABLE.format(unfinished="", lock=" FOR UPDATE SKIP LOCKED", **marks)
+        text = _TEXTS[dialect] = _TAKE.format(claimable=claimable, **marks)
     return text
+
+
+def take_values(
+    *,
+    region: str,
+    target_id: int,
+    target_name: str,
+    digest: str,
+    now: datetime,
+    credential_expires: datetime,
+    lease_expires: datetime,
+) -> list[Any]:
+    values = {
+        "now": now,
+        "target_id": target_id,
+        "target_name": target_name,
+        "digest": digest,
+        "credential_expires": credential_expires,
+        "lease_expires": lease_expires,
+        "region": region,
+        "max_attempts": MAX_ATTEMPTS,
+    }
+    return [values[name] for name in _NAMES]
 
 
 async def take_oldest(
@@ -95,18 +129,19 @@ async def take_oldest(
 ) -> int | None:
     """Claim the oldest claimable deployment of `region` in the caller's
     transaction; its id, or None when there is none."""
-    values: list[Any] = [
-        now,
-        target_id,
-        target_name,
-        digest,
-        credential_expires,
-        lease_expires,
-        region,
-        MAX_ATTEMPTS,
-    ]
+    values = take_values(
+        region=region,
+        target_id=target_id,
+        target_name=target_name,
+        digest=digest,
+        now=now,
+        credential_expires=credential_expires,
+        lease_expires=lease_expires,
+    )
     # execute_query_dict: Tortoise's execute_query drops the rows of an UPDATE.
-    rows = await connection.execute_query_dict(_take_text(connection.capabilities.dialect), values)
+    rows = await connection.execute_query_dict(
+        take_statement(connection.capabilities.dialect), values
+    )
     return int(rows[0]["id"]) if rows else None
 
 
@@ -124,13 +159,31 @@ async def extend(deployment_id: int, target_id: int, lease_seconds: int) -> date
     return until if changed else None
 
 
+# Through the index of unfinished deployments, like the claim (no other index
+# starts with status): without it every sweep read the whole history.
+_EXPIRED = """
+SELECT id FROM deployments
+WHERE status IN ('PENDING', 'CLAIMED') AND status = 'CLAIMED' AND lease_expires_at <= {now}
+"""
+
+
+def expired_statement(dialect: str) -> str:
+    """The ids of the deployments whose lease ran out, as of the one parameter."""
+    return _EXPIRED.format(now="?" if dialect == "sqlite" else "$1")
+
+
+async def _expired_leases(now: datetime) -> list[int]:
+    connection = Tortoise.get_connection("default")
+    statement = expired_statement(connection.capabilities.dialect)
+    rows = await connection.execute_query_dict(statement, [now])
+    return [int(row["id"]) for row in rows]
+
+
 async def expire_leases(now: datetime | None = None) -> int:
     """Put back every deployment whose lease ran out (FAILED after the last
     attempt), each with its audit event in the same transaction; how many."""
     now = now or datetime.now(UTC)
-    expired = await Deployment.filter(
-        status=DeploymentStatus.CLAIMED, lease_expires_at__lte=now
-    ).values_list("id", flat=True)
+    expired = await _expired_leases(now)
     count = 0
     for deployment_id in expired:
         async with atomic():

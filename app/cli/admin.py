@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli.admin_audit import audit_command
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.images_admin import apply_retention_command, sync_images_command
 from app.cli.local import run_with_database
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from app.security.stored_secrets import Reencryption
     from app.settings import Settings
 
-admin = typer.Typer(
+admin = Commands(
     help="Operator commands (they use the configured database directly).", no_args_is_help=True
 )
 

@@ -10,6 +10,7 @@ import typer
 from app.cli import config, operations
 from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import (
     JsonOption,
@@ -22,7 +23,7 @@ from app.cli.output import (
 )
 from app.cli.resolve import application_id, project_id, project_list, registry_id
 
-apps = typer.Typer(help="Applications and their deployments.", no_args_is_help=True)
+apps = Commands(help="Applications and their deployments.", no_args_is_help=True)
 
 
 class Strategy(StrEnum):

@@ -10,13 +10,14 @@ import typer
 from app.cli import account, service
 from app.cli.admin import admin
 from app.cli.apps import apps
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
 from app.cli.images import images
 from app.cli.projects import projects
 from app.cli.registries import registries
 
-cli = typer.Typer(
+cli = Commands(
     help="Nodion registries: the container registry control plane.",
     no_args_is_help=True,
     # Click's plain help: flags without `<bool>` labels, and docstrings reflowed

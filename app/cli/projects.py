@@ -9,6 +9,7 @@ import typer
 
 from app.cli import config, operations
 from app.cli.client import Api, unwrap
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.hints import program
 from app.cli.output import (
@@ -23,7 +24,7 @@ from app.cli.registries import REGISTRY_COLUMNS
 from app.cli.resolve import all_projects, project_id
 from app.cli.wording import in_cli_words
 
-projects = typer.Typer(help="Your projects.", no_args_is_help=True)
+projects = Commands(help="Your projects.", no_args_is_help=True)
 
 PROJECT_COLUMNS = [
     ("NAME", key("name")),

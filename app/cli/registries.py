@@ -11,6 +11,7 @@ import typer
 from app.cli import config, operations
 from app.cli.choices import metavar, parse_choice
 from app.cli.client import Api, unwrap
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
 from app.cli.publishers import publishers
@@ -19,7 +20,7 @@ from app.cli.resolve import project_id, project_list, registry_id
 from app.cli.secret_input import TokenFileOption, TokenStdinOption, read_secret
 from app.cli.wording import in_cli_words
 
-registries = typer.Typer(help="Container registries of a project.", no_args_is_help=True)
+registries = Commands(help="Container registries of a project.", no_args_is_help=True)
 
 
 class RegistryType(StrEnum):

@@ -15,11 +15,12 @@ import typer
 
 from app.cli import config, operations
 from app.cli.client import Api, unwrap
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
 from app.cli.resolve import is_global_id, registry_id
 
-tokens = typer.Typer(
+tokens = Commands(
     help="Access tokens of a Nodion registry: PULL or PUSH, optionally expiring.",
     no_args_is_help=True,
 )

@@ -10,6 +10,7 @@ module the process imported. `scripts/bench.py --cli` prints the times."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -33,6 +34,10 @@ SERVICE_LIBRARIES = {
 }
 # The only parts of the app a user command may load.
 CLIENT_PACKAGES = ("app.cli", "app.operations")
+# typer coerces the value of an option through pydantic; a command given flags
+# only must not load it (app/cli/commands.py), as it was for typer's own
+# `--help` and completion flags when they were not given.
+VALUE_COERCION = "pydantic"
 
 
 def imported(result: Result) -> set[str]:
@@ -65,6 +70,7 @@ def test_help_loads_neither_the_service_nor_the_http_client(nodion: UserCli, arg
 
     assert service_modules(modules) == []
     assert "httpx" not in modules  # nothing is sent
+    assert VALUE_COERCION not in modules
 
 
 def test_listing_projects_loads_only_the_client(logged_in: UserCli):
@@ -72,6 +78,15 @@ def test_listing_projects_loads_only_the_client(logged_in: UserCli):
 
     assert service_modules(modules) == []
     assert "httpx" in modules
+    assert VALUE_COERCION not in modules
+
+
+@pytest.mark.parametrize("args", [("projects", "list", "--json"), ("whoami",)])
+def test_commands_given_flags_only_do_not_load_value_coercion(logged_in: UserCli, args):
+    modules = run_profiled(logged_in, *args)
+
+    assert service_modules(modules) == []
+    assert VALUE_COERCION not in modules
 
 
 def test_a_service_command_still_loads_the_service(nodion: UserCli, tmp_path):
@@ -80,3 +95,11 @@ def test_a_service_command_still_loads_the_service(nodion: UserCli, tmp_path):
     modules = run_profiled(nodion, "export-schema", str(tmp_path / "schema.graphql"))
 
     assert {"strawberry", "app.api.schema"} <= modules
+
+
+def test_an_option_with_a_value_still_loads_value_coercion(logged_in: UserCli):
+    """The other side of the flags check: typer does load pydantic to coerce a
+    given value, so the check above can tell it apart."""
+    modules = run_profiled(logged_in, "projects", "create", f"Coerced {uuid.uuid4().hex[:8]}")
+
+    assert VALUE_COERCION in modules

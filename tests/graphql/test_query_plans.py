@@ -14,7 +14,14 @@ from typing import Any
 from tortoise import Tortoise
 
 from app.accounts.models import User
-from app.applications.models import Application, Deployment, DeploymentStatus, Strategy
+from app.applications.leases import expired_statement, take_statement, take_values
+from app.applications.models import (
+    Application,
+    Deployment,
+    DeploymentStatus,
+    DeployTarget,
+    Strategy,
+)
 from app.audit.models import AuditEvent
 from app.graphql.core.pagination import Page, _lateral, _union_all
 from app.projects.models import Project, ProjectMember, Role
@@ -24,6 +31,9 @@ PROJECTS = 1_500
 HISTORY = 12_000  # events of the busy project; deployments of its busy application
 USER_PROJECTS = 20
 PAGE = Page(20, None)
+CLAIMABLE_INDEX = "deployments_claimable"  # migration 0014
+ACTIVE = (DeploymentStatus.PENDING, DeploymentStatus.CLAIMED)
+ACTIVE_DEPLOYMENTS = 39  # PENDING, of the busy application, over both regions
 
 
 async def seed_history() -> dict[str, int]:
@@ -86,7 +96,11 @@ async def seed_history() -> dict[str, int]:
                 registry=registry,
                 image_reference="h/p0/a:latest",
                 repository="p0/a",
-                status=DeploymentStatus.PENDING if n > HISTORY - 40 else DeploymentStatus.SUCCEEDED,
+                status=(
+                    DeploymentStatus.PENDING
+                    if n >= HISTORY - ACTIVE_DEPLOYMENTS
+                    else DeploymentStatus.SUCCEEDED
+                ),
             )
             for n in range(HISTORY)
         ],
@@ -136,6 +150,15 @@ async def pg_index_columns() -> dict[str, list[str]]:
     }
 
 
+async def pg_index_names(table: str, columns: list[str]) -> set[str]:
+    connection = Tortoise.get_connection("default")
+    rows = await connection.execute_query_dict(
+        "SELECT indexname FROM pg_indexes WHERE tablename = $1", [table]
+    )
+    indexes = await pg_index_columns()
+    return {row["indexname"] for row in rows if indexes[row["indexname"]] == columns}
+
+
 async def pg_scans_of(table: str, sql: str, values: list[Any]) -> list[dict[str, Any]]:
     plan = await pg_plan(sql, values)
     scans = [node for node in plan if node.get("Relation Name") == table]
@@ -154,6 +177,26 @@ async def assert_pg_page_per_parent(
         assert scan["Actual Loops"] == parents, scan
         assert scan["Actual Rows"] <= page + 1, scan
         assert scan.get("Rows Removed by Filter", 0) == 0, scan
+
+
+async def assert_pg_claim_reads_the_unfinished(claim: str, values: list[Any]) -> None:
+    """The claim reads the region's unfinished deployments at most (through the
+    index of them, or one bitmap per status of (region, status, id)), never the
+    finished ones: before, PostgreSQL walked the primary key from the oldest
+    deployment and filtered the whole history out."""
+    plan = await pg_plan(claim, values)  # runs the claim: once
+    assert not any(node["Node Type"] == "Seq Scan" for node in plan), plan
+    scans = [node for node in plan if "Index Name" in node]
+    read = sum(
+        (scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)) * scan["Actual Loops"]
+        for scan in scans
+    )
+    assert read <= ACTIVE_DEPLOYMENTS + 1, plan  # + 1: the UPDATE's lookup of its row
+    assert {scan["Index Name"] for scan in scans} <= {
+        CLAIMABLE_INDEX,
+        "deployments_pkey",
+        *await pg_index_names("deployments", ["region", "status", "id"]),
+    }, plan
 
 
 # SQLite -------------------------------------------------------------------
@@ -190,6 +233,18 @@ async def assert_sqlite_searches(
         assert line.startswith("SEARCH"), plan
         assert any(name in line for name in wanted), plan
     assert sorts or not any("TEMP B-TREE" in line for line in plan), plan
+
+
+async def assert_sqlite_claim_searches_the_unfinished(claim: str, values: list[Any]) -> None:
+    """SQLite takes the oldest row of the region from the index of unfinished
+    deployments, in its order; through (region, status, id) it searched by region
+    only (the OR) and sorted the region's whole history."""
+    plan = await sqlite_plan(claim, values)
+    searches = [line for line in plan if " deployments " in f" {line} "]
+    assert [line for line in searches if "PRIMARY KEY" not in line] == [
+        f"SEARCH deployments USING INDEX {CLAIMABLE_INDEX} (region=?)"
+    ], plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
 async def assert_page_per_parent(
@@ -231,12 +286,19 @@ async def test_hot_queries_read_one_page_per_parent_through_their_index(database
 
     # The viewer's projects: through their memberships, not every project's.
     projects = Project.filter(members__user_id=ids["viewer"]).order_by("-id").limit(51)
-    # The deploy claim: the oldest PENDING of a region, among thousands finished.
-    claim = (
-        Deployment.filter(region="eu-central", status=DeploymentStatus.PENDING)
-        .order_by("id")
-        .only("id")
-        .limit(1)
+    # The deploy claim's own statement: the oldest PENDING (or lost) deployment
+    # of a region, among thousands finished.
+    target = await DeployTarget.create(name="t", region="eu-central", token_digest="0" * 64)
+    claim = take_statement(Tortoise.get_connection("default").capabilities.dialect)
+    now = datetime.now(UTC)
+    claim_values = take_values(
+        region="eu-central",
+        target_id=target.id,
+        target_name=target.name,
+        digest="1" * 64,
+        now=now,
+        credential_expires=now + timedelta(minutes=5),
+        lease_expires=now + timedelta(minutes=5),
     )
     if postgres:
         indexes = await pg_index_columns()
@@ -244,9 +306,16 @@ async def test_hot_queries_read_one_page_per_parent_through_their_index(database
         scans = await pg_scans_of("project_members", sql, [])
         assert [indexes[scan["Index Name"]] for scan in scans] == [["user_id", "project_id"]]
         assert sum(scan["Actual Rows"] * scan["Actual Loops"] for scan in scans) <= USER_PROJECTS
-        [scan] = await pg_scans_of("deployments", claim.sql(params_inline=True), [])
-        assert indexes[scan["Index Name"]] == ["region", "status", "id"], scan
-        assert scan["Actual Rows"] == 1 and scan["Actual Loops"] == 1, scan
+        await assert_pg_claim_reads_the_unfinished(claim, claim_values)
+        # The lease sweep: the claimed rows whose lease ran out, not the history.
+        sweep = await pg_plan(expired_statement("postgres"), [now + timedelta(hours=1)])
+        [scan] = [node for node in sweep if "Index Name" in node]
+        assert scan["Index Name"] == CLAIMABLE_INDEX, sweep
+        unfinished = await Deployment.filter(status__in=ACTIVE).count()
+        assert unfinished < HISTORY / 100
+        # + 1: the claim above left its row's old version in the index (till a vacuum).
+        read = scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)
+        assert read <= unfinished + 1, sweep
     else:
         await assert_sqlite_searches(
             "project_members",
@@ -255,6 +324,6 @@ async def test_hot_queries_read_one_page_per_parent_through_their_index(database
             [],
             sorts=True,
         )
-        await assert_sqlite_searches(
-            "deployments", ["region", "status", "id"], claim.sql(params_inline=True), []
-        )
+        await assert_sqlite_claim_searches_the_unfinished(claim, claim_values)
+        sweep = await sqlite_plan(expired_statement("sqlite"), [now])
+        assert sweep == [f"SCAN deployments USING INDEX {CLAIMABLE_INDEX}"], sweep
