@@ -51,7 +51,7 @@ WHERE id = ({claimable})
 RETURNING id
 """
 # The oldest claimable row of the region, through the index of the unfinished
-# deployments (migration 0014): its rows in id order, of which the claim skips
+# deployments (migration 0013): its rows in id order, of which the claim skips
 # only CLAIMED ones whose lease still runs. SQLite uses a partial index only when
 # the query repeats the index's condition, so there the condition is spelled
 # out. PostgreSQL infers it from the OR, and spelled out it lowered the row

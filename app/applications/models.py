@@ -120,5 +120,5 @@ class Deployment(Model):
     class Meta:
         table = "deployments"
         # The deploy claim's index of unfinished rows, (region, id) WHERE status IN
-        # ('PENDING', 'CLAIMED'), is made by migration 0014: Tortoise cannot say it.
+        # ('PENDING', 'CLAIMED'), is made by migration 0013: Tortoise cannot say it.
         indexes = (("region", "status", "id"), ("application_id", "id"))

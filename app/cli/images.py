@@ -8,11 +8,12 @@ import typer
 
 from app.cli import config, operations
 from app.cli.client import Api, unwrap
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, local_time, print_json, print_table
 from app.cli.resolve import project_id, project_list
 
-images = typer.Typer(
+images = Commands(
     help="Repositories and tags in the project's Nodion registries.", no_args_is_help=True
 )
 

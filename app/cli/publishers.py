@@ -13,11 +13,12 @@ import typer
 
 from app.cli import config, operations
 from app.cli.client import Api, unwrap
+from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
 from app.cli.resolve import registry_id
 
-publishers = typer.Typer(
+publishers = Commands(
     help="Trusted publishers of a Nodion registry: CI jobs that push with their OIDC token.",
     no_args_is_help=True,
 )

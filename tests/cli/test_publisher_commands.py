@@ -10,12 +10,14 @@ EU = "registry.eu-central.nodion.net"
 
 
 def test_add_list_and_remove_a_github_publisher(logged_in: UserCli):
-    logged_in.ok("projects", "create", "Shop")
+    # Namespaces are global: another test's "Shop" may hold shop/ already.
+    namespace = logged_in.ok("projects", "create", "Shop", "--json").json()["namespace"]
+    push_to = f"{namespace}/app"
 
     added = logged_in.ok(
         "registries", "publishers", "add", EU, "--provider", "github",
         "--repository", "octo/app", "--workflow", "release.yml", "--ref", "refs/tags/v*",
-        "--push-to", "shop/app",
+        "--push-to", push_to,
     )  # fmt: skip
     listed = logged_in.ok("registries", "publishers", "list", EU)
     as_json = logged_in.ok("registries", "publishers", "list", EU, "--json").json()
@@ -24,9 +26,9 @@ def test_add_list_and_remove_a_github_publisher(logged_in: UserCli):
     assert "Audience:" in added.stdout and EU in added.stdout
     header, row = listed.stdout.splitlines()
     assert header.split()[:3] == ["PROVIDER", "CONDITIONS", "PUSHES"]
-    assert "ref=refs/tags/v*" in row and "shop/app" in row
+    assert "ref=refs/tags/v*" in row and push_to in row
     [publisher] = as_json
-    assert publisher["repositories"] == ["shop/app"]
+    assert publisher["repositories"] == [push_to]
 
     removed = logged_in.ok("registries", "publishers", "remove", EU, publisher["id"])
     assert "stop working now" in removed.stdout

@@ -31,7 +31,7 @@ PROJECTS = 1_500
 HISTORY = 12_000  # events of the busy project; deployments of its busy application
 USER_PROJECTS = 20
 PAGE = Page(20, None)
-CLAIMABLE_INDEX = "deployments_claimable"  # migration 0014
+CLAIMABLE_INDEX = "deployments_claimable"  # migration 0013
 ACTIVE = (DeploymentStatus.PENDING, DeploymentStatus.CLAIMED)
 ACTIVE_DEPLOYMENTS = 39  # PENDING, of the busy application, over both regions
 

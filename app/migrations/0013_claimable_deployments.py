@@ -32,7 +32,7 @@ async def drop_index(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('nodion', '0010_project_lifecycle')]
+    dependencies = [('nodion', '0012_images')]
 
     initial = False
 
