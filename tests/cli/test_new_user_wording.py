@@ -61,7 +61,7 @@ def test_the_same_registry_twice_is_a_conflict_and_names_print_the_host_once(
     for again in (custom_again, hub_again):
         assert again.code == ExitCode.REFUSED
         assert "already has the registry" in again.stderr
-    assert "Registry: Docker Hub (docker.io)\n" in app.stdout
+    assert re.search(r"^Registry: +Docker Hub \(docker\.io\)$", app.stdout, re.M), app.stdout
     assert "Registry: Docker Hub (docker.io) (docker.io)" not in app.stdout
     assert update.code == ExitCode.OK  # one registry by that name, not "2 registrys"
 
