@@ -32,6 +32,8 @@ EU = "registry.eu-central.nodion.net"
 CREATE = """mutation($name: String!) { createProject(input: {name: $name}) {
   ... on CreateProjectSuccess { project { id registries { id region isDefault } } } } }"""
 CREATE_ANOTHER = 'mutation { createProject(input: {name: "Another"}) { __typename } }'
+# PostgreSQL's own read-only switch (`default_transaction_read_only`): no SQLite case.
+ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 MOUNT_READ_ONLY = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
 
 
@@ -135,11 +137,10 @@ def serve_once(env: dict[str, str], *wrapper: str) -> subprocess.CompletedProces
     )
 
 
+@ON_POSTGRESQL
 async def test_postgresql_read_only_is_served_not_ready_and_answers_503(
     tmp_path: Path, database_url: str
 ):
-    if not database_url.startswith("postgres"):
-        pytest.skip("PostgreSQL's default_transaction_read_only")
     env, api_token, credentials = await asyncio.to_thread(
         written_while_writable, tmp_path / "data", database_url
     )
@@ -159,11 +160,10 @@ async def test_postgresql_read_only_is_served_not_ready_and_answers_503(
     assert "Traceback" not in user.stderr
 
 
+@ON_POSTGRESQL
 async def test_postgresql_read_only_with_migrations_to_apply_is_refused(
     tmp_path: Path, database_url: str
 ):
-    if not database_url.startswith("postgres"):
-        pytest.skip("PostgreSQL's default_transaction_read_only")
     env = {**os.environ, "NODION_DATA_DIR": str(tmp_path), "NODION_DATABASE_URL": database_url}
     await set_read_only(database_url, True)  # a new database: nothing migrated yet
     try:
