@@ -67,7 +67,9 @@ PROJECTS_LIST = (
     "{ projects(first: 50) { edges { node { id name namespace "
     "registries { id type name hostname region isDefault hasCredentials } } } } }"
 )
-SCALE_PATHS = ("token", "project", "deployments", "projects", "audit-action", "claim")
+SCALE_PATHS = (
+    "token", "project", "deployments", "projects", "audit-action", "claim", "images"
+)  # fmt: skip
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 

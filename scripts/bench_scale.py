@@ -41,6 +41,7 @@ from bench import (
 from strawberry.relay.utils import to_base64
 
 from app.graphql.core.ids import encode_id
+from app.operations import document
 from app.security.crypto import generate_key_entry
 from app.security.keys import new_pepper
 
@@ -57,6 +58,9 @@ DEEP_DEPLOYMENTS = """query ($id: ID!, $after: String) { node(id: $id) { ... on 
 PROJECTS_LIST = """{ projects(first: 50) { edges { node { id name namespace
   registries { id type name hostname region isDefault hasCredentials } } }
   pageInfo { hasNextPage endCursor } } }"""
+# The images tab sends its operation as the dashboard does (app/web/dashboard/
+# views/images.js): the document with its fragments, every region.
+IMAGES_TAB = "ProjectImages"
 AUDIT_BY_ACTION = """query ($id: ID!, $action: String) { project(id: $id) {
   auditEvents(first: 20, action: $action) { edges { node { action targetName createdAt } }
                                             pageInfo { hasNextPage endCursor } } } }"""
@@ -119,6 +123,24 @@ def check_graphql(side: Side, token: str, query: str, variables: dict) -> dict:
     if response.status_code != 200 or body.get("errors"):
         raise BenchFailed(f"{side.name}: GraphQL failed: {response.status_code} {body}")
     return body["data"]
+
+
+def check_images_page(side: Side, data: dict) -> None:
+    """Both databases answer the same page: 100 repositories (fewer only on a
+    tiny seed), the big one's with a full page of tags (it holds thousands on the
+    big database)."""
+    sizes = side.handles["sizes"]
+    edges = data["project"]["repositories"]["edges"]
+    big = encode_id("Repository", side.handles["images_big_repository"])
+    [repository] = [edge["node"] for edge in edges if edge["node"]["id"] == big]
+    tags = len(repository["tags"]["edges"])
+    if (len(edges), tags) != (
+        min(100, sizes["big_project_repositories"]),
+        min(100, sizes["big_repository_tags"]),
+    ):
+        raise BenchFailed(f"{side.name}: images tab has {len(edges)} repositories, {tags} tags")
+    if repository["tagCount"] != side.handles["images_big_repository_tags"]:
+        raise BenchFailed(f"{side.name}: the big repository counts {repository['tagCount']}")
 
 
 def reset_claims(side: Side) -> str:
@@ -209,9 +231,13 @@ def build_paths(sides: dict[str, Side], folder: Path, wanted: list[str]) -> list
                 variables = {"id": encode_id("Application", 1), "after": cursor}
             elif name == "projects":
                 query, variables = PROJECTS_LIST, {}
+            elif name == "images":
+                query, variables = document(IMAGES_TAB), {"id": project, "region": None}
             else:
                 query, variables = AUDIT_BY_ACTION, {"id": project, "action": h["rare_action"]}
-            check_graphql(side, token, query, variables)
+            data = check_graphql(side, token, query, variables)
+            if name == "images":
+                check_images_page(side, data)
             loads[side.name] = Load(
                 side.service_url + "/graphql",
                 graphql_lua(folder, lua, token, query, variables),

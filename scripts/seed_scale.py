@@ -19,9 +19,12 @@ started with the same environment reads what this wrote.
 
 Defaults are issue 24's year: 10,000 users, 20,000 projects (one user in 200 of
 them), 60,000 registries, 50,000 applications, 1,000,000 deployments (2,000
-PENDING over the regions), 5,000,000 audit events; project 1 holds 1,000,000 of
-the events and its first application 200,000 of the deployments. `--scale`
-multiplies every count except the 200 projects and the 2,000 PENDING.
+PENDING over the regions), 5,000,000 audit events, and an images index of
+200,000 repositories (each in one region's store) with 2,000,000 tags; project 1
+holds 1,000,000 of the events, 2,000 of the repositories (one of them with
+20,000 tags, among the newest) and its first application 200,000 of the
+deployments. `--scale` multiplies every count except the 200 projects and the
+2,000 PENDING.
 
 `--handles FILE` writes what a benchmark needs to reach the big rows: an API
 token of the 200-project user, registry credentials of project 1, a deploy-target
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import sqlite3
@@ -72,6 +76,12 @@ ACTION_MIX = (
 RARE_ACTION = "registry.added"
 ACTIONS = [action for action, weight in ACTION_MIX for _ in range(weight)]
 CHUNK = 20_000
+# What distribution's notifications name (app/registries/images/notifications.py).
+MEDIA_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,10 @@ class Sizes:
     heavy_user_projects: int = 200
     big_project_events: int = 1_000_000
     big_app_deployments: int = 200_000
+    image_repositories: int = 200_000
+    image_tags: int = 2_000_000
+    big_project_repositories: int = 2_000
+    big_repository_tags: int = 20_000
 
     def scaled(self, factor: float) -> Sizes:
         """Every count times `factor`, except the 200 projects of the heavy user
@@ -113,6 +127,13 @@ class Sizes:
             heavy_user_projects=200,
             big_project_events=300,
             big_app_deployments=600,
+            # The images tab's page: 100 repositories (+ 1 for "has next"), one
+            # with a full page of tags, the others with about the ten each that
+            # the big database's newest ones have.
+            image_repositories=101,
+            image_tags=101 + 100 * 10,
+            big_project_repositories=101,
+            big_repository_tags=101,
         )
 
     def check(self) -> None:
@@ -122,6 +143,12 @@ class Sizes:
             raise SystemExit("the big project cannot hold more events than there are")
         if self.big_app_deployments + self.pending > self.deployments:
             raise SystemExit("deployments must cover the big application's and the PENDING")
+        if not self.big_project_repositories <= self.image_repositories:
+            raise SystemExit("the big project cannot hold more repositories than there are")
+        if not 0 < self.big_repository_tags < self.image_tags:
+            raise SystemExit("the big repository's tags must be some of the tags, not all")
+        if self.image_repositories < 2:
+            raise SystemExit("the images index needs at least two repositories")
 
 
 def stamp(index: int, total: int, start: datetime) -> datetime:
@@ -299,6 +326,63 @@ class Seeder:
             self.handles["deployment_cursor_500"] = sorted(big_ids, reverse=True)[499]
         self.handles["pending"] = pending
 
+    # The images index, as the event endpoint (app/registries/images/index.py)
+    # writes it: a repository per (region, name) under its project's namespace,
+    # a row per tag whose id rises with its push (a push to a tag replaces the
+    # row), so ids and `pushed_at` rise together over the whole index.
+
+    def image_layout(self) -> tuple[int, int]:
+        """(one in how many repositories is project 1's, id of its big repository):
+        the big one is project 1's newest, so its tags are on the tab's page."""
+        every = max(1, self.sizes.image_repositories // self.sizes.big_project_repositories)
+        return every, every * self.sizes.big_project_repositories
+
+    def image_repository_project(self, repository_id: int) -> int:
+        every, big = self.image_layout()
+        if repository_id % every == 0 and repository_id <= big:
+            return 1
+        return 2 + repository_id % (self.sizes.projects - 1) if self.sizes.projects > 1 else 1
+
+    def image_repositories(self) -> Iterator[tuple]:
+        total = self.sizes.image_tags
+        _, big = self.image_layout()
+        self.handles["images_big_repository"] = big
+        for repository_id in range(1, self.sizes.image_repositories + 1):
+            project_id = self.image_repository_project(repository_id)
+            region = self.regions[repository_id % len(self.regions)]
+            # Made by its first push: the tags go round the repositories in id order.
+            created = stamp(repository_id - 1, total, self.start)
+            name = f"p{project_id}/repo-{repository_id}"
+            yield (repository_id, project_id, region, name, created)
+
+    def image_tags(self) -> Iterator[tuple]:
+        sizes = self.sizes
+        _, big = self.image_layout()
+        others = sizes.image_repositories - 1
+        every_big = max(1, sizes.image_tags // sizes.big_repository_tags)
+        big_tags = other_tags = 0
+        for tag_id in range(1, sizes.image_tags + 1):
+            if big_tags < sizes.big_repository_tags and (
+                tag_id % every_big == 0
+                or sizes.image_tags - tag_id < sizes.big_repository_tags - big_tags
+            ):
+                repository_id, name = big, f"build-{big_tags}"
+                big_tags += 1
+            else:
+                # Round the other repositories, so each has about as many tags.
+                index = other_tags % others + 1
+                repository_id = index if index < big else index + 1
+                name = f"1.{other_tags // others}.0"
+                other_tags += 1
+            project_id = self.image_repository_project(repository_id)
+            digest = "sha256:" + hashlib.sha256(tag_id.to_bytes(8, "big")).hexdigest()
+            yield (
+                tag_id, repository_id, name, digest, MEDIA_TYPES[tag_id % len(MEDIA_TYPES)],
+                30_000_000 + tag_id % 997 * 100_003, stamp(tag_id, sizes.image_tags, self.start),
+                f"p{project_id}",
+            )  # fmt: skip
+        self.handles["images_big_repository_tags"] = big_tags
+
     def audit_events(self) -> Iterator[tuple]:
         sizes = self.sizes
         every_big = max(1, sizes.audit_events // sizes.big_project_events)
@@ -425,6 +509,25 @@ TABLES: list[tuple[str, str, tuple[str, ...]]] = [
             "target_name",
             "detail",
             "created_at",
+        ),
+    ),
+    (
+        "image_repositories",
+        "image_repositories",
+        ("id", "project_id", "region", "name", "created_at"),
+    ),
+    (
+        "image_tags",
+        "image_tags",
+        (
+            "id",
+            "repository_id",
+            "name",
+            "digest",
+            "media_type",
+            "size_bytes",
+            "pushed_at",
+            "pushed_by",
         ),
     ),
 ]
