@@ -25,6 +25,7 @@ from app.applications.models import (
 from app.audit.models import AuditEvent
 from app.graphql.core.pagination import Page, _lateral, _union_all
 from app.projects.models import Project, ProjectMember, Role
+from app.registries.image_models import ImageRepository, ImageTag
 from app.registries.models import Registry, RegistryType
 
 PROJECTS = 1_500
@@ -327,3 +328,69 @@ async def test_hot_queries_read_one_page_per_parent_through_their_index(database
         await assert_sqlite_claim_searches_the_unfinished(claim, claim_values)
         sweep = await sqlite_plan(expired_statement("sqlite"), [now])
         assert sweep == [f"SCAN deployments USING INDEX {CLAIMABLE_INDEX}"], sweep
+
+
+REPOSITORIES = 3_000  # in the index; the busy project has one in five
+TAGS = 12_000  # a quarter of them in the busy project's big repository
+IMAGES_PAGE = Page(100, None)  # what the dashboard's images tab asks (ProjectImages)
+
+
+async def seed_images() -> dict[str, Any]:
+    """A year of pushes: a busy project with many repositories over two regions,
+    one of them with thousands of tags; a quiet project with one repository."""
+    start = datetime.now(UTC) - timedelta(days=365)
+    await Project.bulk_create([Project(name=f"p{n}", namespace=f"p{n}") for n in range(3)])
+    busy, quiet, other = await Project.all().order_by("id").values_list("id", flat=True)
+    await ImageRepository.bulk_create(
+        [
+            ImageRepository(
+                project_id=busy if n % 5 == 0 else other,
+                region="eu-central" if n % 2 else "us-east",
+                name=f"p/r{n}",
+            )
+            for n in range(REPOSITORIES)
+        ]
+        + [ImageRepository(project_id=quiet, region="us-east", name="p1/web")],
+        batch_size=1000,
+    )
+    repositories = await ImageRepository.all().order_by("id").values_list("id", flat=True)
+    busy_repositories = (
+        await ImageRepository.filter(project_id=busy).order_by("-id").values_list("id", flat=True)
+    )
+    big = busy_repositories[0]
+    await ImageTag.bulk_create(
+        [
+            ImageTag(
+                repository_id=big if n % 4 == 0 else repositories[n % len(repositories)],
+                name=f"t{n}",
+                digest=f"sha256:{n:064x}",
+                media_type="application/vnd.oci.image.manifest.v1+json",
+                size_bytes=1000 + n,
+                pushed_at=start + timedelta(minutes=n),
+            )
+            for n in range(TAGS)
+        ],
+        batch_size=1000,
+    )
+    connection = Tortoise.get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_script("VACUUM ANALYZE")
+    return {"busy": busy, "quiet": quiet, "big": big, "page": busy_repositories[:100]}
+
+
+async def test_images_tab_reads_one_page_per_parent_through_its_index(database):
+    ids = await seed_images()
+    projects = [ids["busy"], ids["quiet"]]
+    # The tab's repositories, of every region (as the dashboard asks) and of one.
+    await assert_page_per_parent(
+        "image_repositories", ["project_id", "id"], _lateral, _union_all, projects, IMAGES_PAGE
+    )
+    await assert_page_per_parent(
+        "image_repositories", ["project_id", "region", "id"], _lateral, _union_all, projects,
+        IMAGES_PAGE, (("region", "eu-central"),),
+    )  # fmt: skip
+    # Each repository's tags on the page, the big one's thousands included.
+    await assert_page_per_parent(
+        "image_tags", ["repository_id", "id"], _lateral, _union_all, ids["page"], IMAGES_PAGE
+    )
+    assert await ImageTag.filter(repository_id=ids["big"]).count() > 20 * IMAGES_PAGE.size
