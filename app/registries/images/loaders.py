@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.functions import Count, Max
+from tortoise.connection import connections
 
 from app.graphql.core.loaders import BatchLoad
 from app.graphql.core.pagination import Page, load_pages
@@ -41,33 +41,34 @@ async def load_repository_pages(
     return [answers[key] for key in keys]
 
 
+# Per repository, over its distinct manifests: the database sums them, so a
+# repository with thousands of tags sends one row, not one per manifest.
+# `unmeasured`: manifests whose size is not known yet (the sum is then null).
+_STATS = (
+    "SELECT repository_id, SUM(tags) AS tags, MAX(last) AS last, SUM(size) AS size, "
+    "COUNT(*) - COUNT(size) AS unmeasured FROM (SELECT repository_id, digest, "
+    "COUNT(*) AS tags, MAX(pushed_at) AS last, MAX(size_bytes) AS size FROM image_tags "
+    "WHERE repository_id IN ({ids}) GROUP BY repository_id, digest) AS manifests "
+    "GROUP BY repository_id"
+)
+
+
 async def load_repository_stats(ids: Sequence[int]) -> list[RepositoryStats]:
-    rows = (
-        await ImageTag.filter(repository_id__in=list(ids))
-        .annotate(tags=Count("id"), last=Max("pushed_at"), size=Max("size_bytes"))
-        .group_by("repository_id", "digest")
-        .values("repository_id", "tags", "last", "size")
-    )
-    grouped: dict[int, list[dict[str, object]]] = defaultdict(list)
-    for row in rows:
-        grouped[int(row["repository_id"])].append(row)
-    answers = []
-    for repository_id in ids:
-        manifests = grouped.get(repository_id, [])
-        if not manifests:
-            answers.append(RepositoryStats())
-            continue
-        sizes = [row["size"] for row in manifests]
-        answers.append(
-            RepositoryStats(
-                tag_count=sum(int(str(row["tags"])) for row in manifests),
-                last_pushed_at=max(_datetime(row["last"]) for row in manifests),
-                size_bytes=None
-                if any(size is None for size in sizes)
-                else sum(int(str(size)) for size in sizes),
-            )
+    # The ids are ints (the loader's keys are rows' ids): inlined, so any number
+    # of them fits SQLite's limit on bound parameters.
+    if not ids:
+        return []
+    inlined = ", ".join(str(int(repository_id)) for repository_id in ids)
+    rows = await connections.get("default").execute_query_dict(_STATS.format(ids=inlined))
+    found = {
+        int(row["repository_id"]): RepositoryStats(
+            tag_count=int(row["tags"]),
+            last_pushed_at=_datetime(row["last"]),
+            size_bytes=None if int(row["unmeasured"]) else int(row["size"]),
         )
-    return answers
+        for row in rows
+    }
+    return [found.get(repository_id, RepositoryStats()) for repository_id in ids]
 
 
 def _datetime(value: object) -> datetime:
