@@ -91,6 +91,10 @@ class RetentionPolicy(Model):
     # Globs over repository names (`shop/*`); empty: every repository.
     repositories: fields.Field[list[str]] = fields.JSONField(default=list)
     updated_at = fields.DatetimeField(auto_now=True)
+    # When a run last took this policy: every worker of `nodion serve` runs the
+    # periodic retention, and the one whose conditional update stamps this first
+    # applies the policy (app/registries/images/retention.py, `_take_turn`).
+    applied_at = fields.DatetimeField(null=True)
 
     registry_id: int
 

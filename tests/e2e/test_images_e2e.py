@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.operations import document
 from tests.e2e.oci_image import write_image
 from tests.e2e.test_token_auth_e2e import Credentials, project_credentials, pull, push
 from tests.graphql_documents import (
@@ -36,7 +37,14 @@ class Setup:
     folder: Path
 
 
-def start(tmp_path: Path, database_url: str, *, events_url: str | None = None) -> Iterator[Setup]:
+def start(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    events_url: str | None = None,
+    workers: int = 1,
+    retention_interval: int = 0,
+) -> Iterator[Setup]:
     port = free_port()
     regions = [
         {"slug": "eu-central", "name": "EU Central", "api_url": f"http://127.0.0.1:{port}"},
@@ -46,8 +54,9 @@ def start(tmp_path: Path, database_url: str, *, events_url: str | None = None) -
         running_service(
             tmp_path / "service",
             database_url,
+            workers=workers,
             NODION_REGIONS=json.dumps(regions),
-            NODION_IMAGE_RETENTION_INTERVAL="0",
+            NODION_IMAGE_RETENTION_INTERVAL=str(retention_interval),
         ) as service,
         running_registry(
             service, "eu-central", tmp_path / "eu", port=port, events_url=events_url
@@ -65,6 +74,12 @@ def setup(tmp_path: Path, database_url: str) -> Iterator[Setup]:
 def deaf(tmp_path: Path, database_url: str) -> Iterator[Setup]:
     """The registry notifies a closed port: every event is lost."""
     yield from start(tmp_path, database_url, events_url=f"http://127.0.0.1:{free_port()}/x")
+
+
+@pytest.fixture
+def two_workers_retaining(tmp_path: Path, database_url: str) -> Iterator[Setup]:
+    """Two workers, each applying the retention policies every 2 seconds."""
+    yield from start(tmp_path, database_url, workers=2, retention_interval=2)
 
 
 def image(folder: Path, name: str) -> tuple[Path, str, int]:
@@ -282,3 +297,36 @@ def test_sync_images_finds_what_lost_notifications_never_told(deaf, tmp_path):
     assert listed[worker]["latest"]["digest"] == two_digest
     again = run_cli(service.env, "admin", "sync-images", "--region", "eu-central")
     assert "0 tags added, 0 changed, 0 removed" in again.stdout
+
+
+def test_two_serving_workers_apply_a_policy_once_per_interval(two_workers_retaining, tmp_path):
+    setup = two_workers_retaining
+    service = setup.service
+    creds = project_credentials(service, "Shop")
+    web = f"{creds.namespace}/web"
+    for number in range(3):
+        layout, _, _ = image(tmp_path, f"r{number}")
+        pushed(setup, creds, layout, "web", f"t{number}")
+    assert eventually(lambda: len(tags_of(service, creds).get(web, {})) == 3)
+
+    policy = service.graphql(
+        SET_RETENTION_POLICY,
+        variables={"input": {"registryId": creds.registry_id, "keepLast": 1}},
+    )["setRetentionPolicy"]
+    assert policy["__typename"] == "SetRetentionPolicySuccess", policy
+
+    # Nobody runs `apply-retention`: the service does, within an interval or two.
+    assert eventually(lambda: sorted(tags_of(service, creds)[web]) == ["t2"], seconds=10)
+    time.sleep(4)  # two more intervals of both workers
+    events = service.graphql(
+        document("AuditEvents"), variables={"id": project_id(service, creds.namespace)}
+    )["project"]["auditEvents"]["edges"]
+    deleted = sorted(
+        e["node"]["detail"] for e in events if e["node"]["action"] == "image_tag.deleted"
+    )
+    assert deleted == [f"{web}:t0", f"{web}:t1"]  # each deletion once, by one of the workers
+    assert {
+        e["node"]["actorEmail"] for e in events if e["node"]["action"] == "image_tag.deleted"
+    } == {"retention"}
+    gone = pull(f"{setup.registry}/{web}:t0", creds.creds, tmp_path / "p0")
+    assert gone.returncode != 0

@@ -6,7 +6,9 @@ Per repository matching the policy's globs, tags newest first: the first
 A tag is never deleted while its digest is used (an application, a deployment
 of the last 24 hours: the IMAGE_DELETING hooks refuse) or named by a tag that
 stays (distribution deletes manifests, and every tag of one, by digest). The
-registry frees the blobs only with its offline `registry garbage-collect`."""
+registry frees the blobs only with its offline `registry garbage-collect`.
+Every worker of every host runs the periodic run; each policy is applied by one
+of them per interval (`_take_turn`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
+
+from tortoise.expressions import Q
 
 from app.audit.service import record
 from app.errors import Conflict
@@ -142,10 +146,36 @@ async def _delete(
     return outcome(True)
 
 
+# A periodic run takes a policy's turn when the last run took it at least this
+# share of the interval ago: every worker sleeps the same interval, so one whose
+# timer fires a little early still finds the policy due.
+TURN_SHARE = 0.9
+
+
+async def _take_turn(policy: RetentionPolicy, now: datetime, every: int | None) -> bool:
+    """Stamps the policy as applied now. A periodic run (`every` seconds) does so
+    only if its turn has come, in one conditional UPDATE, so of all the workers
+    and hosts that wake together exactly one applies the policy (and records each
+    deletion once); the others skip it until the next turn."""
+    claimed = RetentionPolicy.filter(id=policy.id)
+    if every is not None:
+        due = now - timedelta(seconds=every * TURN_SHARE)
+        claimed = claimed.filter(Q(applied_at=None) | Q(applied_at__lte=due))
+    return await claimed.update(applied_at=now) == 1
+
+
 async def apply_retention(
-    settings: Settings, keys: ServiceKeys, hooks: Hooks, *, dry_run: bool = False
+    settings: Settings,
+    keys: ServiceKeys,
+    hooks: Hooks,
+    *,
+    dry_run: bool = False,
+    every: int | None = None,
 ) -> list[Outcome]:
-    """Every policy of every Nodion registry of a configured region."""
+    """Every policy of every Nodion registry of a configured region. `every`:
+    the interval of `nodion serve`'s periodic run, which applies a policy only
+    when its turn has come (`_take_turn`); without it (`nodion admin
+    apply-retention`) every policy is applied now."""
     outcomes: list[Outcome] = []
     for policy in await RetentionPolicy.all().select_related("registry").order_by("id"):
         registry: Registry = policy.registry
@@ -153,6 +183,8 @@ async def apply_retention(
             registry.type is not RegistryType.NODION
             or settings.region(registry.region or "") is None
         ):
+            continue
+        if not dry_run and not await _take_turn(policy, datetime.now(UTC), every):
             continue
         outcomes.extend(
             await apply_policy(policy, registry, settings, keys, hooks, dry_run=dry_run)
@@ -166,7 +198,9 @@ async def retention_loop(settings: Settings, keys: ServiceKeys, hooks: Hooks) ->
         await asyncio.sleep(settings.image_retention_interval)
         try:
             await forget_applied_events()
-            outcomes = await apply_retention(settings, keys, hooks)
+            outcomes = await apply_retention(
+                settings, keys, hooks, every=settings.image_retention_interval
+            )
         except Exception:  # the next run tries again
             log.exception("Applying the image retention policies failed.")
             continue
