@@ -197,6 +197,23 @@ def postgres_cluster(folder: Path) -> Iterator[str]:
         shutil.rmtree(data, ignore_errors=True)
 
 
+def service_env(data_dir: Path | None, database_url: str | None, **extra: str) -> dict[str, str]:
+    """The environment of a benched `nodion serve`: its own keys, warnings only."""
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "NODION_ENCRYPTION_KEYS": generate_key_entry("bench"),
+        "NODION_TOKEN_PEPPER": new_pepper(),
+        "NODION_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    if data_dir is not None:
+        env["NODION_DATA_DIR"] = str(data_dir)
+    if database_url is not None:
+        env["NODION_DATABASE_URL"] = database_url
+    return env
+
+
 @contextmanager
 def service_process(env: dict[str, str], workers: int) -> Iterator[tuple[str, str | None, int]]:
     """`nodion serve`; yields (base URL, the demo API token if this start created one,
@@ -378,15 +395,7 @@ def summary(name: str, results: list[tuple[Run, Run]]) -> dict[str, float]:
 
 def bench_database(database: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     with postgres_cluster(folder) if database == "postgres" else _sqlite(folder) as url:
-        env = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "NODION_DATA_DIR": str(folder / "data"),
-            "NODION_DATABASE_URL": url,
-            "NODION_ENCRYPTION_KEYS": generate_key_entry("bench"),
-            "NODION_TOKEN_PEPPER": new_pepper(),
-            "NODION_LOG_LEVEL": "WARNING",
-        }
+        env = service_env(folder / "data", url)
         api_token = basic = namespace = None
         report: dict[str, Any] = {}
         lines: list[str] = []

@@ -26,10 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import BenchFailed, _sqlite, graphql, service_process
-
-from app.security.crypto import generate_key_entry
-from app.security.keys import new_pepper
+from bench import BenchFailed, _sqlite, graphql, service_env, service_process
 
 PYTHON = sys.executable
 # The console script `pip install` made: what a user runs.
@@ -143,15 +140,7 @@ def bench_cli(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     if not Path(NODION).exists():
         raise BenchFailed(f"{NODION} is missing: run scripts/bootstrap.sh")
     with _sqlite(folder) as url:
-        env = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "NODION_DATA_DIR": str(folder / "data"),
-            "NODION_DATABASE_URL": url,
-            "NODION_ENCRYPTION_KEYS": generate_key_entry("bench"),
-            "NODION_TOKEN_PEPPER": new_pepper(),
-            "NODION_LOG_LEVEL": "WARNING",
-        }
+        env = service_env(folder / "data", url)
         with service_process(env, 1) as (service_url, token, _):
             if token is None:
                 raise BenchFailed("the service printed no demo API token")

@@ -37,11 +37,9 @@ from bench import (
     cpu_seconds,
     postgres_cluster,
     process_tree,
+    service_env,
     service_process,
 )
-
-from app.security.crypto import generate_key_entry
-from app.security.keys import new_pepper
 
 REGION = "eu-central"
 SERVICE_HOST = f"registry.{REGION}.nodion.net"
@@ -231,17 +229,8 @@ def profile(pid: int, database: str, args: argparse.Namespace) -> subprocess.Pop
 
 def bench_mixed_database(database: str, args: argparse.Namespace, folder: Path) -> dict:
     with postgres_cluster(folder) if database == "postgres" else _sqlite(folder) as url:
-        env = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "NODION_DATA_DIR": str(folder / "data"),
-            "NODION_DATABASE_URL": url,
-            "NODION_ENCRYPTION_KEYS": generate_key_entry("bench"),
-            "NODION_TOKEN_PEPPER": new_pepper(),
-            "NODION_LOG_LEVEL": "WARNING",
-            # 100 clients log in from one address here; in production each has its own.
-            "NODION_AUTH_MAX_PENDING_LOGINS_PER_ADDRESS": "1000",
-        }
+        # 100 clients log in from one address here; in production each has its own.
+        env = service_env(folder / "data", url, NODION_AUTH_MAX_PENDING_LOGINS_PER_ADDRESS="1000")
         workers = args.workers[0]
         with service_process(env, workers) as (service_url, api_token, service_pid):
             if api_token is None:

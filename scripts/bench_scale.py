@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import base64
 import json
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ from bench import (
     _sqlite,
     lua_script,
     postgres_cluster,
+    service_env,
     service_process,
     wrk,
 )
@@ -42,8 +42,6 @@ from strawberry.relay.utils import to_base64
 
 from app.graphql.core.ids import encode_id
 from app.operations import document
-from app.security.crypto import generate_key_entry
-from app.security.keys import new_pepper
 
 PROJECT_PAGE = """query ($id: ID!) { project(id: $id) { id name namespace
   registries { id type name hostname region isDefault username hasCredentials tokenHint
@@ -297,13 +295,7 @@ def two_databases(database: str, folder: Path) -> Iterator[dict[str, str]]:
 
 
 def bench_scale_database(database: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "NODION_ENCRYPTION_KEYS": generate_key_entry("bench"),
-        "NODION_TOKEN_PEPPER": new_pepper(),
-        "NODION_LOG_LEVEL": "WARNING",
-    }
+    env = service_env(None, None)
     print(f"{database}:", flush=True)
     with two_databases(database, folder) as urls, ExitStack() as services:
         sides: dict[str, Side] = {}

@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import storage
 from app.accounts.models import API_TOKEN
 from app.applications.models import DEPLOY_TARGET_TOKEN
+from app.registries.images.stats import REFRESH as REFRESH_REPOSITORY_STATS
 from app.registries.models import REGISTRY_TOKEN
 from app.security.keys import ServiceKeys, load_keys
 from app.security.tokens import token_digest, token_hint
@@ -557,6 +558,8 @@ async def fill_postgres(url: str, seeder: Seeder) -> None:
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
             print(f"  {table}: done at {time.monotonic() - STARTED:.0f} s", flush=True)
+        await connection.execute(REFRESH_REPOSITORY_STATS)
+        print(f"  repository stats: done at {time.monotonic() - STARTED:.0f} s", flush=True)
         # A year-old database has been vacuumed and analyzed by autovacuum.
         await connection.execute("VACUUM ANALYZE")
     finally:
@@ -583,6 +586,9 @@ def fill_sqlite(path: str, seeder: Seeder) -> None:
                         sql, [tuple(sqlite_value(v) for v in row) for row in batch]
                     )
             print(f"  {table}: done at {time.monotonic() - STARTED:.0f} s", flush=True)
+        with connection:
+            connection.execute(REFRESH_REPOSITORY_STATS)
+        print(f"  repository stats: done at {time.monotonic() - STARTED:.0f} s", flush=True)
     finally:
         connection.close()
 

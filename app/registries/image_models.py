@@ -27,6 +27,13 @@ class ImageRepository(Model):
     region = fields.CharField(max_length=63)
     name = fields.CharField(max_length=255)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # What the images tab shows of it, kept by every write of its tags
+    # (app/registries/images/stats.py), so a page reads them with the row
+    # instead of summing a busy repository's thousands of tags per request.
+    tag_count = fields.IntField(default=0, db_default=0)
+    last_pushed_at = fields.DatetimeField(null=True)
+    # Of its distinct manifests; NULL while one is not measured yet (or no tags).
+    size_bytes = fields.BigIntField(null=True)
 
     project_id: int
 

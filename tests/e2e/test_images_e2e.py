@@ -109,6 +109,17 @@ def tags_of(service: Service, creds: Credentials) -> dict[str, dict[str, dict]]:
     }
 
 
+def stats_of(service: Service, creds: Credentials) -> dict[str, tuple[int, float | None]]:
+    """repository -> (tagCount, sizeBytes), as the images tab shows them."""
+    data = service.graphql(
+        REGISTRY_REPOSITORIES, variables={"id": creds.registry_id, "first": 50, "tags": 1}
+    )
+    return {
+        edge["node"]["name"]: (edge["node"]["tagCount"], edge["node"]["sizeBytes"])
+        for edge in data["node"]["repositories"]["edges"]
+    }
+
+
 def eventually(check, seconds: float = 2.0):
     deadline = time.monotonic() + seconds
     while True:
@@ -165,6 +176,7 @@ def test_pushes_are_listed_a_followed_tag_deploys_and_a_deleted_tag_is_gone(setu
     assert (listed[web]["v1"]["digest"], listed[web]["v1"]["sizeBytes"]) == (one_digest, one_size)
     assert (listed[web]["v2"]["digest"], listed[web]["v2"]["sizeBytes"]) == (two_digest, two_size)
     assert listed[web]["v1"]["pushedBy"] == creds.username
+    assert stats_of(service, creds)[web] == (2, one_size + two_size)
     assert deployments(service, app) == []
 
     pushed(setup, creds, two, "web", "stable")
@@ -172,6 +184,7 @@ def test_pushes_are_listed_a_followed_tag_deploys_and_a_deleted_tag_is_gone(setu
     pushed(setup, creds, two, "web", "stable")  # the same digest again
     time.sleep(1)
     assert len(deployments(service, app)) == 1
+    assert stats_of(service, creds)[web] == (3, one_size + two_size)  # two's size once
 
     deleted = service.graphql(
         DELETE_IMAGE_TAG,
@@ -181,6 +194,7 @@ def test_pushes_are_listed_a_followed_tag_deploys_and_a_deleted_tag_is_gone(setu
     gone = pull(f"{setup.registry}/{web}:v1", creds.creds, tmp_path / "pulled")
     assert gone.returncode != 0 and "manifest unknown" in gone.stderr, gone.stderr
     assert "v1" not in tags_of(service, creds)[web]
+    assert stats_of(service, creds)[web] == (2, two_size)
     # stable (an app follows it) is refused without force, naming the app.
     refused = service.graphql(
         DELETE_IMAGE_TAG,
@@ -270,6 +284,7 @@ def test_retention_keeps_the_newest_two_and_the_tag_an_app_uses(setup, tmp_path)
     assert applied.stdout.count("\ndeleted ") + applied.stdout.startswith("deleted ") == 3
     assert "kept eu-central " + web + ":t0" in applied.stdout and "old" in applied.stdout
     assert sorted(tags_of(service, creds)[web]) == ["t0", "t4", "t5"]
+    assert stats_of(service, creds)[web][0] == 3
     for number in (1, 2, 3):
         gone = pull(f"{setup.registry}/{web}:t{number}", creds.creds, tmp_path / f"p{number}")
         assert gone.returncode != 0
@@ -281,7 +296,7 @@ def test_sync_images_finds_what_lost_notifications_never_told(deaf, tmp_path):
     service = deaf.service
     creds = project_credentials(service, "Shop")
     one, one_digest, one_size = image(tmp_path, "one")
-    two, two_digest, _ = image(tmp_path, "two")
+    two, two_digest, two_size = image(tmp_path, "two")
     pushed(deaf, creds, one, "web", "v1")
     pushed(deaf, creds, two, "worker", "latest")
     time.sleep(0.5)
@@ -295,6 +310,7 @@ def test_sync_images_finds_what_lost_notifications_never_told(deaf, tmp_path):
     web, worker = f"{creds.namespace}/web", f"{creds.namespace}/worker"
     assert (listed[web]["v1"]["digest"], listed[web]["v1"]["sizeBytes"]) == (one_digest, one_size)
     assert listed[worker]["latest"]["digest"] == two_digest
+    assert stats_of(service, creds) == {web: (1, one_size), worker: (1, two_size)}
     again = run_cli(service.env, "admin", "sync-images", "--region", "eu-central")
     assert "0 tags added, 0 changed, 0 removed" in again.stdout
 

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from app.graphql.core.pagination import Page, to_connection
 from app.projects.nodes import ProjectScopedNode
 from app.registries.image_models import ImageRepository
-from app.registries.images.loaders import REPOSITORY, REPOSITORY_STATS, TAG_PAGES, RepositoryStats
+from app.registries.images.loaders import REPOSITORY, TAG_PAGES
 
 
 @strawberry.type(name="Tag", description="A tag in a Nodion registry and the manifest it names.")
@@ -59,20 +59,18 @@ class RepositoryType(ProjectScopedNode):
     region: str
     project_id: strawberry.Private[int]
 
-    @strawberry.field(description="How many tags it holds.")
-    async def tag_count(self, info: Info) -> int:
-        return (await _stats(self, info)).tag_count
-
-    @strawberry.field(description="The latest push to any of its tags.")
-    async def last_pushed_at(self, info: Info) -> datetime | None:
-        return (await _stats(self, info)).last_pushed_at
+    # Kept on the row by every write of its tags (app/registries/images/stats.py).
+    tag_count: int = strawberry.field(description="How many tags it holds.")
+    last_pushed_at: datetime | None = strawberry.field(
+        description="The latest push to any of its tags."
+    )
 
     @strawberry.field(
         description="Sum of its tagged manifests' sizes (each manifest once); null while "
         "one is not measured yet."
     )
-    async def size_bytes(self, info: Info) -> float | None:
-        size = (await _stats(self, info)).size_bytes
+    def size_bytes(self) -> float | None:
+        size = _row(self).size_bytes
         return float(size) if size is not None else None
 
     @strawberry.field(description="Its tags, most recently pushed first.")
@@ -85,7 +83,5 @@ class RepositoryType(ProjectScopedNode):
         return to_connection(rows, page, lambda row: row)  # type: ignore[return-value]
 
 
-async def _stats(repository: RepositoryType, info: Info) -> RepositoryStats:
-    # `repository` is an ImageRepository row (resolvers return rows).
-    stats: RepositoryStats = await info.context.loaders[REPOSITORY_STATS].load(repository.id)
-    return stats
+def _row(repository: RepositoryType) -> ImageRepository:
+    return repository  # type: ignore[return-value]  # resolvers return rows

@@ -18,6 +18,7 @@ from tortoise.expressions import Q
 from app.projects.models import Project
 from app.registries.image_models import ImageEvent, ImageRepository, ImageTag
 from app.registries.images.notifications import Delete, Envelope, Push
+from app.registries.images.stats import refresh_stats
 from app.transactions import atomic
 
 # SQLite binds at most 999 parameters per statement on older builds, and nests
@@ -191,7 +192,7 @@ async def apply_envelope(region: str, envelope: Envelope) -> Applied:
 
 
 async def _apply(region: str, envelope: Envelope) -> Applied:
-    async with atomic():
+    async with atomic() as connection:
         new_ids = await _new_event_ids(region, envelope.event_ids)
         pushes = [push for push in envelope.pushes if push.event_id in new_ids]
         deletes = [delete for delete in envelope.deletes if delete.event_id in new_ids]
@@ -210,6 +211,7 @@ async def _apply(region: str, envelope: Envelope) -> Applied:
             repositories.update(await existing_repositories(region, deleted_from))
         moved = await _apply_pushes(region, _latest_pushes(pushes), repositories)
         await _apply_deletes(deletes, repositories)
+        await refresh_stats(connection, [row.id for row in repositories.values()])
         if new_ids:
             await ImageEvent.bulk_create(
                 [ImageEvent(region=region, event_id=event_id) for event_id in sorted(new_ids)],

@@ -29,6 +29,7 @@ from app.registries.events import IMAGE_DELETING
 from app.registries.image_models import ImageRepository, ImageTag, RetentionPolicy
 from app.registries.images.index import forget_applied_events
 from app.registries.images.service import delete_manifest
+from app.registries.images.stats import refresh_stats
 from app.registries.models import Registry, RegistryType
 from app.security.keys import ServiceKeys
 from app.settings import Settings
@@ -131,8 +132,9 @@ async def _delete(
         await delete_manifest(settings, keys, repository.region, repository.name, digest)
     except RegistryUnreachable as error:
         return outcome(False, error.message)
-    async with atomic():
+    async with atomic() as connection:
         await ImageTag.filter(repository_id=repository.id, digest=digest).delete()
+        await refresh_stats(connection, [repository.id])
         await record(
             project_id=registry.project_id,
             actor=None,

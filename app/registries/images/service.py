@@ -14,6 +14,7 @@ from app.registries.errors import RegistryUnreachable
 from app.registries.events import IMAGE_DELETING
 from app.registries.image_models import ImageRepository, ImageTag, RetentionPolicy
 from app.registries.images.registry_api import RegistryApi, RegistryApiError
+from app.registries.images.stats import refresh_stats
 from app.registries.models import Registry, RegistryType
 from app.registries.references import TAG, is_repository_name
 from app.registries.service import registry_for
@@ -98,8 +99,9 @@ async def delete_image_tag(
                 "deleted with it; delete with force to delete them all."
             )
     await delete_manifest(settings, keys, row.region, repository, found.digest)
-    async with atomic():
+    async with atomic() as connection:
         await ImageTag.filter(repository_id=row.id, digest=found.digest).delete()
+        await refresh_stats(connection, [row.id])
         await record(
             project_id=registry.project_id,
             actor=actor,

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 
 from app.registries.image_models import ImageRepository, ImageTag
 from app.registries.images.registry_api import RegistryApi, RegistryApiError
+from app.registries.images.stats import refresh_stats
 from app.security.keys import ServiceKeys
 from app.settings import Settings
+from app.transactions import atomic
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,11 @@ async def measure_sizes(
                     return
             if manifest is None or repository not in ids:
                 return
-            await ImageTag.filter(
-                repository_id=ids[repository], digest=digest, size_bytes__isnull=True
-            ).update(size_bytes=manifest.size_bytes)
+            async with atomic() as connection:
+                await ImageTag.filter(
+                    repository_id=ids[repository], digest=digest, size_bytes__isnull=True
+                ).update(size_bytes=manifest.size_bytes)
+                await refresh_stats(connection, [ids[repository]])
             measured += 1
 
         await asyncio.gather(*(one(repository, digest) for repository, digest in pairs))

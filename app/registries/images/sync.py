@@ -16,6 +16,7 @@ from app.projects.models import Project
 from app.registries.image_models import ImageRepository, ImageTag
 from app.registries.images.index import namespace_of, repositories_for
 from app.registries.images.registry_api import RegistryApi
+from app.registries.images.stats import refresh_stats
 from app.security.keys import ServiceKeys
 from app.settings import Settings
 from app.transactions import atomic
@@ -55,7 +56,7 @@ async def sync_region(settings: Settings, keys: ServiceKeys, region_slug: str) -
                 if manifest is not None:
                     held[tag] = manifest
             report.repositories += 1
-            async with atomic():
+            async with atomic() as connection:
                 known = {tag.name: tag for tag in await ImageTag.filter(repository_id=row.id)}
                 for tag, manifest in held.items():
                     before = known.get(tag)
@@ -82,10 +83,13 @@ async def sync_region(settings: Settings, keys: ServiceKeys, region_slug: str) -
                 if gone:
                     await ImageTag.filter(repository_id=row.id, name__in=gone).delete()
                     report.removed.extend(f"{name}:{tag}" for tag in gone)
+                await refresh_stats(connection, [row.id])
     # Repositories the index knows and the catalog no longer lists: their tags went.
     for row in await ImageRepository.filter(region=region.slug).exclude(name__in=sorted(inside)):
         gone_tags = await ImageTag.filter(repository_id=row.id).values_list("name", flat=True)
         if gone_tags:
-            await ImageTag.filter(repository_id=row.id).delete()
+            async with atomic() as connection:
+                await ImageTag.filter(repository_id=row.id).delete()
+                await refresh_stats(connection, [row.id])
             report.removed.extend(f"{row.name}:{tag}" for tag in gone_tags)
     return report

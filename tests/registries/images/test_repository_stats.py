@@ -1,19 +1,36 @@
 """A repository's tag count, last push and size, as the images tab shows them:
-summed by the database over the repository's distinct manifests."""
+kept on its row by every write of its tags, each manifest's size counted once,
+and equal to a recount of the tags after any sequence of pushes and deletes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tortoise.connection import connections
+
 from app.projects.models import Project
 from app.registries.image_models import ImageRepository, ImageTag
-from app.registries.images.loaders import RepositoryStats, load_repository_stats
+from app.registries.images.stats import refresh_stats
+from tests.graphql_documents import REGISTRY_REPOSITORIES, create_project, default_registry
+from tests.registries.images.events import T0, delete, digest_of, envelope, push
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 
 
-async def test_stats_count_tags_and_size_each_manifest_once(database):
+def stats(row: ImageRepository) -> tuple[int, datetime | None, int | None]:
+    return row.tag_count, row.last_pushed_at, row.size_bytes
+
+
+async def recount(repository_id: int) -> tuple[int, datetime | None, int | None]:
+    """What the tags say, counted here in Python."""
+    tags = await ImageTag.filter(repository_id=repository_id)
+    sizes = {tag.digest: tag.size_bytes for tag in tags}
+    size = None if not tags or None in sizes.values() else sum(sizes.values())  # type: ignore[arg-type]
+    return len(tags), max((tag.pushed_at for tag in tags), default=None), size
+
+
+async def test_a_refresh_counts_tags_and_sizes_each_manifest_once(database):
     project = await Project.create(name="Shop", namespace="shop")
     web, worker, empty = [
         await ImageRepository.create(project=project, region="eu-central", name=f"shop/{name}")
@@ -42,9 +59,39 @@ async def test_stats_count_tags_and_size_each_manifest_once(database):
         ]
     )
 
-    stats = await load_repository_stats([worker.id, web.id, empty.id, worker.id])
+    await refresh_stats(connections.get("default"), [worker.id, web.id, empty.id, worker.id])
 
-    assert stats[0] == stats[3] == RepositoryStats(2, START + timedelta(minutes=3), None)
-    assert stats[1] == RepositoryStats(3, START + timedelta(minutes=5), 3_000_001_000)
-    assert stats[2] == RepositoryStats()
-    assert await load_repository_stats([]) == []
+    rows = {row.name: row for row in await ImageRepository.all()}
+    assert stats(rows["shop/web"]) == (3, START + timedelta(minutes=5), 3_000_001_000)
+    assert stats(rows["shop/worker"]) == (2, START + timedelta(minutes=3), None)
+    assert stats(rows["shop/empty"]) == (0, None, None)
+    await refresh_stats(connections.get("default"), [])  # nothing to do, and no error
+
+
+async def test_pushes_moves_and_deletes_keep_them_equal_to_a_recount(api, notify):
+    project = await create_project(api, "Shop")
+    registry = default_registry(project)
+    web = f"{project['namespace']}/web"
+    A, B, C = digest_of("a"), digest_of("b"), digest_of("c")
+    minute = timedelta(minutes=1)
+    steps = [
+        envelope(
+            push(web, "v1", A, sizes=(10, 20)),
+            push(web, "latest", A, at=T0 + minute, sizes=(10, 20)),
+        ),
+        envelope(push(web, "v2", B, at=T0 + 2 * minute, sizes=(5,))),
+        # `latest` moves to B: A is still named by v1, so both sizes count once.
+        envelope(push(web, "latest", B, at=T0 + 3 * minute, sizes=(5,))),
+        envelope(push(web, "v3", C, at=T0 + 4 * minute)),
+        envelope(delete(web, A, at=T0 + 5 * minute)),
+        envelope(delete(web, B, at=T0 + 6 * minute), delete(web, C, at=T0 + 6 * minute)),
+    ]
+    seen = []
+    for step in steps:
+        assert (await notify(step)).status_code == 200
+        [row] = await ImageRepository.filter(name=web)
+        assert stats(row) == await recount(row.id)
+        data = await api(REGISTRY_REPOSITORIES, {"id": registry["id"], "first": 5, "tags": 1})
+        [node] = [edge["node"] for edge in data["node"]["repositories"]["edges"]]
+        seen.append((node["tagCount"], node["sizeBytes"]))
+    assert seen == [(2, 30), (3, 35), (3, 35), (4, 2135), (3, 2105), (0, None)]
