@@ -8,7 +8,7 @@ anyway. A refresh recounts from the tags themselves (one statement per batch of
 repositories), so no write path can drift them by an increment it got wrong.
 
 Concurrent writers on PostgreSQL: a refresh first locks the repositories' rows
-in id order, so its UPDATE, reading committed tags as of its own start, begins
+(FOR NO KEY UPDATE) in id order, so its UPDATE, reading committed tags as of its own start, begins
 after every earlier refresh of those rows has committed; the last refresh of a
 repository therefore sees every write before it. (SQLite has one writer.)"""
 
@@ -42,12 +42,16 @@ async def refresh_stats(connection: Any, repository_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         if connection.capabilities.dialect == "postgres":
+            # NO KEY UPDATE: the caller's new tags hold a KEY SHARE lock on their
+            # repository (the foreign key), as a concurrent writer's do, and a
+            # plain FOR UPDATE would wait for each other's. Rows, not
+            # values_list: Tortoise drops the lock from a values query.
             await (
                 ImageRepository.filter(id__in=batch)
-                .select_for_update()
+                .select_for_update(no_key=True)
                 .order_by("id")
+                .only("id")
                 .using_db(connection)
-                .values_list("id", flat=True)
             )
         # The ids are ints: inlined, so a batch fits SQLite's limit on parameters.
         inlined = ", ".join(str(repository_id) for repository_id in batch)

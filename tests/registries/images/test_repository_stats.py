@@ -4,6 +4,7 @@ and equal to a recount of the tags after any sequence of pushes and deletes."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from tortoise.connection import connections
@@ -95,3 +96,21 @@ async def test_pushes_moves_and_deletes_keep_them_equal_to_a_recount(api, notify
         [node] = [edge["node"] for edge in data["node"]["repositories"]["edges"]]
         seen.append((node["tagCount"], node["sizeBytes"]))
     assert seen == [(2, 30), (3, 35), (3, 35), (4, 2135), (3, 2105), (0, None)]
+
+
+async def test_concurrent_deliveries_to_one_repository_leave_it_counted_right(api, notify):
+    # On PostgreSQL each delivery commits in its own transaction: without the
+    # lock a refresh would read the tags as they were before another's commit.
+    project = await create_project(api, "Shop")
+    web = f"{project['namespace']}/web"
+    deliveries = [
+        envelope(push(web, f"v{n}", digest_of(str(n)), at=T0 + timedelta(seconds=n)))
+        for n in range(12)
+    ]
+
+    answers = await asyncio.gather(*(notify(delivery) for delivery in deliveries))
+
+    assert [answer.status_code for answer in answers] == [200] * 12
+    [row] = await ImageRepository.filter(name=web)
+    assert stats(row) == await recount(row.id)
+    assert (row.tag_count, row.size_bytes) == (12, 12 * 2100)
