@@ -290,6 +290,18 @@ async def test_each_refusal_says_what_to_fix_and_grants_nothing(client, issuer, 
     assert await PublisherCredential.all().count() == 0
 
 
+@pytest.mark.parametrize("token", ["\\ud800.e30.e30", "\\u00e9.e30.e30", "e30.e30.sig\\u2028"])
+async def test_a_token_that_is_not_ascii_is_not_a_jwt_not_a_500(client, published, token):
+    # As JSON escapes: a lone surrogate is valid JSON but no UTF-8 (PyJWT encodes).
+    _, hostname, _ = published
+    body = f'{{"token": "{token}", "registry": "{hostname}"}}'.encode()
+    response = await client.post(
+        "/registry/oidc/exchange", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 401, response.text
+    assert "not a JWT" in response.json()["error"]["message"]
+
+
 async def test_a_replayed_jti_is_refused_by_the_exchange(client, issuer, published):
     _, hostname, _ = published
     token = issuer.sign(issuer.github_claims(hostname))

@@ -54,7 +54,10 @@ class Verified:
 
 
 def looks_like_jwt(token: str) -> bool:
-    return 0 < len(token) <= MAX_TOKEN_LENGTH and token.count(".") == 2
+    # A compact JWS is base64url and dots: ASCII. Anything else is refused here,
+    # before PyJWT encodes it (a lone surrogate, which JSON's \ud800 escape
+    # makes, raised UnicodeEncodeError there: a 500).
+    return 0 < len(token) <= MAX_TOKEN_LENGTH and token.isascii() and token.count(".") == 2
 
 
 async def verify(
