@@ -121,6 +121,30 @@ async def test_pulls_blobs_and_events_it_cannot_read_are_ignored_with_a_2xx(api,
     assert await repositories(api, registry["id"]) == []
 
 
+async def test_timestamps_and_sizes_past_what_is_stored_are_skipped_not_a_500(api, shop, notify):
+    # Year 1 at +01:00 is before year 1 in UTC, and four layers just under 2**62
+    # sum past a BIGINT: each was a 500, which distribution retries forever,
+    # blocking every later event of the registry.
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+    response = await notify(
+        envelope(
+            {**push(name, "old", A), "timestamp": "0001-01-01T00:00:00+01:00"},
+            {**push(name, "late", A), "timestamp": "9999-12-31T23:59:59-01:00"},
+            push(name, "big", B, sizes=(2**62 - 1,) * 4),
+            push(name, "v1", C),
+        )
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["ignored"] == 2
+    [repository] = await repositories(api, registry["id"])
+    sizes = {
+        edge["node"]["name"]: edge["node"]["sizeBytes"] for edge in repository["tags"]["edges"]
+    }
+    assert sizes == {"big": None, "v1": 2100}  # big: to be measured in the registry
+
+
 @pytest.mark.parametrize("secret", ["", "wrong", None])
 async def test_a_forged_delivery_is_refused_and_nothing_stored(api, shop, notify, keys, secret):
     project, registry = shop
