@@ -86,6 +86,16 @@ async def test_gitlab_and_custom_publishers(api, registry):
         ("GITLAB", {"projectPath": "g/p", "workflow": "x.yml"}, "workflow"),
         ("GITLAB", {"projectPath": "g/p", "refType": "commit"}, "refType"),
         ("GITLAB", {"projectPath": "g/p", "issuer": "http://gitlab.example"}, "issuer"),
+        # urlsplit raised ValueError on these (a 500), or httpx could not request
+        # them later, making every exchange naming the issuer a 500.
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://["}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://[not-an-ip]"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example:x"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example:99999"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example:0"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://git lab.example"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab\n.example"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example/\x00"}, "issuer"),
         ("CUSTOM_OIDC", {"subject": "x"}, "issuer"),
         ("CUSTOM_OIDC", {"issuer": "https://ci.example", "repository": "o/r"}, "repository"),
         ("CUSTOM_OIDC", {"issuer": "https://ci.example"}, "subject"),
