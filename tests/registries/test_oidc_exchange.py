@@ -245,6 +245,31 @@ REFUSALS = {
         "not valid yet",
         [],
     ),
+    # Claims of the wrong type: PyJWT's refusals were "could not be verified".
+    "a jti that is no string": (
+        lambda i, h: i.sign(i.github_claims(h, jti=5)),
+        401,
+        "'jti' claim is not a string",
+        [],
+    ),
+    "a sub that is no string": (
+        lambda i, h: i.sign(i.github_claims(h, sub={"repo": "octo/app"})),
+        401,
+        "'sub' claim is not a string",
+        [],
+    ),
+    "an iat that is no number": (
+        lambda i, h: i.sign(i.github_claims(h, iat="now")),
+        401,
+        "'iat' claim is not a number",
+        [],
+    ),
+    "an exp that is no number": (
+        lambda i, h: i.sign(i.github_claims(h, exp=str(int(time.time()) + 300))),
+        401,
+        "'exp' claim is not a number",
+        [],
+    ),
     "alg none": (
         lambda i, h: unsigned(i.github_claims(h), {"alg": "none", "typ": "JWT"}) + ".",
         401,
@@ -300,6 +325,23 @@ async def test_a_token_that_is_not_ascii_is_not_a_jwt_not_a_500(client, publishe
     )
     assert response.status_code == 401, response.text
     assert "not a JWT" in response.json()["error"]["message"]
+
+
+async def test_a_token_its_own_claims_refuse_costs_no_fetch_of_the_issuer_s_keys(
+    client, issuer, published
+):
+    _, hostname, _ = published
+    now = int(time.time())
+    before = issuer.jwks_requests
+    for claims in (
+        issuer.github_claims(hostname, iat=now - 900, exp=now - 5),
+        issuer.github_claims(hostname, exp=now + 7200),
+        issuer.github_claims(hostname, exp=None),
+    ):
+        # A kid the (cold) cache cannot hold: a fetch, were any made.
+        token = issuer.sign(claims, key=rsa_key("made-up"))
+        assert (await exchange(client, token, hostname)).status_code == 401
+    assert issuer.jwks_requests == before
 
 
 async def test_a_replayed_jti_is_refused_by_the_exchange(client, issuer, published):
