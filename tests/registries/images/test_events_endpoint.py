@@ -81,6 +81,20 @@ async def test_a_replayed_envelope_changes_nothing(api, shop, notify):
     assert await repositories(api, registry["id"]) == before
 
 
+async def test_an_event_twice_in_one_envelope_is_stored_once_and_counted_a_duplicate(
+    api, shop, notify
+):
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+    pushed, deleted = push(name, "v1", A), delete(name, B)
+
+    response = await notify(envelope(pushed, pushed, deleted, deleted))
+
+    assert response.json() == {"stored": 2, "duplicates": 2, "ignored": 0, "outsideNamespaces": 0}
+    [repository] = await repositories(api, registry["id"])
+    assert tag_names(repository) == ["v1"]
+
+
 async def test_the_later_push_wins_whatever_order_the_events_arrive_in(api, shop, notify):
     project, registry = shop
     name = f"{project['namespace']}/web"
