@@ -143,6 +143,16 @@ async def test_only_admins_add_and_remove_and_strangers_learn_nothing(api, make_
     assert (await remove_publisher(api, added["id"]))["__typename"] == "NotFoundError"
 
 
+@pytest.mark.parametrize("wrong", ["registry", "!!!", "VHJ1c3RlZFB1Ymxpc2hlcjo5OTk5OTk5OTk5OTk="])
+async def test_an_id_that_names_no_publisher_is_not_found_in_words(api, registry, wrong):
+    _, nodion = registry
+    removed = await remove_publisher(api, nodion["id"] if wrong == "registry" else wrong)
+    assert removed["__typename"] == "NotFoundError"
+    assert removed["message"].startswith(
+        "No trusted publisher with this ID"
+    )  # not trustedpublisher
+
+
 async def test_third_party_registries_have_no_publishers(api, registry):
     from tests.graphql_documents import add_unverified
 
