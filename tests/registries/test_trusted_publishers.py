@@ -108,6 +108,15 @@ async def test_gitlab_and_custom_publishers(api, registry):
             },
             "claims",
         ),
+        (  # one claim twice: the last value was kept, silently
+            "CUSTOM_OIDC",
+            {
+                "issuer": "https://ci.example",
+                "subject": "s",
+                "claims": [{"claim": "team", "value": "a"}, {"claim": "team", "value": "b"}],
+            },
+            "claims",
+        ),
         ("GITHUB_ACTIONS", {"repository": "o/r", "caCertificate": "not a pem"}, "caCertificate"),
         ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": ["other/app"]}, "repositories"),
         ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": []}, "repositories"),
