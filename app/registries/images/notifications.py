@@ -62,7 +62,11 @@ class Envelope:
 
 
 def _text(value: Any, limit: int) -> str | None:
-    return value if isinstance(value, str) and 0 < len(value) <= limit else None
+    # Printable: PostgreSQL stores no NUL and neither database a lone surrogate
+    # (each was a 500, which the registry retries forever).
+    if isinstance(value, str) and 0 < len(value) <= limit and value.isprintable():
+        return value
+    return None
 
 
 def _timestamp(value: Any) -> datetime | None:

@@ -159,6 +159,23 @@ async def test_timestamps_and_sizes_past_what_is_stored_are_skipped_not_a_500(ap
     assert sizes == {"big": None, "v1": 2100}  # big: to be measured in the registry
 
 
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
+async def test_an_id_or_pusher_no_database_stores_is_skipped_not_a_500(api, shop, notify, text):
+    # PostgreSQL stores no NUL, neither database a lone surrogate: each was a 500.
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+
+    response = await notify(
+        envelope({**push(name, "v1", A), "id": text}, push(name, "v2", B, actor=text))
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["ignored"] == 1  # no id: no event; no pusher: unknown
+    [repository] = await repositories(api, registry["id"])
+    [v2] = (edge["node"] for edge in repository["tags"]["edges"])
+    assert (v2["name"], v2["pushedBy"]) == ("v2", None)
+
+
 @pytest.mark.parametrize("secret", ["", "wrong", None])
 async def test_a_forged_delivery_is_refused_and_nothing_stored(api, shop, notify, keys, secret):
     project, registry = shop
