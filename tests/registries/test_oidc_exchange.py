@@ -270,6 +270,18 @@ REFUSALS = {
         "'exp' claim is not a number",
         [],
     ),
+    "a jti no database stores": (
+        lambda i, h: i.sign(i.github_claims(h, jti="a\x00b")),
+        401,
+        "no jti claim of 1 to 255 printable characters",
+        [],
+    ),
+    "a jti with a lone surrogate": (
+        lambda i, h: i.sign(i.github_claims(h, jti="a\ud800")),
+        401,
+        "no jti claim of 1 to 255 printable characters",
+        [],
+    ),
     "alg none": (
         lambda i, h: unsigned(i.github_claims(h), {"alg": "none", "typ": "JWT"}) + ".",
         401,
@@ -342,6 +354,27 @@ async def test_a_token_its_own_claims_refuse_costs_no_fetch_of_the_issuer_s_keys
         token = issuer.sign(claims, key=rsa_key("made-up"))
         assert (await exchange(client, token, hostname)).status_code == 401
     assert issuer.jwks_requests == before
+
+
+async def test_a_claim_no_database_stores_is_left_out_of_the_audit_trail(
+    client, api, issuer, published
+):
+    _, hostname, publisher = published
+    any_ref = await add_publisher(
+        api,
+        publisher["registry"]["id"],
+        "GITHUB_ACTIONS",
+        repository="octo/app",
+        caCertificate=issuer.ca_pem,
+    )
+    assert any_ref["__typename"] == "AddTrustedPublisherSuccess", any_ref
+    token = issuer.sign(issuer.github_claims(hostname, ref="refs/heads/main\x00"))
+
+    response = await exchange(client, token, hostname)
+
+    assert response.status_code == 200, response.text  # was a 500 on PostgreSQL
+    event = await AuditEvent.get(action="oidc.exchanged")
+    assert event.detail == "octo/app release.yml"
 
 
 async def test_a_replayed_jti_is_refused_by_the_exchange(client, issuer, published):
