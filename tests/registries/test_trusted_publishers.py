@@ -11,6 +11,7 @@ from tests.registries.publishers import (
     add_publisher,
     remove_publisher,
 )
+from tests.tls_material import CertificateAuthority
 
 SET_MEMBER = """mutation($input: AddProjectMemberInput!) { addProjectMember(input: $input) {
   __typename } }"""
@@ -160,6 +161,17 @@ async def test_an_id_that_names_no_publisher_is_not_found_in_words(api, registry
     assert removed["message"].startswith(
         "No trusted publisher with this ID"
     )  # not trustedpublisher
+
+
+async def test_a_ca_certificate_with_a_nul_around_its_pem_is_a_validation_error(api, registry):
+    # The PEM parser skips the NUL; PostgreSQL refused to store it (a 500).
+    _, nodion = registry
+    pem = CertificateAuthority.create("Publisher CA").pem
+    refused = await add_publisher(
+        api, nodion["id"], "GITHUB_ACTIONS", repository="o/r", caCertificate=f"{pem}\x00\n"
+    )
+    assert refused["__typename"] == "ValidationError", refused
+    assert refused["field"] == "caCertificate"
 
 
 async def test_third_party_registries_have_no_publishers(api, registry):
