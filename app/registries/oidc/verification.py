@@ -100,6 +100,12 @@ async def verify(
     key = await keys.key(
         issuer, candidates[0].ca_certificate, kid if isinstance(kid, str) else None
     )
+    if kid is None and key is None:  # more than one key: the token must name its own
+        raise Refused(
+            401,
+            f"The token's header names no key (kid) and {issuer} publishes more than one; "
+            "send the token your CI issued, unchanged.",
+        )
     if key is None or key.algorithm_name != algorithm:
         raise Refused(
             401,
