@@ -107,9 +107,7 @@ class DeployApi:
             return _unauthorized()
         deployment_id = node_id_int(request.path_params["deployment_id"])
         if deployment_id is None:
-            return _error(
-                404, "NOT_FOUND", "No deployment with this id was claimed by this target."
-            )
+            return _not_a_number()
         try:
             until = await targets.heartbeat(target, deployment_id, self.settings)
         except NotFound as error:
@@ -124,9 +122,7 @@ class DeployApi:
             return _unauthorized()
         deployment_id = node_id_int(request.path_params["deployment_id"])
         if deployment_id is None:
-            return _error(
-                404, "NOT_FOUND", "No deployment with this id was claimed by this target."
-            )
+            return _not_a_number()
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "TOO_LARGE", f"The body is at most {MAX_BODY_BYTES} bytes.")
@@ -169,6 +165,17 @@ class DeployApi:
             ),
             Route("/deploy/v1/deployments/{deployment_id}/status", self.status, methods=["POST"]),
         ]
+
+
+def _not_a_number() -> JSONResponse:
+    # The claim's answer has both: a target that sent the global `id` was told
+    # only that no such deployment was claimed.
+    return _error(
+        404,
+        "NOT_FOUND",
+        "The path takes the deployment's number (`number` in the claim's answer, e.g. "
+        "/deploy/v1/deployments/42/heartbeat), not its `id`.",
+    )
 
 
 def _unauthorized() -> JSONResponse:

@@ -13,6 +13,13 @@ def normalize_ca_certificate(pem: str) -> str:
     text = pem.strip()
     if len(text) > MAX_PEM_LENGTH:
         raise ValidationFailed("caCertificate", "The CA certificate must be at most 64 KiB.")
+    if not all(char.isprintable() or char in "\r\n\t" for char in text):
+        # The parser skips text around the PEM blocks, but a NUL there cannot be
+        # stored in PostgreSQL (a 500), nor a lone surrogate anywhere.
+        raise ValidationFailed(
+            "caCertificate",
+            "The CA certificate holds control characters; paste the PEM text only.",
+        )
     try:
         certificates = x509.load_pem_x509_certificates(text.encode())
     except ValueError:

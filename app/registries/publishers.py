@@ -94,9 +94,19 @@ def _given(spec: PublisherSpec) -> dict[str, object]:
 
 def check_https_issuer(issuer: str) -> str:
     cleaned = issuer.strip().rstrip("/")
-    parts = urlsplit(cleaned)
+    try:
+        parts = urlsplit(cleaned)
+        port = parts.port
+    except ValueError:  # an unbalanced or invalid [IPv6] host, a port that is no number
+        parts, port = None, 0
+    # Control characters, spaces and ports httpx cannot use were stored, and then
+    # made every exchange of a token naming that issuer a 500 (httpx.InvalidURL).
     if (
-        len(cleaned) > 500
+        parts is None
+        or port == 0
+        or len(cleaned) > 500
+        or not cleaned.isprintable()
+        or " " in cleaned
         or parts.scheme != "https"
         or not parts.hostname
         or parts.query

@@ -134,3 +134,23 @@ async def test_every_claim_commits_with_its_audit_event(client, api, make_target
     claimed_events = await AuditEvent.filter(action="deployment.claimed").count()
     attempts = sum(await Deployment.all().values_list("attempts", flat=True))
     assert claimed_events == attempts == 24
+
+
+async def test_a_path_with_the_global_id_instead_of_the_number_says_which_to_send(
+    client, api, make_target
+):
+    _, app = await prebuilt_app(api)
+    await deploy_application(api, app["id"])
+    target = await make_target("eu-1")
+    deployment = (await client.post(CLAIM, headers=target)).json()["deployment"]
+
+    for what in ("heartbeat", "status"):
+        sent = await client.post(
+            f"/deploy/v1/deployments/{deployment['id']}/{what}",
+            json={"status": "SUCCEEDED"},
+            headers=target,
+        )
+        assert sent.status_code == 404
+        assert "number" in sent.json()["error"]["message"]
+    beat = await client.post(url(deployment["number"], "heartbeat"), headers=target)
+    assert beat.status_code == 200

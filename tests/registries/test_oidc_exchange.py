@@ -12,6 +12,7 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -78,8 +79,6 @@ async def actions_on(client, signer, username, password, hostname, repository) -
 
 
 def claims_of_for(token: str, signer, hostname: str) -> dict:
-    import jwt
-
     return jwt.decode(
         token, signer.certificate.public_key(), algorithms=["ES256"], audience=hostname
     )
@@ -245,6 +244,43 @@ REFUSALS = {
         "not valid yet",
         [],
     ),
+    # Claims of the wrong type: PyJWT's refusals were "could not be verified".
+    "a jti that is no string": (
+        lambda i, h: i.sign(i.github_claims(h, jti=5)),
+        401,
+        "'jti' claim is not a string",
+        [],
+    ),
+    "a sub that is no string": (
+        lambda i, h: i.sign(i.github_claims(h, sub={"repo": "octo/app"})),
+        401,
+        "'sub' claim is not a string",
+        [],
+    ),
+    "an iat that is no number": (
+        lambda i, h: i.sign(i.github_claims(h, iat="now")),
+        401,
+        "'iat' claim is not a number",
+        [],
+    ),
+    "an exp that is no number": (
+        lambda i, h: i.sign(i.github_claims(h, exp=str(int(time.time()) + 300))),
+        401,
+        "'exp' claim is not a number",
+        [],
+    ),
+    "a jti no database stores": (
+        lambda i, h: i.sign(i.github_claims(h, jti="a\x00b")),
+        401,
+        "no jti claim of 1 to 255 printable characters",
+        [],
+    ),
+    "a jti with a lone surrogate": (
+        lambda i, h: i.sign(i.github_claims(h, jti="a\ud800")),
+        401,
+        "no jti claim of 1 to 255 printable characters",
+        [],
+    ),
     "alg none": (
         lambda i, h: unsigned(i.github_claims(h), {"alg": "none", "typ": "JWT"}) + ".",
         401,
@@ -261,6 +297,12 @@ REFUSALS = {
         lambda i, h: i.sign(i.github_claims(h), key=rsa_key("made-up")),
         401,
         "does not publish in its JWKS",
+        [],
+    ),
+    "no kid, and the issuer has two keys": (  # was "a key (kid 'None')"
+        lambda i, h: jwt.encode(i.github_claims(h), i.key().private, algorithm="RS256"),
+        401,
+        "names no key (kid)",
         [],
     ),
     "a known kid with another key": (
@@ -288,6 +330,56 @@ async def test_each_refusal_says_what_to_fix_and_grants_nothing(client, issuer, 
     # Nothing about the publisher's expected values leaks into the refusal.
     assert "release.yml@*" not in response.text
     assert await PublisherCredential.all().count() == 0
+
+
+@pytest.mark.parametrize("token", ["\\ud800.e30.e30", "\\u00e9.e30.e30", "e30.e30.sig\\u2028"])
+async def test_a_token_that_is_not_ascii_is_not_a_jwt_not_a_500(client, published, token):
+    # As JSON escapes: a lone surrogate is valid JSON but no UTF-8 (PyJWT encodes).
+    _, hostname, _ = published
+    body = f'{{"token": "{token}", "registry": "{hostname}"}}'.encode()
+    response = await client.post(
+        "/registry/oidc/exchange", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 401, response.text
+    assert "not a JWT" in response.json()["error"]["message"]
+
+
+async def test_a_token_its_own_claims_refuse_costs_no_fetch_of_the_issuer_s_keys(
+    client, issuer, published
+):
+    _, hostname, _ = published
+    now = int(time.time())
+    before = issuer.jwks_requests
+    for claims in (
+        issuer.github_claims(hostname, iat=now - 900, exp=now - 5),
+        issuer.github_claims(hostname, exp=now + 7200),
+        issuer.github_claims(hostname, exp=None),
+    ):
+        # A kid the (cold) cache cannot hold: a fetch, were any made.
+        token = issuer.sign(claims, key=rsa_key("made-up"))
+        assert (await exchange(client, token, hostname)).status_code == 401
+    assert issuer.jwks_requests == before
+
+
+async def test_a_claim_no_database_stores_is_left_out_of_the_audit_trail(
+    client, api, issuer, published
+):
+    _, hostname, publisher = published
+    any_ref = await add_publisher(
+        api,
+        publisher["registry"]["id"],
+        "GITHUB_ACTIONS",
+        repository="octo/app",
+        caCertificate=issuer.ca_pem,
+    )
+    assert any_ref["__typename"] == "AddTrustedPublisherSuccess", any_ref
+    token = issuer.sign(issuer.github_claims(hostname, ref="refs/heads/main\x00"))
+
+    response = await exchange(client, token, hostname)
+
+    assert response.status_code == 200, response.text  # was a 500 on PostgreSQL
+    event = await AuditEvent.get(action="oidc.exchanged")
+    assert event.detail == "octo/app release.yml"
 
 
 async def test_a_replayed_jti_is_refused_by_the_exchange(client, issuer, published):

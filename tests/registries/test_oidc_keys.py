@@ -92,3 +92,11 @@ async def test_the_issuer_is_reached_only_through_the_guard_and_its_ca(issuer):
     # Without the publisher's CA the issuer's certificate is not trusted.
     with pytest.raises(IssuerUnreachable):
         await IssuerKeys(outbound()).key(issuer.url, None, None)
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:x", "https://127.0.0.1/\x00"])
+async def test_an_issuer_url_httpx_cannot_request_is_unreachable_not_a_500(url):
+    # An issuer stored before such URLs were refused, or a jwks_uri an issuer
+    # names: httpx.InvalidURL (no HTTPError) escaped as a 500 on every exchange.
+    with pytest.raises(IssuerUnreachable):
+        await IssuerKeys(outbound()).key(url, None, None)

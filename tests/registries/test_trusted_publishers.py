@@ -11,6 +11,7 @@ from tests.registries.publishers import (
     add_publisher,
     remove_publisher,
 )
+from tests.tls_material import CertificateAuthority
 
 SET_MEMBER = """mutation($input: AddProjectMemberInput!) { addProjectMember(input: $input) {
   __typename } }"""
@@ -86,6 +87,16 @@ async def test_gitlab_and_custom_publishers(api, registry):
         ("GITLAB", {"projectPath": "g/p", "workflow": "x.yml"}, "workflow"),
         ("GITLAB", {"projectPath": "g/p", "refType": "commit"}, "refType"),
         ("GITLAB", {"projectPath": "g/p", "issuer": "http://gitlab.example"}, "issuer"),
+        # urlsplit raised ValueError on these (a 500), or httpx could not request
+        # them later, making every exchange naming the issuer a 500.
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://["}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://[not-an-ip]"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example:x"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example:99999"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example:0"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://git lab.example"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab\n.example"}, "issuer"),
+        ("GITLAB", {"projectPath": "g/p", "issuer": "https://gitlab.example/\x00"}, "issuer"),
         ("CUSTOM_OIDC", {"subject": "x"}, "issuer"),
         ("CUSTOM_OIDC", {"issuer": "https://ci.example", "repository": "o/r"}, "repository"),
         ("CUSTOM_OIDC", {"issuer": "https://ci.example"}, "subject"),
@@ -95,6 +106,15 @@ async def test_gitlab_and_custom_publishers(api, registry):
                 "issuer": "https://ci.example",
                 "subject": "s",
                 "claims": [{"claim": "exp", "value": "1"}],
+            },
+            "claims",
+        ),
+        (  # one claim twice: the last value was kept, silently
+            "CUSTOM_OIDC",
+            {
+                "issuer": "https://ci.example",
+                "subject": "s",
+                "claims": [{"claim": "team", "value": "a"}, {"claim": "team", "value": "b"}],
             },
             "claims",
         ),
@@ -131,6 +151,27 @@ async def test_only_admins_add_and_remove_and_strangers_learn_nothing(api, make_
     assert removed["__typename"] == "RemoveTrustedPublisherSuccess"
     assert removed["registry"]["id"] == nodion["id"]
     assert (await remove_publisher(api, added["id"]))["__typename"] == "NotFoundError"
+
+
+@pytest.mark.parametrize("wrong", ["registry", "!!!", "VHJ1c3RlZFB1Ymxpc2hlcjo5OTk5OTk5OTk5OTk="])
+async def test_an_id_that_names_no_publisher_is_not_found_in_words(api, registry, wrong):
+    _, nodion = registry
+    removed = await remove_publisher(api, nodion["id"] if wrong == "registry" else wrong)
+    assert removed["__typename"] == "NotFoundError"
+    assert removed["message"].startswith(
+        "No trusted publisher with this ID"
+    )  # not trustedpublisher
+
+
+async def test_a_ca_certificate_with_a_nul_around_its_pem_is_a_validation_error(api, registry):
+    # The PEM parser skips the NUL; PostgreSQL refused to store it (a 500).
+    _, nodion = registry
+    pem = CertificateAuthority.create("Publisher CA").pem
+    refused = await add_publisher(
+        api, nodion["id"], "GITHUB_ACTIONS", repository="o/r", caCertificate=f"{pem}\x00\n"
+    )
+    assert refused["__typename"] == "ValidationError", refused
+    assert refused["field"] == "caCertificate"
 
 
 async def test_third_party_registries_have_no_publishers(api, registry):

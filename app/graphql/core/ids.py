@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from strawberry.relay import GlobalID, GlobalIDValueError
 
 from app.errors import NotFound
@@ -35,9 +37,9 @@ def decode_id(value: str, type_name: str) -> int:
     not an ID at all, is simply not found: it names nothing here."""
     node_id = node_id_of(value, type_name)
     if node_id is None:
-        raise NotFound(
-            f"No {type_name.lower()} with this ID exists, or you are not a member of its project."
-        )
+        # In words: "trusted publisher", not "trustedpublisher".
+        what = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type_name).lower()
+        raise NotFound(f"No {what} with this ID exists, or you are not a member of its project.")
     return node_id
 
 

@@ -191,11 +191,20 @@ async def apply_envelope(region: str, envelope: Envelope) -> Applied:
         return await _apply(region, envelope)
 
 
+def _take(unseen: set[str], event_id: str) -> bool:
+    if event_id not in unseen:
+        return False
+    unseen.discard(event_id)
+    return True
+
+
 async def _apply(region: str, envelope: Envelope) -> Applied:
     async with atomic() as connection:
         new_ids = await _new_event_ids(region, envelope.event_ids)
-        pushes = [push for push in envelope.pushes if push.event_id in new_ids]
-        deletes = [delete for delete in envelope.deletes if delete.event_id in new_ids]
+        # An id twice in one envelope is a duplicate too: its first event counts.
+        unseen = set(new_ids)
+        pushes = [push for push in envelope.pushes if _take(unseen, push.event_id)]
+        deletes = [delete for delete in envelope.deletes if _take(unseen, delete.event_id)]
         named = {push.repository for push in pushes} | {d.repository for d in deletes}
         projects = await _projects_by_namespace(named)
         inside = {

@@ -62,7 +62,11 @@ class Envelope:
 
 
 def _text(value: Any, limit: int) -> str | None:
-    return value if isinstance(value, str) and 0 < len(value) <= limit else None
+    # Printable: PostgreSQL stores no NUL and neither database a lone surrogate
+    # (each was a 500, which the registry retries forever).
+    if isinstance(value, str) and 0 < len(value) <= limit and value.isprintable():
+        return value
+    return None
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -78,9 +82,9 @@ def _timestamp(value: Any) -> datetime | None:
         text = f"{main}.{digits[:6]}{rest[len(digits) :]}"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # year 1 at +01:00 is before year 1 in UTC
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _digest(value: Any) -> str | None:
@@ -131,7 +135,9 @@ def _size(references: Any) -> int | None:
     sizes = [ref.get("size") if isinstance(ref, dict) else None for ref in references]
     if not all(isinstance(size, int) and 0 <= size < 2**62 for size in sizes):
         return None
-    return sum(sizes)  # type: ignore[arg-type]  # ints, checked above
+    total: int = sum(sizes)  # type: ignore[arg-type]  # ints, checked above
+    # The sum must fit the BIGINT column too: unknown (measured later) if not.
+    return total if total < 2**62 else None
 
 
 def read_envelope(body: Any) -> Envelope | None:

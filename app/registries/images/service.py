@@ -3,13 +3,14 @@ nothing of GraphQL."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.accounts.models import User
 from app.audit.service import record
 from app.errors import Conflict, NotFound, NotSupported, ValidationFailed
 from app.events import Hooks
-from app.projects.models import Role
+from app.projects.models import Project, Role
 from app.registries.errors import RegistryUnreachable
 from app.registries.events import IMAGE_DELETING
 from app.registries.image_models import ImageRepository, ImageTag, RetentionPolicy
@@ -23,6 +24,7 @@ from app.settings import Settings
 from app.transactions import atomic
 
 MAX_GLOBS = 50
+GLOB_CHARACTERS = re.compile(r"[*?\[]")
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,20 @@ class NewRetentionPolicy:
     repositories: list[str]
 
 
+def _check_glob(glob: str, namespace: str) -> None:
+    """Refuses what could never match one of the project's repositories (full
+    names, `<namespace>/…`), and what cannot be stored: a lone surrogate was a
+    500 (the JSON column's encoder), a control character a policy nobody sees."""
+    head = glob.split("/", 1)[0]
+    literal_head = not GLOB_CHARACTERS.search(head)
+    if not glob.isprintable() or (literal_head and (head != namespace or "/" not in glob)):
+        raise ValidationFailed(
+            "repositories",
+            f"Globs match full repository names, e.g. {namespace}/* or {namespace}/web-* "
+            f"({glob[:80]!r} matches none of this project's).",
+        )
+
+
 async def set_retention_policy(
     actor: User, registry_id: int, spec: NewRetentionPolicy
 ) -> RetentionPolicy | None:
@@ -134,6 +150,9 @@ async def set_retention_policy(
     globs = [glob.strip() for glob in spec.repositories if glob.strip()]
     if len(globs) > MAX_GLOBS or any(len(glob) > 255 for glob in globs):
         raise ValidationFailed("repositories", f"At most {MAX_GLOBS} globs of 255 characters.")
+    namespace = (await Project.get(id=registry.project_id)).namespace
+    for glob in globs:
+        _check_glob(glob, namespace)
     async with atomic():
         await RetentionPolicy.filter(registry_id=registry.id).delete()
         policy = None

@@ -140,9 +140,12 @@ class OidcExchange:
     async def _grant(self, verified: Verified, hostname: str) -> Response:
         claims = verified.claims
         jti = claims.get("jti")
-        if not isinstance(jti, str) or not 1 <= len(jti) <= 255:
+        # Printable: PostgreSQL stores no NUL, neither database a lone surrogate.
+        if not isinstance(jti, str) or not 1 <= len(jti) <= 255 or not jti.isprintable():
             raise Refused(
-                401, "The token has no jti claim; the exchange needs one to refuse replays."
+                401,
+                "The token has no jti claim of 1 to 255 printable characters; the exchange "
+                "needs one to refuse replays.",
             )
         now = datetime.now(UTC)
         expires = datetime.fromtimestamp(verified.expires_at, UTC)
@@ -190,7 +193,8 @@ def _audit_detail(claims: dict[str, Any]) -> str:
 
     def claim(name: str) -> str | None:
         value = claims.get(name)
-        return value if isinstance(value, str) else None
+        # A NUL or a lone surrogate cannot be stored: left out, not a 500.
+        return value if isinstance(value, str) and value.isprintable() else None
 
     who = claim("repository") or claim("project_path") or claim("sub") or "?"
     workflow = claim("job_workflow_ref") or claim("workflow")

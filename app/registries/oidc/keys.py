@@ -99,7 +99,8 @@ class IssuerKeys:
                 if not isinstance(jwks_uri, str) or not jwks_uri.startswith("https://"):
                     raise IssuerUnreachable(f"{issuer}'s discovery document has no https jwks_uri.")
                 document, cache_control = await self._json(client, jwks_uri)
-        except (httpx.HTTPError, BlockedAddress, OSError) as error:
+        except (httpx.HTTPError, httpx.InvalidURL, BlockedAddress, OSError) as error:
+            # InvalidURL: a jwks_uri (the issuer's text) httpx cannot request.
             raise IssuerUnreachable(
                 f"{issuer} could not be reached for its keys ({type(error).__name__})."
             ) from None

@@ -1,7 +1,9 @@
 """Is this OIDC token one a trusted publisher of this registry accepts?
 
 Nothing in a token is believed before its signature is checked, except its
-`iss` and header, which only pick the publishers and the key to check it with.
+`iss` and header, which only pick the publishers and the key to check it with,
+and its times and claim types, which can only refuse it (before its issuer's
+keys are fetched).
 Only RS256 and ES256 are accepted, each with a key of its own type from the
 issuer's JWKS: `alg: none` and HS256 (whatever the secret, the issuer's public
 key included) are refused before any key is looked at. `exp` is required and
@@ -15,6 +17,7 @@ a mismatch names the claims that did not match, never their expected values.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,7 +57,10 @@ class Verified:
 
 
 def looks_like_jwt(token: str) -> bool:
-    return 0 < len(token) <= MAX_TOKEN_LENGTH and token.count(".") == 2
+    # A compact JWS is base64url and dots: ASCII. Anything else is refused here,
+    # before PyJWT encodes it (a lone surrogate, which JSON's \ud800 escape
+    # makes, raised UnicodeEncodeError there: a 500).
+    return 0 < len(token) <= MAX_TOKEN_LENGTH and token.isascii() and token.count(".") == 2
 
 
 async def verify(
@@ -89,10 +95,17 @@ async def verify(
             f"{str(issuer)[:200]!r}; add one for your CI, or check the registry hostname.",
         )
     assert issuer is not None
+    _check_times_and_types(unverified, now)
     kid = header.get("kid")
     key = await keys.key(
         issuer, candidates[0].ca_certificate, kid if isinstance(kid, str) else None
     )
+    if kid is None and key is None:  # more than one key: the token must name its own
+        raise Refused(
+            401,
+            f"The token's header names no key (kid) and {issuer} publishes more than one; "
+            "send the token your CI issued, unchanged.",
+        )
     if key is None or key.algorithm_name != algorithm:
         raise Refused(
             401,
@@ -101,6 +114,36 @@ async def verify(
         )
     claims = _checked_claims(token, key, algorithm, issuer, candidates, hostname, now)
     return _accepting(candidates, claims, hostname)
+
+
+def _is_seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_times_and_types(claims: dict[str, Any], now: float) -> None:
+    """What the token's own claims rule out, before its issuer's keys are
+    fetched for it (an expired token cost a JWKS fetch on a cold cache) and in
+    words that say what to fix (PyJWT's type errors were "could not be
+    verified"). Checked again on the verified claims."""
+    expires = claims.get("exp")
+    if expires is None:
+        raise Refused(401, "The token has no 'exp' claim.")
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not _is_seconds(claims[name]):
+            raise Refused(401, f"The token's {name!r} claim is not a number of seconds.")
+    for name in ("sub", "jti"):
+        if name in claims and not isinstance(claims[name], str):
+            raise Refused(401, f"The token's {name!r} claim is not a string.")
+    _check_lifetime(expires, now)
+
+
+def _check_lifetime(expires: float, now: float) -> None:
+    if expires <= now:
+        raise Refused(401, "The token has expired; request a fresh one in the job.")
+    if expires - now > MAX_LIFETIME + SKEW:
+        raise Refused(
+            401, "The token lives longer than an hour; request one with a shorter lifetime."
+        )
 
 
 def _checked_claims(
@@ -143,13 +186,9 @@ def _checked_claims(
         raise Refused(401, "The token's signature does not verify with the issuer's key.") from None
     except jwt.PyJWTError:
         raise Refused(401, "The token could not be verified.") from None
-    expires = claims["exp"]
-    if not isinstance(expires, int | float) or expires <= now:
-        raise Refused(401, "The token has expired; request a fresh one in the job.")
-    if expires - now > MAX_LIFETIME + SKEW:
-        raise Refused(
-            401, "The token lives longer than an hour; request one with a shorter lifetime."
-        )
+    if not _is_seconds(claims["exp"]):
+        raise Refused(401, "The token's 'exp' claim is not a number of seconds.")
+    _check_lifetime(claims["exp"], now)
     return claims
 
 

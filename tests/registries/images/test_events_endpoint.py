@@ -81,6 +81,20 @@ async def test_a_replayed_envelope_changes_nothing(api, shop, notify):
     assert await repositories(api, registry["id"]) == before
 
 
+async def test_an_event_twice_in_one_envelope_is_stored_once_and_counted_a_duplicate(
+    api, shop, notify
+):
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+    pushed, deleted = push(name, "v1", A), delete(name, B)
+
+    response = await notify(envelope(pushed, pushed, deleted, deleted))
+
+    assert response.json() == {"stored": 2, "duplicates": 2, "ignored": 0, "outsideNamespaces": 0}
+    [repository] = await repositories(api, registry["id"])
+    assert tag_names(repository) == ["v1"]
+
+
 async def test_the_later_push_wins_whatever_order_the_events_arrive_in(api, shop, notify):
     project, registry = shop
     name = f"{project['namespace']}/web"
@@ -119,6 +133,47 @@ async def test_pulls_blobs_and_events_it_cannot_read_are_ignored_with_a_2xx(api,
     assert response.status_code == 200
     assert response.json()["ignored"] == 7
     assert await repositories(api, registry["id"]) == []
+
+
+async def test_timestamps_and_sizes_past_what_is_stored_are_skipped_not_a_500(api, shop, notify):
+    # Year 1 at +01:00 is before year 1 in UTC, and four layers just under 2**62
+    # sum past a BIGINT: each was a 500, which distribution retries forever,
+    # blocking every later event of the registry.
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+    response = await notify(
+        envelope(
+            {**push(name, "old", A), "timestamp": "0001-01-01T00:00:00+01:00"},
+            {**push(name, "late", A), "timestamp": "9999-12-31T23:59:59-01:00"},
+            push(name, "big", B, sizes=(2**62 - 1,) * 4),
+            push(name, "v1", C),
+        )
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["ignored"] == 2
+    [repository] = await repositories(api, registry["id"])
+    sizes = {
+        edge["node"]["name"]: edge["node"]["sizeBytes"] for edge in repository["tags"]["edges"]
+    }
+    assert sizes == {"big": None, "v1": 2100}  # big: to be measured in the registry
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
+async def test_an_id_or_pusher_no_database_stores_is_skipped_not_a_500(api, shop, notify, text):
+    # PostgreSQL stores no NUL, neither database a lone surrogate: each was a 500.
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+
+    response = await notify(
+        envelope({**push(name, "v1", A), "id": text}, push(name, "v2", B, actor=text))
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["ignored"] == 1  # no id: no event; no pusher: unknown
+    [repository] = await repositories(api, registry["id"])
+    [v2] = (edge["node"] for edge in repository["tags"]["edges"])
+    assert (v2["name"], v2["pushedBy"]) == ("v2", None)
 
 
 @pytest.mark.parametrize("secret", ["", "wrong", None])

@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from app.errors import ValidationFailed
 from app.graphql.core.errors import (
     ConflictError,
     NotFoundError,
@@ -107,6 +108,9 @@ class TrustedPublisherMutations:
     async def add_trusted_publisher(
         self, info: Info, input: AddTrustedPublisherInput
     ) -> AddTrustedPublisherResult:
+        names = [claim.claim for claim in input.claims or []]
+        if len(set(names)) != len(names):  # a dict kept the last value only, silently
+            raise ValidationFailed("claims", "Name each claim once, with its one value.")
         spec = publishers.PublisherSpec(
             provider=input.provider,
             issuer=input.issuer,
