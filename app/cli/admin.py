@@ -177,7 +177,7 @@ def registry_config_command(
 ) -> None:
     """Write the token-signing certificate bundle and print a distribution config.yml
     (token auth at --realm, notifications of pushes and deletes to --events-url)."""
-    from urllib.parse import urlsplit
+    from urllib.parse import urlsplit, urlunsplit
 
     from app.cli.local import prepare_data_dir
     from app.registries.images.event_secret import event_secret
@@ -203,8 +203,7 @@ def registry_config_command(
             listen=listen,
             storage=storage,
             cert_bundle=cert_bundle,
-            events_url=events_url
-            or urlsplit(realm)._replace(path=EVENTS_PATH, query="", fragment="").geturl(),
+            events_url=events_url or urlunsplit((*urlsplit(realm)[:2], EVENTS_PATH, "", "")),
             events_secret=event_secret(keys.token_pepper, chosen.slug),
         ),
         nl=False,

@@ -94,31 +94,30 @@ def _given(spec: PublisherSpec) -> dict[str, object]:
 
 def check_https_issuer(issuer: str) -> str:
     cleaned = issuer.strip().rstrip("/")
-    try:
-        parts = urlsplit(cleaned)
-        port = parts.port
-    except ValueError:  # an unbalanced or invalid [IPv6] host, a port that is no number
-        parts, port = None, 0
-    # Control characters, spaces and ports httpx cannot use were stored, and then
-    # made every exchange of a token naming that issuer a 500 (httpx.InvalidURL).
-    if (
-        parts is None
-        or port == 0
-        or len(cleaned) > 500
-        or not cleaned.isprintable()
-        or " " in cleaned
-        or parts.scheme != "https"
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or parts.username
-        or parts.password
-    ):
+    if not _is_plain_https_url(cleaned):
         raise ValidationFailed(
             "issuer",
             "The issuer is the https URL its tokens carry as `iss`, e.g. https://gitlab.com.",
         )
     return cleaned
+
+
+def _is_plain_https_url(url: str) -> bool:
+    # Control characters, spaces and ports httpx cannot use were stored, and then
+    # made every exchange of a token naming that issuer a 500 (httpx.InvalidURL).
+    if len(url) > 500 or not url.isprintable() or " " in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an unbalanced or invalid [IPv6] host, a port that is no number
+        return False
+    return (
+        parts.scheme == "https"
+        and bool(parts.hostname)
+        and port != 0
+        and not (parts.query or parts.fragment or parts.username or parts.password)
+    )
 
 
 def check_repositories(patterns: list[str] | None, namespace: str) -> list[str]:

@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,9 @@ from tests.graphql_documents import (
     REGISTRY_REPOSITORIES,
     SET_RETENTION_POLICY,
 )
+from tests.registries.images.events import ENVELOPE_TYPE, T0
+from tests.registries.images.events import envelope as envelope_of
+from tests.registries.images.events import push as push_event
 from tests.servers import Service, free_port, run_cli, running_registry, running_service
 
 EU_HOST = "registry.eu-central.nodion.net"
@@ -346,3 +350,35 @@ def test_two_serving_workers_apply_a_policy_once_per_interval(two_workers_retain
     } == {"retention"}
     gone = pull(f"{setup.registry}/{web}:t0", creds.creds, tmp_path / "p0")
     assert gone.returncode != 0
+
+
+def test_a_push_whose_event_has_no_sizes_is_measured_from_the_registry(deaf, tmp_path):
+    """Distribution without `includereferences` names no layer sizes: the service
+    reads the manifests back and records the image sizes, on the tags and on the
+    repository, once per delivery."""
+    service = deaf.service
+    creds = project_credentials(service, "Shop")
+    one, one_digest, one_size = image(tmp_path, "one")
+    two, two_digest, two_size = image(tmp_path, "two")
+    pushed(deaf, creds, one, "web", "v1")
+    pushed(deaf, creds, two, "web", "v2")
+    web = f"{creds.namespace}/web"
+    events = [
+        push_event(web, tag, digest, at=T0 + timedelta(minutes=n))
+        for n, (tag, digest) in enumerate([("v1", one_digest), ("v2", two_digest)])
+    ]
+    for event in events:
+        del event["target"]["references"]
+    config = (deaf.folder / "eu" / "config.yml").read_text()
+    secret = config.split('"Bearer ', 1)[1].split('"', 1)[0]  # as the registry sends it
+
+    delivered = httpx.post(
+        f"{service.url}/registry/v1/events",
+        content=json.dumps(envelope_of(*events)),
+        headers={"Content-Type": ENVELOPE_TYPE, "Authorization": f"Bearer {secret}"},
+    )
+
+    assert delivered.status_code == 200, delivered.text
+    assert eventually(lambda: stats_of(service, creds).get(web) == (2, one_size + two_size))
+    listed = tags_of(service, creds)[web]
+    assert (listed["v1"]["sizeBytes"], listed["v2"]["sizeBytes"]) == (one_size, two_size)

@@ -4,6 +4,7 @@ registries, resolved straight from their rows."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry import relay
@@ -70,7 +71,7 @@ class RepositoryType(ProjectScopedNode):
         "one is not measured yet."
     )
     def size_bytes(self) -> float | None:
-        size = _row(self).size_bytes
+        size = cast(ImageRepository, self).size_bytes  # resolvers return rows
         return float(size) if size is not None else None
 
     @strawberry.field(description="Its tags, most recently pushed first.")
@@ -81,7 +82,3 @@ class RepositoryType(ProjectScopedNode):
         rows = await info.context.loaders[TAG_PAGES].load((self.id, page))
         # A Connection of rows: strawberry reads the same fields off it.
         return to_connection(rows, page, lambda row: row)  # type: ignore[return-value]
-
-
-def _row(repository: RepositoryType) -> ImageRepository:
-    return repository  # type: ignore[return-value]  # resolvers return rows

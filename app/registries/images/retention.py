@@ -21,7 +21,6 @@ from fnmatch import fnmatchcase
 
 from tortoise.expressions import Q
 
-from app.audit.service import record
 from app.errors import Conflict
 from app.events import Hooks
 from app.registries.errors import RegistryUnreachable
@@ -29,11 +28,9 @@ from app.registries.events import IMAGE_DELETING
 from app.registries.image_models import ImageRepository, ImageTag, RetentionPolicy
 from app.registries.images.index import forget_applied_events
 from app.registries.images.service import delete_manifest
-from app.registries.images.stats import refresh_stats
 from app.registries.models import Registry, RegistryType
 from app.security.keys import ServiceKeys
 from app.settings import Settings
-from app.transactions import atomic
 
 log = logging.getLogger(__name__)
 
@@ -129,22 +126,18 @@ async def _delete(
     if dry_run:
         return outcome(True)
     try:
-        await delete_manifest(settings, keys, repository.region, repository.name, digest)
-    except RegistryUnreachable as error:
-        return outcome(False, error.message)
-    async with atomic() as connection:
-        await ImageTag.filter(repository_id=repository.id, digest=digest).delete()
-        await refresh_stats(connection, [repository.id])
-        await record(
-            project_id=registry.project_id,
+        await delete_manifest(
+            settings,
+            keys,
+            registry,
+            repository,
+            digest,
             actor=None,
             actor_email="retention",
-            action="image_tag.deleted",
-            target_type="Registry",
-            target_id=registry.id,
-            target_name=registry.name,
-            detail=f"{repository.name}:{','.join(names)}"[:64],
+            detail=f"{repository.name}:{','.join(names)}",
         )
+    except RegistryUnreachable as error:
+        return outcome(False, error.message)
     return outcome(True)
 
 

@@ -57,16 +57,40 @@ async def tag_of(registry: Registry, repository: str, tag: str) -> tuple[ImageRe
 
 
 async def delete_manifest(
-    settings: Settings, keys: ServiceKeys, region_slug: str, repository: str, digest: str
+    settings: Settings,
+    keys: ServiceKeys,
+    registry: Registry,
+    repository: ImageRepository,
+    digest: str,
+    *,
+    actor: User | None,
+    actor_email: str | None = None,
+    detail: str,
 ) -> None:
-    region = settings.region(region_slug)
+    """Deletes the manifest in the registry (distribution deletes every tag of
+    it), then its tags from the index, recounting the repository, in one
+    transaction with the audit event. RegistryUnreachable: nothing was deleted."""
+    region = settings.region(repository.region)
     if region is None:
-        raise RegistryUnreachable(f"Region {region_slug} is not configured any more.")
+        raise RegistryUnreachable(f"Region {repository.region} is not configured any more.")
     try:
         async with RegistryApi(settings, keys, region) as api:
-            await api.delete_manifest(repository, digest)
+            await api.delete_manifest(repository.name, digest)
     except RegistryApiError as error:
         raise RegistryUnreachable(f"Nothing was deleted: {error}.") from None
+    async with atomic() as connection:
+        await ImageTag.filter(repository_id=repository.id, digest=digest).delete()
+        await refresh_stats(connection, [repository.id])
+        await record(
+            project_id=registry.project_id,
+            actor=actor,
+            actor_email=actor_email,
+            action="image_tag.deleted",
+            target_type="Registry",
+            target_id=registry.id,
+            target_name=registry.name,
+            detail=detail[:64],
+        )
 
 
 async def delete_image_tag(
@@ -100,19 +124,15 @@ async def delete_image_tag(
                 f"Tags {', '.join(siblings[:10])} point at the same manifest and would be "
                 "deleted with it; delete with force to delete them all."
             )
-    await delete_manifest(settings, keys, row.region, repository, found.digest)
-    async with atomic() as connection:
-        await ImageTag.filter(repository_id=row.id, digest=found.digest).delete()
-        await refresh_stats(connection, [row.id])
-        await record(
-            project_id=registry.project_id,
-            actor=actor,
-            action="image_tag.deleted",
-            target_type="Registry",
-            target_id=registry.id,
-            target_name=registry.name,
-            detail=(("forced: " if force else "") + f"{repository}:{tag}")[:64],
-        )
+    await delete_manifest(
+        settings,
+        keys,
+        registry,
+        row,
+        found.digest,
+        actor=actor,
+        detail=("forced: " if force else "") + f"{repository}:{tag}",
+    )
     return DeletedTag(registry, repository, tag, found.digest, siblings)
 
 

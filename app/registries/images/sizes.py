@@ -38,25 +38,27 @@ async def measure_sizes(
         await ImageRepository.filter(region=region_slug, name__in=names).values_list("name", "id")
     )
     gate = asyncio.Semaphore(CONCURRENCY)
-    measured = 0
+    sizes: dict[tuple[str, str], int] = {}
     async with RegistryApi(settings, keys, region) as api:
 
         async def one(repository: str, digest: str) -> None:
-            nonlocal measured
             async with gate:
                 try:
                     manifest = await api.manifest(repository, digest)
                 except RegistryApiError as error:
                     log.warning("Image size of %s@%s not measured: %s", repository, digest, error)
                     return
-            if manifest is None or repository not in ids:
-                return
-            async with atomic() as connection:
-                await ImageTag.filter(
-                    repository_id=ids[repository], digest=digest, size_bytes__isnull=True
-                ).update(size_bytes=manifest.size_bytes)
-                await refresh_stats(connection, [ids[repository]])
-            measured += 1
+            if manifest is not None and repository in ids:
+                sizes[(repository, digest)] = manifest.size_bytes
 
         await asyncio.gather(*(one(repository, digest) for repository, digest in pairs))
-    return measured
+    if sizes:
+        # One transaction, and one recount per repository however many of its
+        # manifests were measured.
+        async with atomic() as connection:
+            for (repository, digest), size in sizes.items():
+                await ImageTag.filter(
+                    repository_id=ids[repository], digest=digest, size_bytes__isnull=True
+                ).update(size_bytes=size)
+            await refresh_stats(connection, [ids[repository] for repository, _ in sizes])
+    return len(sizes)

@@ -8,9 +8,10 @@ anyway. A refresh recounts from the tags themselves (one statement per batch of
 repositories), so no write path can drift them by an increment it got wrong.
 
 Concurrent writers on PostgreSQL: a refresh first locks the repositories' rows
-(FOR NO KEY UPDATE) in id order, so its UPDATE, reading committed tags as of its own start, begins
-after every earlier refresh of those rows has committed; the last refresh of a
-repository therefore sees every write before it. (SQLite has one writer.)"""
+(FOR NO KEY UPDATE) in id order, so its UPDATE, which reads the tags committed
+as of its own start, begins after every earlier refresh of those rows has
+committed; the last refresh of a repository therefore sees every write before
+it. (SQLite has one writer.)"""
 
 from __future__ import annotations
 
