@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run the whole test suite: lint and type checks, then pytest on SQLite and, when
-# PostgreSQL 15 binaries exist here, on a throwaway PostgreSQL cluster as well;
-# with no arguments, tests/graphql once more with the GraphQL fast path off.
-# Arguments go to pytest.
+# PostgreSQL 15 binaries exist here, on a throwaway PostgreSQL cluster as well
+# (tests/graphql runs with the GraphQL fast path on and off). pytest runs on
+# NODION_TEST_WORKERS processes (default 2, one per core; 0 runs in this one)
+# and ends with the 25 slowest tests. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # NODION_VENV: run with another virtualenv (scripts/check-upgrades.sh makes one per
@@ -35,10 +36,6 @@ fi
 "$venv"/bin/ruff format --check --quiet app tests scripts
 "$venv"/bin/lint-imports --no-cache >/dev/null || "$venv"/bin/lint-imports --no-cache  # layers: docs/architecture.md
 "$venv"/bin/mypy  # app/, as [tool.mypy] in pyproject.toml says
-"$venv"/bin/python -m pytest "$@"
-if [ "$#" -eq 0 ]; then
-  # The whole run: the GraphQL suite once more with the fast path off, so the
-  # stock path it falls back to (NODION_GRAPHQL_FAST_PATH=off) is known to work.
-  echo "tests/graphql again with NODION_GRAPHQL_FAST_PATH=off"
-  NODION_GRAPHQL_FAST_PATH=off "$venv"/bin/python -m pytest -q tests/graphql
-fi
+# worksteal: the end-to-end tests take seconds each, the rest milliseconds, so an
+# idle worker takes work from the other instead of waiting for its share.
+"$venv"/bin/python -m pytest -n "${NODION_TEST_WORKERS:-2}" --dist worksteal --durations=25 "$@"

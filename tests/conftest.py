@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -24,8 +25,10 @@ from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound, parse_networks
 from app.security.signing import TokenSigner
 from app.settings import Settings
+from tests import databases
 
 POSTGRES_URL_VARIABLE = "NODION_TEST_POSTGRES_URL"
+OWNS_RUN_DIR = pytest.StashKey[bool]()
 
 
 def require_or_skip(variable: str, reason: str) -> None:
@@ -35,28 +38,87 @@ def require_or_skip(variable: str, reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite://{tmp_path / 'test.sqlite3'}"
+def pytest_configure(config: pytest.Config) -> None:
+    # One folder for the whole run, shared by every xdist worker (they inherit the
+    # environment of the process that starts them): the SQLite template and the
+    # log of migrations from empty live there.
+    if databases.RUN_DIR_VARIABLE not in os.environ:
+        os.environ[databases.RUN_DIR_VARIABLE] = tempfile.mkdtemp(prefix="nodion-test-run-")
+        config.stash[OWNS_RUN_DIR] = True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The guard: a database kind migrated from empty more than once in a run means
+    some fixture went back to migrating per test (issue 29: 21 minutes of CI)."""
+    if not session.config.stash.get(OWNS_RUN_DIR, False):
         return
+    folder = databases.run_dir()
+    repeated = {
+        kind: count for kind, count in databases.migrations_from_empty(folder).items() if count > 1
+    }
+    shutil.rmtree(folder, ignore_errors=True)
+    if repeated:
+        writer = session.config.get_terminal_writer()
+        writer.line()
+        writer.line(
+            f"FAILED: databases migrated from empty more than once in this run: {repeated}"
+            " (copy the template: tests/databases.py)",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def postgres_admin_url() -> str:
     admin_url = os.environ.get(POSTGRES_URL_VARIABLE)
     if not admin_url:
         require_or_skip(
             "NODION_REQUIRE_POSTGRES",
             f"{POSTGRES_URL_VARIABLE} is not set (e.g. postgres://postgres@127.0.0.1:5433/postgres)",
         )
+    assert admin_url is not None
+    return admin_url
+
+
+@asynccontextmanager
+async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """A database of its own on the test cluster, dropped afterwards: a copy of
+    `template`, or empty."""
     import asyncpg
 
-    name = f"nodion_test_{uuid.uuid4().hex[:12]}"
+    admin_url = postgres_admin_url()
+    name = databases.new_postgres_name()
     admin = await asyncpg.connect(admin_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        parts = urlsplit(admin_url)
-        yield urlunsplit(parts._replace(path=f"/{name}"))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        yield databases.with_database(admin_url, name)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with every migration applied, as fresh as a new one: a copy of
+    the run's template (tests/databases.py)."""
+    if request.param == "sqlite":
+        template = await databases.sqlite_template()
+        yield databases.copy_sqlite_template(template, tmp_path / "test.sqlite3")
+        return
+    template_name = await databases.postgres_template(postgres_admin_url())
+    async with postgres_database(template_name) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with nothing in it, not even the migrations: for the tests of
+    migrating itself."""
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'empty.sqlite3'}"
+        return
+    async with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -65,7 +127,6 @@ async def database(database_url: str) -> AsyncIterator[str]:
     # connection name only; tests switch between SQLite and PostgreSQL, whose
     # placeholders differ, so the cache must not outlive a test.
     EXECUTOR_CACHE.clear()
-    await storage.apply_migrations(database_url)
     await storage.connect(database_url)
     try:
         yield database_url

@@ -111,7 +111,7 @@ async def insert(connection, table: str, columns: dict) -> None:
 
 
 async def test_upgrading_moves_generated_credentials_into_a_default_token(
-    database_url, settings, keys, outbound
+    empty_database_url, tmp_path, keys, outbound
 ):
     """A database of 0006 with generated credentials: after 0009 the same token
     logs in, as the registry's `default` PUSH token whose ciphertext the key
@@ -130,7 +130,11 @@ async def test_upgrading_moves_generated_credentials_into_a_default_token(
     )
     from app.security.stored_secrets import reencrypt
     from app.security.tokens import token_digest, token_hint
+    from app.settings import Settings
     from tests.registries.test_token_endpoint import get_token
+
+    database_url = empty_database_url
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
 
     EXECUTOR_CACHE.clear()
     await migrate(config=storage.config(database_url), target="nodion.0006_scale_indexes")
@@ -266,3 +270,68 @@ async def test_audit_events_keep_their_per_project_indexes_after_0010(tmp_path):
         details = " ".join(row["detail"] for row in plan)
         assert "USING INDEX idx_audit_event_project_" in details, details
         assert "TEMP B-TREE" not in details, details
+
+
+async def test_the_chain_step_by_step_from_empty_gives_the_template_every_test_copies(
+    empty_database_url: str, tmp_path
+):
+    """Tests get a copy of a template migrated once (tests/databases.py). Here the
+    chain runs as an upgrade does, one migration per run from an empty database,
+    and must give exactly that template: a migration that fails, or that builds
+    something else when applied alone, fails this test, not the shortcut."""
+    from tortoise import Tortoise
+
+    from tests import databases
+    from tests.conftest import postgres_database
+
+    names = databases.migration_names()
+    assert len(names) >= 15
+    for name in names:
+        EXECUTOR_CACHE.clear()
+        try:
+            await migrate(config=storage.config(empty_database_url), target=f"nodion.{name}")
+        finally:
+            await Tortoise.close_connections()
+        applied = [
+            row[-1] for row in await databases.schema_of(empty_database_url) if row[0] == "applied"
+        ]
+        assert applied == names[: names.index(name) + 1]
+    stepped = await databases.schema_of(empty_database_url)
+
+    if empty_database_url.startswith("sqlite://"):
+        template = databases.copy_sqlite_template(
+            await databases.sqlite_template(), tmp_path / "template-copy.sqlite3"
+        )
+        assert await databases.schema_of(template) == stepped
+        return
+    from tests.conftest import postgres_admin_url
+
+    name = await databases.postgres_template(postgres_admin_url())
+    async with postgres_database(name) as template:
+        assert await databases.schema_of(template) == stepped
+
+
+async def test_the_schema_comparison_sees_a_missing_index(database_url: str):
+    """What a broken migration leaves behind (here: an index it forgot) changes
+    the rows the chain test compares, so the comparison cannot pass vacuously."""
+    from tests import databases
+
+    template = await databases.schema_of(database_url)
+    # SQLite rows: (type, name, table, sql); PostgreSQL rows: (type, table, name, sql).
+    on_sqlite = database_url.startswith("sqlite://")
+    indexes = [
+        row[1] if on_sqlite else row[2]
+        for row in template
+        if row[0] == "index" and "UNIQUE" not in str(row[3])
+    ]
+    assert indexes
+    await storage.connect(database_url)
+    try:
+        from tortoise import Tortoise
+
+        await Tortoise.get_connection("default").execute_script(f'DROP INDEX "{indexes[0]}"')
+    finally:
+        await storage.disconnect()
+    after = await databases.schema_of(database_url)
+    assert after != template
+    assert len(after) == len(template) - 1

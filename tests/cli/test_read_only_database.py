@@ -160,10 +160,11 @@ async def test_postgresql_read_only_is_served_not_ready_and_answers_503(
     assert "Traceback" not in user.stderr
 
 
-@ON_POSTGRESQL
+@pytest.mark.parametrize("empty_database_url", ["postgres"], indirect=True)
 async def test_postgresql_read_only_with_migrations_to_apply_is_refused(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, empty_database_url: str
 ):
+    database_url = empty_database_url
     env = {**os.environ, "NODION_DATA_DIR": str(tmp_path), "NODION_DATABASE_URL": database_url}
     await set_read_only(database_url, True)  # a new database: nothing migrated yet
     try:
