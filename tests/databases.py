@@ -1,6 +1,6 @@
 """Fresh databases for tests without replaying the migrations for each one.
 
-Replaying the 15 migrations cost 1.1–1.4 s of CPU per test (90 % of it Tortoise
+Replaying the 15 migrations cost 1.1 to 1.4 s of CPU per test (90 % of it Tortoise
 rebuilding its migration state, not SQL), for about a thousand tests. Instead the
 chain runs once per database kind into a template, and each test gets a copy:
 
