@@ -58,7 +58,12 @@ class ImageTag(Model):
     # The manifest's config plus layers, as pulled (compressed); NULL until
     # measured (app/registries/images/sizes.py): notifications do not say.
     size_bytes = fields.BigIntField(null=True)
+    # When it counts as pushed: the registry's timestamp, but never later than
+    # its arrival (app/registries/images/index.py); `reported_at` is what the
+    # registry said, which orders pushes that arrived together (NULL: indexed
+    # before it was kept, or by a sync).
     pushed_at = fields.DatetimeField()
+    reported_at = fields.DatetimeField(null=True)
     pushed_by = fields.CharField(max_length=255, null=True)  # the event's actor.name
 
     repository_id: int
@@ -67,6 +72,32 @@ class ImageTag(Model):
         table = "image_tags"
         unique_together = (("repository", "name"),)
         indexes = (("repository_id", "id"), ("repository_id", "digest"))
+
+
+class ImageTagPush(Model):
+    """One push to a tag as its registry reported it: the tag's short history
+    (the newest `TAG_HISTORY_KEPT` per tag, app/registries/images/history.py),
+    kept so a user can see what a tag named before and who moved it. Keyed by
+    the tag's name, not its row: a push replaces the tag's row."""
+
+    id = fields.IntField(primary_key=True)
+    repository: fields.ForeignKeyRelation[ImageRepository] = fields.ForeignKeyField(
+        "nodion.ImageRepository", related_name="tag_pushes", on_delete=fields.CASCADE
+    )
+    tag = fields.CharField(max_length=128)
+    digest = fields.CharField(max_length=100)
+    # When it counts as pushed: the registry's timestamp, or the time it was
+    # received when the registry's clock put it later than that.
+    pushed_at = fields.DatetimeField()
+    reported_at = fields.DatetimeField()  # the registry's own timestamp, as sent
+    received_at = fields.DatetimeField()
+    pushed_by = fields.CharField(max_length=255, null=True)
+
+    repository_id: int
+
+    class Meta:
+        table = "image_tag_pushes"
+        indexes = (("repository_id", "tag", "pushed_at"),)
 
 
 class ImageEvent(Model):

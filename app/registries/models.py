@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from app.registries.image_models import ImageEvent, ImageRepository, ImageTag, RetentionPolicy
+from app.registries.image_models import (
+    ImageEvent,
+    ImageRepository,
+    ImageTag,
+    ImageTagPush,
+    RetentionPolicy,
+)
 from app.registries.statuses import VerificationStatus
 from app.security.stored_secrets import EncryptedField
 from app.security.tokens import TokenKind
@@ -25,6 +31,7 @@ __all__ = [
     "ImageEvent",
     "ImageRepository",
     "ImageTag",
+    "ImageTagPush",
     "PublisherCredential",
     "PublisherProvider",
     "Registry",

@@ -12,8 +12,28 @@ from strawberry.types import Info
 
 from app.graphql.core.pagination import Page, to_connection
 from app.projects.nodes import ProjectScopedNode
-from app.registries.image_models import ImageRepository
-from app.registries.images.loaders import REPOSITORY, TAG_PAGES
+from app.registries.image_models import ImageRepository, ImageTag, ImageTagPush
+from app.registries.images.history import TAG_HISTORY_KEPT
+from app.registries.images.loaders import REPOSITORY, TAG_HISTORY, TAG_PAGES
+
+
+@strawberry.type(
+    name="TagPush",
+    description="A push to a tag, as its registry reported it: one entry of a tag's history.",
+)
+class TagPushType:
+    digest: str = strawberry.field(description="The manifest the push made the tag name.")
+    pushed_at: datetime = strawberry.field(
+        description="When it counts as pushed: the registry's timestamp, or `receivedAt` when "
+        "that timestamp was later than the event's arrival (a registry clock ahead)."
+    )
+    reported_at: datetime = strawberry.field(
+        description="The registry's own timestamp of the push, as it sent it."
+    )
+    received_at: datetime = strawberry.field(description="When the service received the event.")
+    pushed_by: str | None = strawberry.field(
+        description="Who pushed: the username of the credential the registry saw."
+    )
 
 
 @strawberry.type(name="Tag", description="A tag in a Nodion registry and the manifest it names.")
@@ -34,6 +54,18 @@ class TagType:
         # `self` is an ImageTag row, whose column of this name is an int.
         value = getattr(self, "size_bytes")  # noqa: B009 - the row's column, not this method
         return float(value) if value is not None else None
+
+    @strawberry.field(
+        description=f"The tag's latest pushes, newest first (at most {TAG_HISTORY_KEPT} are "
+        "kept): which digest it named, when and by whom. A push delivered late, or dated by "
+        "a registry clock ahead of ours, shows here even when it did not move the tag."
+    )
+    async def history(self, info: Info) -> list[TagPushType]:
+        row = cast(ImageTag, self)  # resolvers return rows
+        pushes: list[ImageTagPush] = await info.context.loaders[TAG_HISTORY].load(
+            (row.repository_id, row.name)
+        )
+        return pushes  # type: ignore[return-value]  # strawberry reads the same fields
 
 
 @strawberry.type(name="TagEdge")

@@ -3,12 +3,25 @@ thousand events costs a handful of statements, not thousands.
 
 Idempotent on the event id (distribution delivers at least once), and
 tolerant of order: a tag keeps the push with the latest timestamp, and a
-delete removes a digest's tags only if pushed before it."""
+delete removes a digest's tags only if pushed before it.
+
+The registry's clock is believed only up to the moment the event arrived: an
+event cannot have happened after it was received, so a timestamp later than
+that (a replica with a skewed clock, or a hostile `9999-12-31`) counts as the
+arrival time (`effective_time`). Ordering purely by arrival would be wrong the
+other way: a delivery that was retried for an hour, or a replica's backlog,
+arrives after pushes that happened later. A tag row already holding a time
+after now (stored before this rule) loses to any push.
+
+A large envelope (what a registry queued while we were away) is applied in
+chunks of `EVENTS_PER_CHUNK` events, each in its own transaction, and the
+worker's other requests run between chunks."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -16,14 +29,19 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from app.projects.models import Project
-from app.registries.image_models import ImageEvent, ImageRepository, ImageTag
+from app.registries.image_models import ImageEvent, ImageRepository, ImageTag, ImageTagPush
+from app.registries.images.history import forget_histories_of_deleted_tags, record_pushes
 from app.registries.images.notifications import Delete, Envelope, Push
 from app.registries.images.stats import refresh_stats
+from app.registries.images.tag_keys import tag_filters
 from app.transactions import atomic
 
 # SQLite binds at most 999 parameters per statement on older builds, and nests
 # expressions at most 1000 deep: filters over many keys go in chunks.
 CHUNK = 300
+# Events applied per transaction; between chunks the event loop runs the
+# worker's other requests (measured: tests/registries/images/test_event_order.py).
+EVENTS_PER_CHUNK = 500
 T = TypeVar("T")
 
 
@@ -43,14 +61,39 @@ class TagMoved:
     digest: str
     pushed_by: str | None
     size_known: bool = True
+    previous_digest: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Applied:
-    stored: int
-    duplicates: int
-    outside_namespaces: int
-    moved: list[TagMoved]
+    stored: int = 0
+    duplicates: int = 0
+    outside_namespaces: int = 0
+    moved: list[TagMoved] = field(default_factory=list)
+    chunks: int = 0
+
+    def add(self, chunk: Applied) -> None:
+        """Fold a later chunk's result in: a tag moved twice in one envelope
+        moved once, to where it ended (and not at all if back where it was)."""
+        self.stored += chunk.stored
+        self.duplicates += chunk.duplicates
+        self.outside_namespaces += chunk.outside_namespaces
+        self.chunks += chunk.chunks
+        moved = {(m.project_id, m.repository, m.tag): m for m in self.moved}
+        for later in chunk.moved:
+            key = (later.project_id, later.repository, later.tag)
+            earlier = moved.pop(key, None)
+            if earlier is not None:
+                later = replace(later, previous_digest=earlier.previous_digest)
+            if later.digest != later.previous_digest:
+                moved[key] = later
+        self.moved = list(moved.values())
+
+
+def effective_time(reported: datetime, received: datetime) -> datetime:
+    """When an event counts as having happened: the registry's timestamp, but
+    never later than the event's arrival."""
+    return min(reported, received)
 
 
 def namespace_of(repository: str) -> str:
@@ -103,25 +146,60 @@ async def repositories_for(region: str, wanted: dict[str, int]) -> dict[str, Ima
     return found
 
 
-def _latest_pushes(pushes: Iterable[Push]) -> dict[tuple[str, str], Push]:
+def _latest_pushes(pushes: Iterable[Push], received: datetime) -> dict[tuple[str, str], Push]:
+    """Per tag, its latest push of an envelope. Pushes clamped to the arrival
+    time tie on it: their registry's own timestamps order them, then their
+    places in the envelope (distribution sends events in the order they
+    happened)."""
     latest: dict[tuple[str, str], Push] = {}
     for push in pushes:
         key = (push.repository, push.tag)
-        if key not in latest or push.at > latest[key].at:
+        before = latest.get(key)
+        if before is None or (effective_time(push.at, received), push.at) >= (
+            effective_time(before.at, received),
+            before.at,
+        ):
             latest[key] = push
     return latest
 
 
+def _is_newer(push: Push, before: ImageTag, received: datetime) -> bool:
+    """Ordered as `_latest_pushes` orders an envelope's pushes, so a push in a
+    later chunk of one envelope is compared as it would be within one chunk."""
+    if before.pushed_at > received:
+        return True  # stored before clocks were checked: a time nobody can reach
+    before_reported = before.reported_at or before.pushed_at
+    return (effective_time(push.at, received), push.at) > (before.pushed_at, before_reported)
+
+
+def _history(
+    pushes: list[Push], repositories: dict[str, ImageRepository], received: datetime
+) -> list[ImageTagPush]:
+    return [
+        ImageTagPush(
+            repository_id=repositories[push.repository].id,
+            tag=push.tag,
+            digest=push.digest,
+            pushed_at=effective_time(push.at, received),
+            reported_at=push.at,
+            received_at=received,
+            pushed_by=push.pushed_by,
+        )
+        for push in pushes
+        if push.repository in repositories
+    ]
+
+
 async def _apply_pushes(
-    region: str, pushes: dict[tuple[str, str], Push], repositories: dict[str, ImageRepository]
+    region: str,
+    pushes: dict[tuple[str, str], Push],
+    repositories: dict[str, ImageRepository],
+    received: datetime,
 ) -> list[TagMoved]:
     keys = [key for key in pushes if key[0] in repositories]
     existing: dict[tuple[str, str], ImageTag] = {}
     by_id = {row.id: name for name, row in repositories.items()}
-    for chunk in _chunks(keys):
-        condition = Q()
-        for name, tag in chunk:
-            condition |= Q(repository_id=repositories[name].id, name=tag)
+    for condition in tag_filters((repositories[name].id, tag) for name, tag in keys):
         for row in await ImageTag.filter(condition):
             existing[(by_id[row.repository_id], row.name)] = row
     replaced: list[int] = []
@@ -129,7 +207,7 @@ async def _apply_pushes(
     moved: list[TagMoved] = []
     for key in keys:
         push, before = pushes[key], existing.get(key)
-        if before is not None and before.pushed_at >= push.at:
+        if before is not None and not _is_newer(push, before, received):
             continue  # an older push arriving late
         target = repositories[key[0]]
         same = before is not None and before.digest == push.digest
@@ -145,7 +223,8 @@ async def _apply_pushes(
                 digest=push.digest,
                 media_type=push.media_type,
                 size_bytes=size,
-                pushed_at=push.at,
+                pushed_at=effective_time(push.at, received),
+                reported_at=push.at,
                 pushed_by=push.pushed_by,
             )
         )
@@ -160,6 +239,7 @@ async def _apply_pushes(
                 push.digest,
                 push.pushed_by,
                 push.size_bytes is not None,
+                before.digest if before is not None else None,
             )
         )
     for ids in _chunks(replaced):
@@ -169,7 +249,9 @@ async def _apply_pushes(
     return moved
 
 
-async def _apply_deletes(deletes: list[Delete], repositories: dict[str, ImageRepository]) -> None:
+async def _apply_deletes(
+    deletes: list[Delete], repositories: dict[str, ImageRepository], received: datetime
+) -> None:
     known = [delete for delete in deletes if delete.repository in repositories]
     for chunk in _chunks(known):
         condition = Q()
@@ -177,18 +259,40 @@ async def _apply_deletes(deletes: list[Delete], repositories: dict[str, ImageRep
             condition |= Q(
                 repository_id=repositories[delete.repository].id,
                 digest=delete.digest,
-                pushed_at__lte=delete.at,
+                pushed_at__lte=effective_time(delete.at, received),
             )
         await ImageTag.filter(condition).delete()
 
 
-async def apply_envelope(region: str, envelope: Envelope) -> Applied:
-    """Store what is new in `envelope` for `region`'s registry. Retried once when
-    a concurrent delivery made the same tag first (a unique key says so)."""
-    try:
-        return await _apply(region, envelope)
-    except IntegrityError:
-        return await _apply(region, envelope)
+def _split(envelope: Envelope) -> list[Envelope]:
+    """`envelope` in chunks of at most EVENTS_PER_CHUNK events. Pushes and
+    deletes are kept apart by the reader, so each chunk holds a run of one
+    kind: the pushes first, then the deletes (whose timestamps, not their
+    places, decide which tags they remove)."""
+    chunks: list[Envelope] = []
+    for start in range(0, len(envelope.pushes), EVENTS_PER_CHUNK):
+        chunks.append(Envelope(pushes=envelope.pushes[start : start + EVENTS_PER_CHUNK]))
+    for start in range(0, len(envelope.deletes), EVENTS_PER_CHUNK):
+        chunks.append(Envelope(deletes=envelope.deletes[start : start + EVENTS_PER_CHUNK]))
+    return chunks or [Envelope()]
+
+
+async def apply_envelope(
+    region: str, envelope: Envelope, received: datetime | None = None
+) -> Applied:
+    """Store what is new in `envelope` for `region`'s registry, `received` (by
+    default: now), chunk by chunk. Each chunk is retried once when a concurrent
+    delivery made the same tag first (a unique key says so)."""
+    received = received or datetime.now(UTC)
+    applied = Applied()
+    for number, chunk in enumerate(_split(envelope)):
+        if number:
+            await asyncio.sleep(0)  # the worker's other requests go first
+        try:
+            applied.add(await _apply(region, chunk, received))
+        except IntegrityError:
+            applied.add(await _apply(region, chunk, received))
+    return applied
 
 
 def _take(unseen: set[str], event_id: str) -> bool:
@@ -198,7 +302,7 @@ def _take(unseen: set[str], event_id: str) -> bool:
     return True
 
 
-async def _apply(region: str, envelope: Envelope) -> Applied:
+async def _apply(region: str, envelope: Envelope, received: datetime) -> Applied:
     async with atomic() as connection:
         new_ids = await _new_event_ids(region, envelope.event_ids)
         # An id twice in one envelope is a duplicate too: its first event counts.
@@ -218,8 +322,11 @@ async def _apply(region: str, envelope: Envelope) -> Applied:
         deleted_from = {d.repository for d in deletes if d.repository in inside} - set(repositories)
         if deleted_from:
             repositories.update(await existing_repositories(region, deleted_from))
-        moved = await _apply_pushes(region, _latest_pushes(pushes), repositories)
-        await _apply_deletes(deletes, repositories)
+        moved = await _apply_pushes(
+            region, _latest_pushes(pushes, received), repositories, received
+        )
+        await record_pushes(_history(pushes, repositories, received))
+        await _apply_deletes(deletes, repositories, received)
         await refresh_stats(connection, [row.id for row in repositories.values()])
         if new_ids:
             await ImageEvent.bulk_create(
@@ -234,6 +341,7 @@ async def _apply(region: str, envelope: Envelope) -> Applied:
         duplicates=len(envelope.event_ids) - len(pushes) - len(deletes),
         outside_namespaces=outside,
         moved=moved,
+        chunks=1,
     )
 
 
@@ -243,6 +351,11 @@ APPLIED_EVENTS_KEPT = timedelta(days=7)
 async def forget_applied_events(kept: timedelta = APPLIED_EVENTS_KEPT) -> int:
     """Forget the ids of events applied long ago (a registry retries within
     minutes to hours). One delivered again after that changes nothing anyway:
-    its push is older than the tag's, or names the digest the tag has."""
+    its push is older than the tag's, or names the digest the tag has (unless
+    its registry's clock put it after its first arrival: counted as arriving
+    again, it would move the tag back; registries retry for hours, not days).
+    The histories of deleted tags go too."""
     deleted: int = await ImageEvent.filter(received_at__lt=datetime.now(UTC) - kept).delete()
+    async with atomic() as connection:
+        await forget_histories_of_deleted_tags(connection)
     return deleted

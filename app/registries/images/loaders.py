@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from app.graphql.core.loaders import BatchLoad
 from app.graphql.core.pagination import Page, load_pages
-from app.registries.image_models import ImageRepository, ImageTag
+from app.registries.image_models import ImageRepository, ImageTag, ImageTagPush
+from app.registries.images.history import load_histories
 
 
 async def load_repository_pages(
@@ -43,3 +44,4 @@ REPOSITORY_PAGES = BatchLoad[tuple[int, str | None, Page], list[ImageRepository]
 )
 REPOSITORY = BatchLoad[int, ImageRepository | None](load_repositories)
 TAG_PAGES = BatchLoad[tuple[int, Page], list[ImageTag]](load_tag_pages)
+TAG_HISTORY = BatchLoad[tuple[int, str], list[ImageTagPush]](load_histories)

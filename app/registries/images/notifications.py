@@ -145,7 +145,12 @@ def read_envelope(body: Any) -> Envelope | None:
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         return None
     envelope = Envelope()
-    for raw in body["events"]:
+    read_events_into(envelope, body["events"])
+    return envelope
+
+
+def read_events_into(envelope: Envelope, raws: list[Any]) -> None:
+    for raw in raws:
         event = _event(raw)
         if isinstance(event, Push):
             envelope.pushes.append(event)
@@ -153,4 +158,3 @@ def read_envelope(body: Any) -> Envelope | None:
             envelope.deletes.append(event)
         else:
             envelope.ignored += 1
-    return envelope

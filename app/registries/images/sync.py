@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.projects.models import Project
-from app.registries.image_models import ImageRepository, ImageTag
+from app.registries.image_models import ImageRepository, ImageTag, ImageTagPush
+from app.registries.images.history import record_pushes
 from app.registries.images.index import namespace_of, repositories_for
 from app.registries.images.registry_api import RegistryApi
 from app.registries.images.stats import refresh_stats
@@ -58,6 +59,7 @@ async def sync_region(settings: Settings, keys: ServiceKeys, region_slug: str) -
             report.repositories += 1
             async with atomic() as connection:
                 known = {tag.name: tag for tag in await ImageTag.filter(repository_id=row.id)}
+                found: list[ImageTagPush] = []
                 for tag, manifest in held.items():
                     before = known.get(tag)
                     if before is not None and before.digest == manifest.digest:
@@ -79,6 +81,18 @@ async def sync_region(settings: Settings, keys: ServiceKeys, region_slug: str) -
                         pushed_at=now,
                         pushed_by=None,
                     )
+                    found.append(
+                        ImageTagPush(
+                            repository_id=row.id,
+                            tag=tag,
+                            digest=manifest.digest,
+                            pushed_at=now,
+                            reported_at=now,
+                            received_at=now,
+                            pushed_by=None,
+                        )
+                    )
+                await record_pushes(found)
                 gone = [tag for tag in known if tag not in held]
                 if gone:
                     await ImageTag.filter(repository_id=row.id, name__in=gone).delete()

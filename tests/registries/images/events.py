@@ -16,6 +16,11 @@ def digest_of(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def registry_timestamp(at: datetime) -> str:
+    """As distribution writes it: UTC, nanoseconds, `Z`."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{at.microsecond:06d}789Z"
+
+
 def push(
     repository: str,
     tag: str,
@@ -29,7 +34,7 @@ def push(
 ) -> dict[str, Any]:
     return {
         "id": event_id or str(uuid.uuid4()),
-        "timestamp": (at or T0).isoformat().replace("+00:00", ".123456789Z"),
+        "timestamp": registry_timestamp(at or T0),
         "action": "push",
         "target": {
             "mediaType": media_type,
