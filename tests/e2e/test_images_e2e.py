@@ -382,3 +382,56 @@ def test_a_push_whose_event_has_no_sizes_is_measured_from_the_registry(deaf, tmp
     assert eventually(lambda: stats_of(service, creds).get(web) == (2, one_size + two_size))
     listed = tags_of(service, creds)[web]
     assert (listed["v1"]["sizeBytes"], listed["v2"]["sizeBytes"]) == (one_size, two_size)
+
+
+TAG_HISTORY = """query($id: ID!) { node(id: $id) { ... on Registry {
+  repositories(first: 10) { edges { node { name tags(first: 10) { edges { node {
+    name digest history { digest pushedAt reportedAt pushedBy } } } } } } } } } }"""
+
+
+def test_a_real_push_after_a_future_dated_event_moves_the_tag_and_deploys(setup, tmp_path):
+    """Issue 30: one event dated 9999-12-31 froze its tag, and deploy on push
+    never fired again. Now the real push that follows it wins, and the tag's
+    history shows all three."""
+    service = setup.service
+    creds = project_credentials(service, "Shop")
+    app = create_app(
+        service,
+        project_id(service, creds.namespace),
+        name="web",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="web",
+        tag="stable",
+        deployOnPush=True,
+    )
+    one, one_digest, _ = image(tmp_path, "one")
+    two, two_digest, _ = image(tmp_path, "two")
+    web = f"{creds.namespace}/web"
+    pushed(setup, creds, one, "web", "stable")
+    assert eventually(lambda: deployments(service, app)) == [f"{EU_HOST}/{web}@{one_digest}"]
+    config = (setup.folder / "eu" / "config.yml").read_text()
+    secret = config.split('"Bearer ', 1)[1].split('"', 1)[0]
+    skewed = push_event(web, "stable", "sha256:" + "f" * 64, actor="skewed-replica")
+    skewed["timestamp"] = "9999-12-31T23:59:59.999999999Z"
+    answer = httpx.post(
+        f"{service.url}/registry/v1/events",
+        json=envelope_of(skewed),
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=10,
+    )
+    assert answer.json()["stored"] == 1, answer.text
+
+    pushed(setup, creds, two, "web", "stable")
+
+    assert eventually(lambda: len(deployments(service, app)) == 3), deployments(service, app)
+    assert deployments(service, app)[0] == f"{EU_HOST}/{web}@{two_digest}"
+    data = service.graphql(TAG_HISTORY, variables={"id": creds.registry_id})
+    [repository] = data["node"]["repositories"]["edges"]
+    [stable] = repository["node"]["tags"]["edges"]
+    assert stable["node"]["digest"] == two_digest
+    history = stable["node"]["history"]
+    assert [entry["digest"] for entry in history] == [two_digest, "sha256:" + "f" * 64, one_digest]
+    assert history[1]["reportedAt"].startswith("9999-12-31")
+    assert not history[1]["pushedAt"].startswith("9999")
+    assert {history[0]["pushedBy"], history[2]["pushedBy"]} == {creds.username}
