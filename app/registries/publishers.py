@@ -22,6 +22,7 @@ from app.projects.models import Project, Role
 from app.registries.ca_certificates import normalize_ca_certificate
 from app.registries.models import PublisherProvider, Registry, RegistryType, TrustedPublisher
 from app.registries.oidc import conditions as rules
+from app.registries.references import is_repository_name
 from app.settings import Settings
 from app.transactions import atomic
 
@@ -120,6 +121,13 @@ def _is_plain_https_url(url: str) -> bool:
     )
 
 
+def is_repository_glob(pattern: str) -> bool:
+    """Each `*` standing for one or more name characters, is it a repository
+    name? `shop/../shopx/*` and `shop//*` are not (REPOSITORY_GLOB let both
+    through): every path component must be one the registry accepts."""
+    return is_repository_name(pattern.replace("*", "x"))
+
+
 def check_repositories(patterns: list[str] | None, namespace: str) -> list[str]:
     if patterns is None:
         return [f"{namespace}/*"]
@@ -134,6 +142,7 @@ def check_repositories(patterns: list[str] | None, namespace: str) -> list[str]:
             not value.startswith(f"{namespace}/")
             or len(value) > 255
             or not REPOSITORY_GLOB.match(value)
+            or not is_repository_glob(value)
         ):
             raise ValidationFailed(
                 "repositories",

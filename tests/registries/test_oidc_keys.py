@@ -5,12 +5,26 @@ rotation is picked up and made-up kids cannot hammer the issuer."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
+import warnings
+
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from app.networks import parse_networks
-from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable, keep_for
+from app.registries.models import PublisherProvider, TrustedPublisher
+from app.registries.oidc.keys import (
+    FAILED_FETCH_KEPT,
+    IssuerKeys,
+    IssuerUnreachable,
+    WeakKey,
+    keep_for,
+)
+from app.registries.oidc.verification import Refused, verify
 from app.security.outbound import Outbound
-from tests.support.oidc_issuer import OidcIssuer, running_issuer
+from tests.support.oidc_issuer import OidcIssuer, SigningKey, running_issuer
 from tests.tls_material import CertificateAuthority
 
 
@@ -100,3 +114,135 @@ async def test_an_issuer_url_httpx_cannot_request_is_unreachable_not_a_500(url):
     # names: httpx.InvalidURL (no HTTPError) escaped as a 500 on every exchange.
     with pytest.raises(IssuerUnreachable):
         await IssuerKeys(outbound()).key(url, None, None)
+
+
+class SilentServer:
+    """Accepts TCP connections on 127.0.0.1 and never answers: an issuer too
+    slow to reply within the outbound timeout. Counts the connections."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"https://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.fixture
+def silent() -> SilentServer:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+async def test_parallel_requests_for_a_silent_issuer_share_one_fetch_and_its_failure(silent):
+    """Issue 30: 5 parallel exchanges for a slow issuer were answered after 5,
+    10, 15, 20 and 25 s, each fetching after the previous one failed."""
+    clock = Clock()
+    keys = IssuerKeys(
+        Outbound(parse_networks("127.0.0.0/8"), timeout=0.5, max_response_bytes=65_536), clock
+    )
+
+    answers = await asyncio.gather(
+        *(keys.key(silent.url, None, "kid") for _ in range(5)), return_exceptions=True
+    )
+
+    assert all(isinstance(answer, IssuerUnreachable) for answer in answers), answers
+    assert len(silent.connections) == 1
+    # Remembered: the next request is answered without asking the issuer again...
+    with pytest.raises(IssuerUnreachable, match="could not be reached"):
+        await keys.key(silent.url, None, "kid")
+    assert (len(silent.connections), keys.fetches) == (1, 1)
+    # ...until FAILED_FETCH_KEPT has passed.
+    clock.now += FAILED_FETCH_KEPT
+    with pytest.raises(IssuerUnreachable):
+        await keys.key(silent.url, None, "kid")
+    assert (len(silent.connections), keys.fetches) == (2, 2)
+
+
+async def test_a_request_that_gives_up_does_not_cancel_the_fetch_others_wait_for(issuer):
+    keys = IssuerKeys(outbound(), Clock())
+    kid = issuer.key("ES256").kid
+    first = asyncio.create_task(keys.key(issuer.url, issuer.ca_pem, kid))
+    second = asyncio.create_task(keys.key(issuer.url, issuer.ca_pem, kid))
+    await asyncio.sleep(0)  # both are waiting for the one fetch
+    first.cancel()
+
+    found = await second
+
+    assert found is not None and found.key_id == kid
+    assert keys.fetches == 1
+
+
+def weak_keys() -> list[SigningKey]:
+    return [
+        SigningKey(
+            "rsa-1024", "RS256", rsa.generate_private_key(public_exponent=65537, key_size=1024)
+        ),
+        SigningKey("ec-p384", "ES256", ec.generate_private_key(ec.SECP384R1())),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kid", "says"),
+    [
+        ("rsa-1024", "is RSA of 1024 bits; keys below 2048 bits are refused"),
+        ("ec-p384", "is on curve secp384r1; only P-256 (ES256) keys are accepted"),
+    ],
+)
+async def test_a_weak_key_of_the_issuer_is_refused_by_name(issuer, kid, says):
+    strong = list(issuer.keys)
+    issuer.keys = [*strong, *weak_keys()]
+    try:
+        keys = IssuerKeys(outbound(), Clock())
+        with pytest.raises(WeakKey) as refused:
+            await keys.key(issuer.url, issuer.ca_pem, kid)
+        # The strong keys of the same set are still used.
+        assert await keys.key(issuer.url, issuer.ca_pem, strong[0].kid) is not None
+    finally:
+        issuer.keys = strong
+    assert str(refused.value) == f"{issuer.url}'s key {kid!r} {says}" + (
+        ". The issuer has to sign with a stronger key." if kid == "rsa-1024" else "."
+    )
+
+
+async def test_a_token_signed_with_a_weak_key_is_refused_naming_the_key(issuer):
+    weak = weak_keys()[0]
+    issuer.keys = [*issuer.keys, weak]
+    publisher = TrustedPublisher(
+        id=1,
+        registry_id=1,
+        provider=PublisherProvider.CUSTOM_OIDC,
+        issuer=issuer.url,
+        audience="registry.eu-central.nodion.net",
+        ca_certificate=issuer.ca_pem,
+        conditions={"sub": "*"},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyJWT warns of the short key it signs with
+        token = issuer.sign(issuer.github_claims("registry.eu-central.nodion.net"), key=weak)
+    try:
+        with pytest.raises(Refused) as refused:
+            await verify(
+                token,
+                "registry.eu-central.nodion.net",
+                [publisher],
+                IssuerKeys(outbound(), Clock()),
+            )
+    finally:
+        issuer.keys.remove(weak)
+    assert refused.value.status == 401
+    assert "'rsa-1024' is RSA of 1024 bits" in refused.value.message

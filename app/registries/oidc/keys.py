@@ -9,6 +9,16 @@ is kept for as long as its Cache-Control allows, between a minute and an hour
 availability ours). A token whose `kid` the kept set lacks makes one refetch
 (the issuer rotated its key), at most once a minute per issuer, so a stream of
 made-up `kid`s cannot turn us into a load generator against it.
+
+Requests that need an issuer's keys at the same time share one fetch, and a
+fetch that failed is remembered for FAILED_FETCH_KEPT (15 s): during an
+issuer's outage, or while it answers too slowly, requests are answered at once
+(503) instead of each waiting out its own timeout behind the previous one's
+(5 parallel exchanges took 5, 10, 15, 20 and 25 s). 15 s: longer than a burst
+of parallel CI jobs, shorter than the 30 s Retry-After the 503 sends.
+
+A key is only used if it is strong enough: RSA of at least 2048 bits, EC on
+P-256 (what ES256 means); a weaker key an issuer publishes is refused by name.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKSetError
 
@@ -31,6 +42,8 @@ MIN_KEEP = 60.0
 MAX_KEEP = 3600.0
 DEFAULT_KEEP = 300.0  # no Cache-Control max-age
 REFETCH_INTERVAL = 60.0
+FAILED_FETCH_KEPT = 15.0
+MIN_RSA_BITS = 2048
 MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*(\d+)", re.IGNORECASE)
 
 
@@ -38,6 +51,28 @@ class IssuerUnreachable(Exception):
     """The issuer's discovery document or JWKS could not be had: nobody can be
     verified, so the caller answers 503 (never a grant). The message names the
     issuer and what failed, nothing secret."""
+
+
+class WeakKey(Exception):
+    """The issuer publishes the key a token names, but it is too weak to trust
+    (a 401: a token signed with it proves nothing). The message names it."""
+
+
+def check_strength(issuer: str, key: PyJWK) -> None:
+    public = key.key
+    kid = str(key.key_id)[:64] if key.key_id is not None else "(no kid)"
+    if isinstance(public, rsa.RSAPublicKey | rsa.RSAPrivateKey) and public.key_size < MIN_RSA_BITS:
+        raise WeakKey(
+            f"{issuer}'s key {kid!r} is RSA of {public.key_size} bits; keys below "
+            f"{MIN_RSA_BITS} bits are refused. The issuer has to sign with a stronger key."
+        )
+    if isinstance(public, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey) and not (
+        isinstance(public.curve, ec.SECP256R1)
+    ):
+        raise WeakKey(
+            f"{issuer}'s key {kid!r} is on curve {public.curve.name}; only P-256 (ES256) "
+            "keys are accepted."
+        )
 
 
 def keep_for(cache_control: str | None) -> float:
@@ -59,32 +94,75 @@ class _Kept:
     keep_until: float
 
 
+@dataclass
+class _Failed:
+    error: IssuerUnreachable
+    until: float
+
+
+Slot = tuple[str, str | None]  # (issuer, the publisher's CA certificate)
+
+
 class IssuerKeys:
     """One per process: the JWKS of each (issuer, CA) asked for, as above."""
 
     def __init__(self, outbound: Outbound, clock: Callable[[], float] = time.monotonic) -> None:
         self.outbound = outbound
         self.clock = clock
-        self._kept: dict[tuple[str, str | None], _Kept] = {}
-        self._locks: dict[tuple[str, str | None], asyncio.Lock] = {}
+        self._kept: dict[Slot, _Kept] = {}
+        self._failed: dict[Slot, _Failed] = {}
+        self._fetching: dict[Slot, asyncio.Task[_Kept]] = {}
+        self.fetches = 0  # fetches started (tests count them)
 
     async def key(self, issuer: str, ca_certificate: str | None, kid: str | None) -> PyJWK | None:
         """The issuer's key with this `kid` (a set of one key: that key when
-        the token names none), or None when the issuer does not hold it."""
+        the token names none), or None when the issuer does not hold it.
+        Raises IssuerUnreachable, or WeakKey for a key too weak to trust."""
         slot = (issuer, ca_certificate)
-        lock = self._locks.setdefault(slot, asyncio.Lock())
-        async with lock:  # one fetch per issuer at a time; the others wait for it
-            kept = self._kept.get(slot)
-            now = self.clock()
-            if kept is None or now >= kept.keep_until:
-                kept = await self._fetch(slot)
+        kept = self._kept.get(slot)
+        now = self.clock()
+        if kept is None or now >= kept.keep_until:
+            kept = await self._shared_fetch(slot)
+        found = _find(kept.keys, kid)
+        if found is None and now - kept.fetched_at >= REFETCH_INTERVAL:
+            kept = await self._shared_fetch(slot)  # the issuer may have rotated its key
             found = _find(kept.keys, kid)
-            if found is None and now - kept.fetched_at >= REFETCH_INTERVAL:
-                kept = await self._fetch(slot)  # the issuer may have rotated its key
-                found = _find(kept.keys, kid)
-            return found
+        if found is not None:
+            check_strength(issuer, found)
+        return found
 
-    async def _fetch(self, slot: tuple[str, str | None]) -> _Kept:
+    async def _shared_fetch(self, slot: Slot) -> _Kept:
+        """The fetch in flight for `slot`, else a new one, else the failure of
+        the last one while it is remembered."""
+        failed = self._failed.get(slot)
+        if failed is not None and self.clock() < failed.until:
+            raise IssuerUnreachable(str(failed.error))
+        task = self._fetching.get(slot)
+        if task is None:
+            self.fetches += 1
+            task = asyncio.create_task(self._fetch(slot))
+            self._fetching[slot] = task
+            task.add_done_callback(lambda done: self._fetched(slot, done))
+        # Shielded: a request that gives up (its client went away) does not
+        # cancel the fetch the others wait for.
+        return await asyncio.shield(task)
+
+    def _fetched(self, slot: Slot, task: asyncio.Task[_Kept]) -> None:
+        self._fetching.pop(slot, None)
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter may have given up
+
+    async def _fetch(self, slot: Slot) -> _Kept:
+        try:
+            kept = await self._download(slot)
+        except IssuerUnreachable as error:
+            self._failed[slot] = _Failed(error, self.clock() + FAILED_FETCH_KEPT)
+            raise
+        self._failed.pop(slot, None)
+        self._kept[slot] = kept
+        return kept
+
+    async def _download(self, slot: Slot) -> _Kept:
         issuer, ca_certificate = slot
         try:
             async with self.outbound.client(ca_certificate) as client:
@@ -109,9 +187,7 @@ class IssuerKeys:
         except (PyJWKSetError, KeyError, TypeError, ValueError):
             raise IssuerUnreachable(f"{issuer}'s JWKS holds no usable key.") from None
         now = self.clock()
-        kept = _Kept(keys, now, now + keep_for(cache_control))
-        self._kept[slot] = kept
-        return kept
+        return _Kept(keys, now, now + keep_for(cache_control))
 
     async def _json(self, client: httpx.AsyncClient, url: str) -> tuple[dict[str, Any], str | None]:
         limit = self.outbound.max_response_bytes

@@ -5,7 +5,8 @@ Nothing in a token is believed before its signature is checked, except its
 and its times and claim types, which can only refuse it (before its issuer's
 keys are fetched).
 Only RS256 and ES256 are accepted, each with a key of its own type from the
-issuer's JWKS: `alg: none` and HS256 (whatever the secret, the issuer's public
+issuer's JWKS (RSA of 2048 bits or more, EC on P-256: app/registries/oidc/keys.py):
+`alg: none` and HS256 (whatever the secret, the issuer's public
 key included) are refused before any key is looked at. `exp` is required and
 at most an hour away; `nbf` and `iat` may be at most 60 s in the future (clock
 skew); `aud` must be the publisher's audience and `iss` its issuer. Then the
@@ -27,7 +28,7 @@ import jwt
 
 from app.registries.models import TrustedPublisher
 from app.registries.oidc.conditions import describe, mismatched
-from app.registries.oidc.keys import IssuerKeys
+from app.registries.oidc.keys import IssuerKeys, WeakKey
 
 ALGORITHMS = ("RS256", "ES256")
 SKEW = 60  # seconds a CI's clock may be ahead of ours
@@ -97,9 +98,12 @@ async def verify(
     assert issuer is not None
     _check_times_and_types(unverified, now)
     kid = header.get("kid")
-    key = await keys.key(
-        issuer, candidates[0].ca_certificate, kid if isinstance(kid, str) else None
-    )
+    try:
+        key = await keys.key(
+            issuer, candidates[0].ca_certificate, kid if isinstance(kid, str) else None
+        )
+    except WeakKey as weak:
+        raise Refused(401, str(weak)) from None
     if kid is None and key is None:  # more than one key: the token must name its own
         raise Refused(
             401,
