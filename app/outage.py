@@ -9,9 +9,11 @@ is searched as well.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 
 from asyncpg.exceptions import (
+    DiskFullError,
     InterfaceError,
     InternalClientError,
     OperatorInterventionError,
@@ -37,11 +39,43 @@ READ_ONLY_MESSAGE = (
     "The database is read-only (its file system or server refuses writes); nothing was "
     "changed. An operator has to make it writable."
 )
+STORAGE_FULL_MESSAGE = (
+    "The data folder is full (no space left on its disk); nothing was changed. Reads still "
+    "work; an operator has to free space."
+)
+FULL = sqlite3.SQLITE_FULL  # "database or disk is full"
 RETRY_AFTER_SECONDS = 5
 
 
 class DatabaseReadOnly(ConnectionError):
     """/readyz found the database read-only (app/readiness.py)."""
+
+
+class StorageFull(ConnectionError):
+    """/readyz found the data folder (nearly) full (app/readiness.py)."""
+
+
+def is_storage_full(error: BaseException) -> bool:
+    """A write refused for want of space: SQLite's SQLITE_FULL, a file write's
+    ENOSPC (or a quota's EDQUOT), PostgreSQL's disk_full. Not a bug of the
+    request, and nothing was written (a transaction rolls back whole): 503."""
+    if isinstance(error, StorageFull | DiskFullError):
+        return True
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    code = getattr(error, "sqlite_errorcode", None)  # sqlite3.Error, Python 3.11+
+    return isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == FULL
+
+
+def caused_by_full_storage(error: BaseException | None) -> bool:
+    """`error`, or one it was raised from, is a write refused for want of space."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if is_storage_full(error):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def is_database_read_only(error: BaseException) -> bool:
@@ -69,7 +103,11 @@ def caused_by_read_only_database(error: BaseException | None) -> bool:
 def is_database_unavailable(error: BaseException | None) -> bool:
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, DATABASE_UNAVAILABLE) or is_database_read_only(error):
+        if (
+            isinstance(error, DATABASE_UNAVAILABLE)
+            or is_database_read_only(error)
+            or is_storage_full(error)
+        ):
             return True
         seen.add(id(error))
         error = error.__cause__ or error.__context__
@@ -95,5 +133,7 @@ def unavailable_message(error: BaseException) -> tuple[str, dict[str, object]]:
             return OUTCOME_UNKNOWN_MESSAGE, {"code": UNAVAILABLE_CODE, "outcome": "UNKNOWN"}
         if is_database_read_only(current):
             return READ_ONLY_MESSAGE, {"code": UNAVAILABLE_CODE}
+        if is_storage_full(current):
+            return STORAGE_FULL_MESSAGE, {"code": UNAVAILABLE_CODE, "reason": "STORAGE_FULL"}
         current = current.__cause__ or current.__context__
     return UNAVAILABLE_MESSAGE, {"code": UNAVAILABLE_CODE}

@@ -8,16 +8,19 @@ was changed", or a retrying client creates the thing twice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from app.db_changes import note_local_commit
-from app.outage import CommitOutcomeUnknown, is_database_unavailable
+from app.outage import CommitOutcomeUnknown, caused_by_full_storage, is_database_unavailable
 
-__all__ = ["CommitOutcomeUnknown", "atomic"]
+__all__ = ["CommitOutcomeUnknown", "atomic", "unless_storage_full"]
+
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -28,7 +31,9 @@ async def atomic() -> AsyncIterator[Any]:
             yield connection
             body_done = True  # what remains is the COMMIT in in_transaction's exit
     except Exception as error:
-        if body_done and is_database_unavailable(error):
+        # A full disk refusing the COMMIT is an answer, not a lost connection:
+        # the database said it did not commit.
+        if body_done and is_database_unavailable(error) and not caused_by_full_storage(error):
             note_local_commit()  # it may have committed
             raise CommitOutcomeUnknown("lost during COMMIT") from error
         raise
@@ -36,3 +41,16 @@ async def atomic() -> AsyncIterator[Any]:
         # This worker's next request must see the commit at once; the database's
         # notification of it may be read from its socket only later.
         note_local_commit()
+
+
+async def unless_storage_full(write: Callable[[], Awaitable[object]], what: str) -> None:
+    """Run `write`, bookkeeping that a read makes on the side (a token's last
+    use), in one transaction; when the data folder is full it is skipped, not
+    failed, so reads keep working while nothing can be written."""
+    try:
+        async with atomic():
+            await write()
+    except Exception as error:
+        if not caused_by_full_storage(error):
+            raise
+        log.warning("Skipped %s: the data folder is full.", what)

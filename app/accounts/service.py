@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 from app.accounts.models import API_TOKEN, ApiToken, User
 from app.errors import ValidationFailed
 from app.security.tokens import token_digest, token_hint
+from app.transactions import unless_storage_full
 
 # Deliberately loose: the address is an identifier here, not a mailbox we verify.
 # No control characters either: PostgreSQL refuses a NUL byte in text outright.
@@ -68,5 +69,8 @@ async def authenticate(authorization: str | None, pepper: bytes) -> User | None:
         return None
     now = datetime.now(UTC)
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
-        await ApiToken.filter(id=api_token.id).update(last_used_at=now)
+        await unless_storage_full(
+            lambda: ApiToken.filter(id=api_token.id).update(last_used_at=now),
+            "recording an API token's last use",
+        )
     return api_token.user

@@ -166,7 +166,7 @@ async def migrate(settings: Settings) -> bool:
     already up to date (it can be served, see `takes_writes`). Read-only with
     migrations to apply: one line."""
     from app import storage
-    from app.outage import caused_by_read_only_database
+    from app.outage import caused_by_full_storage, caused_by_read_only_database
 
     url = settings.resolved_database_url
     try:
@@ -174,6 +174,12 @@ async def migrate(settings: Settings) -> bool:
     except Exception as error:
         if caused_by_read_only_database(error):
             return await _read_only_database(url)
+        if caused_by_full_storage(error):
+            raise CliError(
+                f"cannot migrate the database {shown_url(url)}: its disk is full (no space "
+                "left); free space in the data folder, then start again (nothing was changed)",
+                ExitCode.UNREACHABLE,
+            ) from None
         if isinstance(error, unreachable_errors()):
             raise CliError(
                 f"cannot reach the database {shown_url(url)}: "
@@ -264,10 +270,17 @@ def run_with_database(
     except DomainError as error:
         raise CliError(error.message, exit_code_of(error)) from None
     except Exception as error:
-        from app.outage import READ_ONLY_MESSAGE, caused_by_read_only_database
+        from app.outage import (
+            READ_ONLY_MESSAGE,
+            STORAGE_FULL_MESSAGE,
+            caused_by_full_storage,
+            caused_by_read_only_database,
+        )
 
         if caused_by_read_only_database(error):
             raise CliError(READ_ONLY_MESSAGE, ExitCode.UNREACHABLE) from None
+        if caused_by_full_storage(error):
+            raise CliError(STORAGE_FULL_MESSAGE, ExitCode.UNREACHABLE) from None
         raise
 
 

@@ -41,6 +41,7 @@ from app.security.outbound import Outbound
 from app.security.throttle import AttemptStore, Limits, LoginThrottle, MemoryAttempts, Refused
 from app.security.tokens import TokenKind
 from app.settings import Settings
+from app.transactions import unless_storage_full
 
 REALM = 'Basic realm="Nodion registry"'
 MAX_FORM_BYTES = 16_384
@@ -306,7 +307,8 @@ class TokenEndpoint:
             if ttl < 1:  # ends within this second
                 return _refused()
         if access.on_use is not None:
-            await access.on_use()
+            # Its last use is bookkeeping: a pull still works on a full disk.
+            await unless_storage_full(access.on_use, "recording a registry login's use")
         return issue_token(
             self.keys.signer,
             issuer=self.settings.token_issuer,

@@ -2,6 +2,11 @@
 
 Production refuses to start without them. Development generates them once into
 the data folder (mode 0600) so that `nodion serve` works with zero set-up.
+
+Key files are written whole or not at all (a temporary file, fsync, then a
+link to the final name, and the folder fsynced): a crash or a full disk never
+leaves a partial or empty key file behind, and a key file that is there but
+cannot be read stops start-up with one line naming it and what to do.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -101,14 +107,33 @@ def load_signer(settings: Settings) -> TokenSigner:
                 )
             signer = TokenSigner.generate()
             write_private(key_file, signer.private_key_pem())
-            _write_new(cert_file, signer.certificate_pem())
+            try:
+                _write_new(cert_file, signer.certificate_pem())
+            except ConfigurationError:
+                key_file.unlink()  # no registry trusts it yet: never half a pair
+                raise
             log.warning("Generated a development token signing key in %s.", key_file.absolute())
             return signer
+        what = "delete both files to generate a new pair (then give every registry the new "
+        what += "certificate bundle), or restore them from a backup"
+    else:
+        what = "check NODION_TOKEN_SIGNING_KEY_FILE and NODION_TOKEN_SIGNING_CERT_FILE"
+    key_pem, cert_pem = _read_key_file(key_file, what), _read_key_file(cert_file, what)
     try:
-        return TokenSigner.from_pem(key_file.read_bytes(), cert_file.read_bytes())
-    except (OSError, ValueError) as error:
+        return TokenSigner.from_pem(key_pem, cert_pem)
+    except ValueError as error:
         raise ConfigurationError(
-            f"NODION_TOKEN_SIGNING_KEY_FILE / NODION_TOKEN_SIGNING_CERT_FILE: {error}"
+            f"the token signing key {key_file} or its certificate {cert_file} cannot be "
+            f"read ({error}); {what}"
+        ) from None
+
+
+def _read_key_file(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ConfigurationError(
+            f"the key file {path} cannot be read ({error.strerror or error}); {what}"
         ) from None
 
 
@@ -118,11 +143,43 @@ def write_private(path: Path, content: bytes) -> None:
 
 
 def _write_new(path: Path, content: bytes, mode: int = 0o644) -> None:
-    """Create `path`; fails rather than replace a file that is already there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
+    """Create `path` holding `content`, whole or not at all; fails rather than
+    replace a file that is already there. A full disk (or any other failure to
+    write) is one line naming the file, and leaves nothing behind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, content, mode)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        reason = error.strerror or str(error)
+        hint = (
+            "free space in the data folder (NODION_DATA_DIR), then start again"
+            if error.errno in (errno.ENOSPC, errno.EDQUOT)
+            else "check the data folder (NODION_DATA_DIR)"
+        )
+        raise ConfigurationError(f"cannot write the key file {path}: {reason}; {hint}") from None
+
+
+def _write_atomically(path: Path, content: bytes, mode: int) -> None:
+    # The temporary name is private to this process; linking it to the final
+    # name publishes the whole file at once and, unlike a rename, fails if a
+    # file of that name appeared meanwhile (another process made its keys).
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the new name survives a crash too
+    finally:
+        os.close(folder)
 
 
 # Development key files generated while a database already recorded keys.
@@ -156,6 +213,13 @@ def _sqlite_records_keys(database_url: str) -> bool:
         return False
 
 
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return False  # reading it says why
+
+
 def _secret(value: SecretStr | None) -> str | None:
     text = value.get_secret_value().strip() if value is not None else ""
     return text or None
@@ -177,11 +241,30 @@ def new_pepper() -> str:
     return base64.b64encode(secrets.token_bytes(MIN_PEPPER_BYTES)).decode()
 
 
+def _read_dev_keys(path: Path) -> dict[str, str]:
+    what = (
+        "restore it from a backup, or set NODION_ENCRYPTION_KEYS and NODION_TOKEN_PEPPER; "
+        "deleting it generates new keys, and what was encrypted with the old ones is lost"
+    )
+    try:
+        keys = json.loads(_read_key_file(path, what))
+    except ValueError:
+        keys = None
+    if not (
+        isinstance(keys, dict)
+        and all(isinstance(keys.get(name), str) for name in ("encryption_keys", "token_pepper"))
+    ):
+        raise ConfigurationError(f"the development key file {path} is damaged; {what}")
+    return keys
+
+
 def _dev_keys(data_dir: Path, database_url: str) -> dict[str, str]:
     path = data_dir / DEV_KEYS_FILE
-    if path.exists():
-        keys: dict[str, str] = json.loads(path.read_text())
-        return keys
+    # Empty: left by a write that failed before keys were written atomically
+    # (issue 30), so it never held a key: generated again, as if missing.
+    if path.exists() and not _is_empty(path):
+        return _read_dev_keys(path)
+    path.unlink(missing_ok=True)
     # A fresh id every time: data written under an earlier development key then
     # names that key when it is missing, instead of failing to decrypt under its name.
     key_id = f"dev-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"
