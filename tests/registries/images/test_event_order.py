@@ -250,3 +250,21 @@ async def test_a_large_envelope_is_applied_in_chunks_with_other_requests_between
     assert await ImageRepository.all().count() == 50
     assert await ImageTag.all().count() == count
     print(f"\n{count} events: longest event-loop stall {max(stalls) * 1000:.0f} ms")
+
+
+async def test_the_histories_of_a_page_of_tags_cost_one_statement(api, shop, notify, count_queries):
+    project, registry = shop
+    name = f"{project['namespace']}/web"
+    await notify(envelope(push(name, "only", A), push(name, "only", B, at=T0 + timedelta(1))))
+    count_queries.queries.clear()
+    one = await tags(api, registry["id"])
+    few = len(count_queries.queries)
+    await notify(
+        envelope(*(push(name, f"t{n}", digest_of(str(n)), at=T0 + timedelta(n)) for n in range(9)))
+    )
+    count_queries.queries.clear()
+    many = await tags(api, registry["id"])
+
+    assert (len(one), len(many)) == (1, 10)
+    assert len(count_queries.queries) == few, count_queries.queries
+    assert [push["digest"] for push in one["only"]["history"]] == [B, A]
