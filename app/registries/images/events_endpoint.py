@@ -25,7 +25,7 @@ from app.http.refusals import RequestRefused
 from app.registries.events import IMAGE_TAGS_MOVED
 from app.registries.images.envelope_json import read_envelope_body
 from app.registries.images.event_secret import region_of_secret
-from app.registries.images.index import apply_envelope
+from app.registries.images.index import TagMoved, apply_envelope
 from app.registries.images.sizes import measure_sizes
 from app.security.keys import ServiceKeys
 from app.settings import Settings
@@ -84,14 +84,16 @@ class EventsEndpoint:
             return _error(
                 400, "BAD_REQUEST", 'Expected distribution\'s envelope: {"events": [...]}.'
             )
-        applied = await apply_envelope(region, envelope, received)
-        if applied.moved:
+
+        async def react(moved: list[TagMoved]) -> None:
+            # After each chunk's commit: should a later chunk fail, the retried
+            # envelope finds this one's events applied and would not react again.
             try:
-                await self.hooks.run(IMAGE_TAGS_MOVED, applied.moved)
+                await self.hooks.run(IMAGE_TAGS_MOVED, moved)
             except Exception:  # the events are stored: a retry would find them applied
-                log.exception(
-                    "Reacting to %d pushed tag(s) in %s failed.", len(applied.moved), region
-                )
+                log.exception("Reacting to %d pushed tag(s) in %s failed.", len(moved), region)
+
+        applied = await apply_envelope(region, envelope, received, after_chunk=react)
         if applied.outside_namespaces:
             log.info(
                 "Dropped %d image event(s) from %s for repositories outside any project namespace.",

@@ -20,8 +20,8 @@ worker's other requests run between chunks."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -61,7 +61,6 @@ class TagMoved:
     digest: str
     pushed_by: str | None
     size_known: bool = True
-    previous_digest: str | None = None
 
 
 @dataclass
@@ -73,21 +72,12 @@ class Applied:
     chunks: int = 0
 
     def add(self, chunk: Applied) -> None:
-        """Fold a later chunk's result in: a tag moved twice in one envelope
-        moved once, to where it ended (and not at all if back where it was)."""
+        """Count a later chunk's result in."""
         self.stored += chunk.stored
         self.duplicates += chunk.duplicates
         self.outside_namespaces += chunk.outside_namespaces
         self.chunks += chunk.chunks
-        moved = {(m.project_id, m.repository, m.tag): m for m in self.moved}
-        for later in chunk.moved:
-            key = (later.project_id, later.repository, later.tag)
-            earlier = moved.pop(key, None)
-            if earlier is not None:
-                later = replace(later, previous_digest=earlier.previous_digest)
-            if later.digest != later.previous_digest:
-                moved[key] = later
-        self.moved = list(moved.values())
+        self.moved.extend(chunk.moved)
 
 
 def effective_time(reported: datetime, received: datetime) -> datetime:
@@ -239,7 +229,6 @@ async def _apply_pushes(
                 push.digest,
                 push.pushed_by,
                 push.size_bytes is not None,
-                before.digest if before is not None else None,
             )
         )
     for ids in _chunks(replaced):
@@ -278,10 +267,14 @@ def _split(envelope: Envelope) -> list[Envelope]:
 
 
 async def apply_envelope(
-    region: str, envelope: Envelope, received: datetime | None = None
+    region: str,
+    envelope: Envelope,
+    received: datetime | None = None,
+    after_chunk: Callable[[list[TagMoved]], Awaitable[None]] | None = None,
 ) -> Applied:
     """Store what is new in `envelope` for `region`'s registry, `received` (by
-    default: now), chunk by chunk. Each chunk is retried once when a concurrent
+    default: now), chunk by chunk; `after_chunk` is given the tags each chunk
+    moved once it is committed. Each chunk is retried once when a concurrent
     delivery made the same tag first (a unique key says so)."""
     received = received or datetime.now(UTC)
     applied = Applied()
@@ -289,9 +282,12 @@ async def apply_envelope(
         if number:
             await asyncio.sleep(0)  # the worker's other requests go first
         try:
-            applied.add(await _apply(region, chunk, received))
+            done = await _apply(region, chunk, received)
         except IntegrityError:
-            applied.add(await _apply(region, chunk, received))
+            done = await _apply(region, chunk, received)
+        if done.moved and after_chunk is not None:
+            await after_chunk(done.moved)
+        applied.add(done)
     return applied
 
 

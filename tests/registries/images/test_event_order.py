@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.applications.models import Deployment
 from app.registries.image_models import ImageRepository, ImageTag, ImageTagPush
 from app.registries.images import index
 from app.registries.images.history import TAG_HISTORY_KEPT
-from app.registries.images.index import Applied, TagMoved, forget_applied_events
+from app.registries.images.index import forget_applied_events
 from tests.graphql_documents import create_application, create_project, default_registry
 from tests.registries.images.events import T0, delete, digest_of, envelope, push
 
@@ -185,23 +186,44 @@ async def test_deploy_on_push_fires_again_after_a_future_dated_push(api, shop, n
 
     await notify(envelope(push(name, "stable", B, at=datetime.now(UTC))))
 
-    from app.applications.models import Deployment
-
     references = await Deployment.all().order_by("id").values_list("image_reference", flat=True)
     assert [reference.rsplit("@", 1)[1] for reference in references] == [A, B]
 
 
-def test_a_tag_moved_away_and_back_within_one_envelope_did_not_move():
-    def moved(digest: str, previous: str | None) -> TagMoved:
-        return TagMoved(1, "eu-central", "shop/web", "latest", digest, "ci", True, previous)
+async def test_a_chunk_that_fails_does_not_lose_the_reaction_to_those_before_it(
+    api, shop, notify, monkeypatch
+):
+    """Each chunk commits on its own, so its pushes deploy when it commits: a
+    retry of the envelope finds them applied and would not deploy them."""
+    project, _ = shop
+    name = f"{project['namespace']}/web"
+    await create_application(
+        api,
+        project["id"],
+        name="web",
+        region="eu-central",
+        strategy="PREBUILT_IMAGE",
+        image="web",
+        tag="stable",
+        deployOnPush=True,
+    )
+    monkeypatch.setattr(index, "EVENTS_PER_CHUNK", 1)
+    applying, calls = index._apply, []
 
-    applied = Applied()
-    applied.add(Applied(stored=1, moved=[moved(B, A)], chunks=1))
-    applied.add(Applied(stored=1, moved=[moved(C, B)], chunks=1))
-    assert [(m.digest, m.previous_digest) for m in applied.moved] == [(C, A)]
-    applied.add(Applied(stored=1, moved=[moved(A, C)], chunks=1))
-    assert applied.moved == []
-    assert (applied.stored, applied.chunks) == (3, 3)
+    async def failing_second(region, chunk, received):
+        calls.append(chunk)
+        if len(calls) == 2:
+            raise RuntimeError("the second chunk fails")
+        return await applying(region, chunk, received)
+
+    monkeypatch.setattr(index, "_apply", failing_second)
+    body = envelope(push(name, "stable", A), push(name, "other", B))
+
+    assert (await notify(body)).status_code == 500
+    assert (await notify(body)).json()["duplicates"] == 1  # the registry's retry
+
+    references = await Deployment.all().values_list("image_reference", flat=True)
+    assert [reference.rsplit("@", 1)[1] for reference in references] == [A]
 
 
 async def test_a_large_envelope_is_applied_in_chunks_with_other_requests_between(
