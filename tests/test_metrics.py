@@ -65,7 +65,7 @@ async def test_metrics_are_off_without_a_token_and_bearer_only_with_one(client, 
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_ten_thousand_crafted_paths_and_operations_add_a_fixed_number_of_series(
+async def test_a_thousand_crafted_paths_and_operations_add_a_fixed_number_of_series(
     metrics_client, api
 ):
     # Each kind once, so what follows could only add series through the values.
@@ -73,11 +73,13 @@ async def test_ten_thousand_crafted_paths_and_operations_add_a_fixed_number_of_s
     await metrics_client.post("/graphql", json={"query": "query Crafted { __typename }"})
     before = series(await scrape(metrics_client))
 
-    for n in range(10_000):
+    # A thousand distinct values of each: a label taking any of them would add
+    # hundreds of series against the 60 allowed below.
+    for n in range(1_000):
         await metrics_client.request(
             ["GET", "POST", "BREW", "PURGE"][n % 4], f"/crafted/{n}/{'x' * (n % 50)}"
         )
-    for n in range(10_000):
+    for n in range(1_000):
         await metrics_client.post(
             "/graphql",
             json={"query": f"query Crafted{n} {{ __typename }}", "operationName": f"Crafted{n}"},
