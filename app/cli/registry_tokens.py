@@ -18,7 +18,7 @@ from app.cli.client import Api, unwrap
 from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
-from app.cli.resolve import is_global_id, registry_id
+from app.cli.resolve import TOKEN, is_global_id, registry_id, resolve
 
 tokens = Commands(
     help="Access tokens of a Nodion registry: PULL or PUSH, optionally expiring.",
@@ -133,15 +133,12 @@ def _token_id(api: Api, registry: str, token: str) -> str:
     token (a rotation's previous secret is its token's, not a row of its own),
     so a working token's name names exactly one; an ID may also be that of a
     previous secret (the server then acts on its whole token)."""
-    if is_global_id(token, "RegistryToken"):
+    if is_global_id(token, TOKEN.type_name):
         found = api.execute(operations.REGISTRY_TOKEN, {"id": token})["node"]
         if found is not None and found.get("registry", {}).get("id") == registry:
             return token
         raise CliError(f"the registry has no token with ID {token}", ExitCode.NOT_FOUND)
-    named = [row for row in _tokens_of(api, registry, False) if row["name"] == token]
-    if not named:
-        raise CliError(f"the registry has no working token named {token!r}", ExitCode.NOT_FOUND)
-    return str(named[0]["id"])
+    return str(resolve(token, TOKEN, _tokens_of(api, registry, False))["id"])
 
 
 def _write_secret(path: Path, secret: str) -> None:
