@@ -12,9 +12,11 @@ its name that still work (names are unique among active rows, and a secret in
 its grace period never outlives the row that replaced it). So revoking a token,
 by the ID of any of its secrets, revokes every working secret of its name in one
 UPDATE; and a token keeps at most one previous secret in its grace period:
-rotating it again ends the older grace now, and says so. The token endpoint finds tokens by digest
-(app/registries/credential_lookup.py); every change here is a write, so every
-worker looks the token up again on its next login (app/db_changes.py).
+rotating it again ends the older grace now, and says so.
+
+The token endpoint finds tokens by digest (app/registries/credential_lookup.py);
+every change here is a write, so every worker looks the token up again on its
+next login (app/db_changes.py), a previous secret it kept included.
 
 The registry row keeps a summary of its tokens (`token_hint`,
 `credentials_end_at`) so `Registry.hasCredentials` and `tokenHint` need no read
