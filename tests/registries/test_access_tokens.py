@@ -395,3 +395,26 @@ async def test_rotating_a_token_in_grace_again_ends_the_older_grace_now(
     event = await AuditEvent.filter(action="registry_token.rotated").order_by("-id").first()
     assert event is not None and event.detail is not None
     assert event.detail.endswith(f"ended {decode_id(first['token']['id'], 'RegistryToken')}")
+
+
+async def test_listing_tokens_with_previous_secrets_costs_the_same_queries_for_1_or_10(
+    api, registry, count_queries
+):
+    """graceEndsAt and graceTokenHint of a page of tokens: one batched read."""
+    _, registry_id = registry
+
+    async def listed_with_queries() -> tuple[int, int]:
+        count_queries.queries.clear()
+        found = await tokens(api, registry_id)
+        return sum(t["graceEndsAt"] is not None for t in found), len(count_queries.queries)
+
+    made = await create(api, registry_id, "token 0")
+    await rotate(api, made["token"]["id"], 3600)
+    one = await listed_with_queries()
+    for number in range(1, 10):
+        made = await create(api, registry_id, f"token {number}")
+        await rotate(api, made["token"]["id"], 3600)
+    ten = await listed_with_queries()
+
+    assert (one[0], ten[0]) == (1, 10)
+    assert ten[1] == one[1], count_queries.queries
