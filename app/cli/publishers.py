@@ -16,7 +16,7 @@ from app.cli.client import Api, unwrap
 from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
-from app.cli.resolve import registry_id
+from app.cli.resolve import PUBLISHER, child_id, registry_id
 
 publishers = Commands(
     help="Trusted publishers of a Nodion registry: CI jobs that push with their OIDC token.",
@@ -195,8 +195,7 @@ def remove_publisher(
     """Stop trusting a CI identity; the credentials it was given stop at once."""
     api = _api()
     known = _publishers_of(api, registry_id(api, registry, project))
-    if not any(row["id"] == publisher for row in known):
-        raise CliError(f"the registry has no trusted publisher {publisher}", ExitCode.NOT_FOUND)
+    publisher = child_id(publisher, PUBLISHER, known, "the registry")
     result = api.execute(operations.REMOVE_TRUSTED_PUBLISHER, {"id": publisher})
     removed = unwrap(result["removeTrustedPublisher"], "RemoveTrustedPublisherSuccess")
     if as_json:

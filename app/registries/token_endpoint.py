@@ -283,7 +283,6 @@ class TokenEndpoint:
                 "Too many failed logins; try again later.",
                 {"Retry-After": str(attempt.retry_after)},
             )
-        # Should the lookup raise, the reservation stays until it leaves the window.
         try:
             access = await self._verify(asked)
         except IssuerUnreachable as error:
@@ -294,6 +293,10 @@ class TokenEndpoint:
                 f"{error} Nothing was granted; try again shortly.",
                 {"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
+        finally:
+            # Any other way out (the database down, a cancelled request) is no
+            # failed login either: the slot goes back, nothing is counted.
+            self.throttle.hand_back(attempt)
         if access is None:
             await self.throttle.failed(attempt)
             return _refused()

@@ -141,3 +141,27 @@ def test_a_token_stops_at_its_expiry(service, eu_registry, tmp_path):
 
     wait_until(started + 6)
     assert_denied(push(tmp_path / "image", creds, registry.target), LOGIN_REFUSED)
+
+
+@pytest.mark.parametrize("revoked_by", ["the token's ID", "its previous secret's ID"])
+def test_revoking_a_rotated_token_stops_both_of_its_secrets(
+    service, eu_registry, tmp_path, revoked_by
+):
+    """Issue 30: revoking `deploys` after a rotation left the secret in its grace
+    period pulling until a second revoke. A token is one thing, however many
+    secrets it has during a rotation."""
+    registry = Registry(service, eu_registry)
+    _, pusher = registry.create("ci", "PUSH")
+    old_id, old_creds = registry.create("deploys", "PULL")
+    write_image(tmp_path / "image", "1", b"revoke the token, not a secret\n")
+    assert push(tmp_path / "image", pusher, registry.target).returncode == 0
+    new_id, new_creds, _ = registry.rotate(old_id, 3600)
+    for number, creds in enumerate((old_creds, new_creds)):  # both work, and are kept
+        pulled = pull(registry.target, creds, tmp_path / f"before-{number}")
+        assert pulled.returncode == 0, pulled.stderr
+
+    registry.revoke(new_id if revoked_by == "the token's ID" else old_id)
+
+    for number, creds in enumerate((old_creds, new_creds)):
+        assert_denied(pull(registry.target, creds, tmp_path / f"after-{number}"), LOGIN_REFUSED)
+    assert pull(registry.target, pusher, tmp_path / "other").returncode == 0  # only that token

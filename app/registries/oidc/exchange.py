@@ -115,6 +115,10 @@ class OidcExchange:
             return _error(
                 refused.status, code, refused.message, mismatchedClaims=refused.mismatched
             )
+        finally:
+            # Any other way out (the database down, a cancelled request) is no
+            # failed exchange: the slot goes back, nothing is counted.
+            self.throttle.hand_back(attempt)
         await self.throttle.succeeded(attempt)
         return answer
 
