@@ -41,6 +41,7 @@ from tests.registries.publishers import add_publisher
 
 REGION = "eu-central"
 OTHER_REGION = "us-east"
+THIRD_REGION = "ap-south"
 # One image both tenants pushed: a digest is content, not a tenant's.
 SHARED_DIGEST = digest_of("an image both tenants pushed")
 

@@ -33,9 +33,11 @@ from app.audit.models import AuditEvent
 from app.cli.errors import CliError, ExitCode
 from app.cli.main import cli
 from app.main import create_app
+from app.registries.models import PublisherCredential
 from app.settings import Region, Settings
 from tests.graphql.test_no_leak import INTROSPECTION, QueryBuilder
 from tests.registries.images.events import delete, digest_of, push
+from tests.registries.publishers import add_publisher
 from tests.security.graphql_cases import SCHEMA_FIELDS, judge, mutation_cases, query_cases
 from tests.security.tenants import (
     OTHER_REGION,
@@ -43,6 +45,7 @@ from tests.security.tenants import (
     REGION,
     SHARED,
     SHARED_DIGEST,
+    THIRD_REGION,
     Failures,
     Tenant,
     Tenants,
@@ -99,6 +102,7 @@ def settings(
         regions=[
             Region(slug=REGION, name="EU Central", api_url="http://127.0.0.1:9"),
             Region(slug=OTHER_REGION, name="US East", api_url="http://127.0.0.1:9"),
+            Region(slug=THIRD_REGION, name="AP South", api_url="http://127.0.0.1:9"),
         ],
     )
 
@@ -281,122 +285,148 @@ async def test_token_endpoint_grants_nothing_of_the_other_tenant(
 
 
 # ---------------------------------------------------------------------------
-# The OIDC exchange and the `oidc` login (trusted publishers, issue 30 item 1):
-# Mallory's publishers for the same issuer, created before Alice's with the
-# broadest settings the service accepts, change nothing for Alice.
-
+# The OIDC exchange and the `oidc` login (trusted publishers, issue 30 item 1).
+# In eu-central each tenant trusts its own CI (the fixture); Mallory's CI then
+# asks for Alice's namespace. In the other two regions, where no publisher
+# exists yet, Mallory first adds the broadest publishers the service accepts
+# for the same issuer (in us-east any subject, and one trusting Alice's CI
+# repository; in ap-south one trusting it with a CA that signed nothing of the
+# issuer's); Alice then trusts that CI identity of hers, whose exchange and
+# login must be granted by Alice's publisher alone, answered, and recorded in
+# Alice's audit log only.
 
 WRONG_CA = CertificateAuthority.create("a CA that signed nothing of the issuer's")
-# The CI identity Alice trusts after Mallory's publishers were added.
-ALICE_RELEASE = "alice-org/release"
+ALICE_RELEASE = "alice-org/release"  # the CI identity Alice trusts after Mallory
+ALICE_IDENTITIES = frozenset({ALICE_RELEASE})
+PUBLISHED_FIRST = (f"NODION {OTHER_REGION}", f"NODION {THIRD_REGION}")
 
 
-async def mallory_publishes_first(tenants: Tenants, issuer: OidcIssuer) -> list[str]:
-    """Mallory adds the broadest publishers the service accepts, then Alice
-    trusts a new CI identity: every publisher of Mallory's comes first in id
-    order. Returns the ones accepted (the service may refuse some, as issue 30
-    asks for a bare `*` subject and a CUSTOM_OIDC publisher on GitHub's issuer)."""
-    from tests.registries.publishers import add_publisher
-
-    registry = tenants.mallory.registries["NODION"]["id"]
-    attempts = {
-        "CUSTOM_OIDC on GitHub's issuer, any subject": {
-            "provider": "CUSTOM_OIDC",
-            "issuer": issuer.url,
-            "subject": "*",
-            "caCertificate": issuer.ca_pem,
+def mallory_s_broadest(issuer: OidcIssuer) -> dict[str, dict[str, dict[str, Any]]]:
+    """By registry: Mallory's publishers, added before Alice's there."""
+    return {
+        f"NODION {OTHER_REGION}": {
+            "CUSTOM_OIDC on GitHub's issuer, any subject": {
+                "provider": "CUSTOM_OIDC",
+                "issuer": issuer.url,
+                "subject": "*",
+                "caCertificate": issuer.ca_pem,
+            },
+            "GitHub Actions trusting Alice's repository": {
+                "provider": "GITHUB_ACTIONS",
+                "repository": ALICE_RELEASE,
+                "caCertificate": issuer.ca_pem,
+            },
         },
-        "GitHub Actions, Alice's repository, a wrong CA": {
-            "provider": "GITHUB_ACTIONS",
-            "repository": ALICE_RELEASE,
-            "caCertificate": WRONG_CA.pem,
-        },
-        "GitHub Actions, Alice's repository": {
-            "provider": "GITHUB_ACTIONS",
-            "repository": ALICE_RELEASE,
-            "caCertificate": issuer.ca_pem,
+        f"NODION {THIRD_REGION}": {
+            "GitHub Actions trusting Alice's repository, with a wrong CA": {
+                "provider": "GITHUB_ACTIONS",
+                "repository": ALICE_RELEASE,
+                "caCertificate": WRONG_CA.pem,
+            },
         },
     }
-    accepted = []
-    for label, fields_ in attempts.items():
-        added = await add_publisher(tenants.mallory.api, registry, **fields_)
-        if added["__typename"] == "AddTrustedPublisherSuccess":
-            accepted.append(label)
-    alice_added = await add_publisher(
-        tenants.alice.api,
-        tenants.alice.registries["NODION"]["id"],
-        "GITHUB_ACTIONS",
-        repository=ALICE_RELEASE,
-        caCertificate=issuer.ca_pem,
-    )
-    assert alice_added["__typename"] == "AddTrustedPublisherSuccess", alice_added
+
+
+async def mallory_publishes_first(tenants: Tenants, issuer: OidcIssuer) -> dict[str, list[str]]:
+    """Mallory's publishers, then Alice's: Mallory's come first in id order.
+    Returns, by registry, the ones the service accepted (issue 30 refuses a
+    bare `*` subject, and a CUSTOM_OIDC publisher on GitHub's issuer)."""
+    accepted: dict[str, list[str]] = {}
+    for kind, publishers in mallory_s_broadest(issuer).items():
+        accepted[kind] = []
+        for label, fields in publishers.items():
+            added = await add_publisher(
+                tenants.mallory.api, tenants.mallory.registries[kind]["id"], **fields
+            )
+            if added["__typename"] == "AddTrustedPublisherSuccess":
+                accepted[kind].append(label)
+        alice_added = await add_publisher(
+            tenants.alice.api,
+            tenants.alice.registries[kind]["id"],
+            "GITHUB_ACTIONS",
+            repository=ALICE_RELEASE,
+            caCertificate=issuer.ca_pem,
+        )
+        assert alice_added["__typename"] == "AddTrustedPublisherSuccess", alice_added
     return accepted
 
 
 async def granted_actions(
     client: Any, signer: Any, username: str, password: str, service: str, repositories: list[str]
 ) -> dict[str, list[str]] | int:
+    """What one login is granted on each repository, or the status refusing it."""
+    scopes = [("scope", f"repository:{repository}:pull,push") for repository in repositories]
     answer = await client.get(
-        "/registry/token",
-        params=[
-            ("service", service),
-            *((("scope", f"repository:{r}:pull,push")) for r in repositories),
-        ],
-        auth=(username, password),
+        "/registry/token", params=[("service", service), *scopes], auth=(username, password)
     )
     if answer.status_code != 200:
-        return answer.status_code
+        return int(answer.status_code)
     return {e["name"]: e["actions"] for e in access_of(answer.json()["token"], signer, service)}
+
+
+async def last_audit_event() -> int:
+    """Events after this one are the attempts' (Mallory names Alice's CI
+    repository herself when she adds a publisher trusting it)."""
+    newest = await AuditEvent.all().order_by("-id").first()
+    return newest.id if newest else 0
+
+
+async def credentials_minted_for(tenant: Tenant) -> int:
+    """How many exchanged credentials the tenant's publishers hold."""
+    project = (await owned(tenant)).project
+    return await PublisherCredential.filter(publisher__project_id=project).count()
+
+
+def mallory_ci_token(tenants: Tenants, issuer: OidcIssuer, hostname: str) -> str:
+    return issuer.sign(issuer.github_claims(hostname, repository=tenants.mallory.ci_repository))
 
 
 async def test_oidc_exchange_never_grants_across_tenants(tenants: Tenants, client, signer, issuer):
     alice, mallory = tenants.alice, tenants.mallory
     accepted = await mallory_publishes_first(tenants, issuer)
     since = await last_audit_event()
-    markers = tenants.markers() | {ALICE_RELEASE}
+    markers = tenants.markers() | ALICE_IDENTITIES
+    alice_owned = await owned(alice)
     failures = Failures()
 
-    # Mallory's CI, exchanged for Alice's namespace: refused, nothing of Alice's changes.
-    before = await owned_rows(await owned(alice))
-    for namespace in (alice.namespace, alice.namespace.upper(), f"{alice.namespace}/web"):
-        case = f"Mallory's CI token for namespace {namespace!r}"
-        token = issuer.sign(
-            issuer.github_claims(mallory.hostname, repository=mallory.ci_repository)
-        )
-        body = {"token": token, "registry": alice.hostname, "namespace": namespace}
+    # Mallory's CI exchanged for Alice's namespace, in every region: refused.
+    before = await owned_rows(alice_owned)
+    for kind, namespace in itertools.product(
+        ("NODION", *PUBLISHED_FIRST), (alice.namespace, alice.namespace.upper(), alice.image)
+    ):
+        hostname = alice.registries[kind]["hostname"]
+        case = f"Mallory's CI token for namespace {namespace!r} at {hostname}"
+        token = mallory_ci_token(tenants, issuer, hostname)
+        body = {"token": token, "registry": hostname, "namespace": namespace}
         answer = await client.post("/registry/oidc/exchange", json=body)
         failures.check_leaks(case, answer.text, markers, json.dumps(body))
-        if answer.status_code < 400:
-            failures.add(case, f"granted {answer.status_code}: {answer.text}")
-        elif answer.status_code >= 500:
+        if not 400 <= answer.status_code < 500:
             failures.add(case, f"answered {answer.status_code}: {answer.text}")
-    for change in changes(before, await owned_rows(await owned(alice))):
+    for change in changes(before, await owned_rows(alice_owned)):
         failures.add("Alice's rows", change)
 
-    # Alice's own CI, exchanged for her namespace after Mallory's publishers:
-    # granted by Alice's publisher alone, on Alice's repositories.
-    case = f"Alice's CI token for her namespace (Mallory first with {accepted})"
-    mallory_publishers = await _publishers_last_used(mallory)
-    token = issuer.sign(issuer.github_claims(alice.hostname, repository=ALICE_RELEASE))
-    body = {"token": token, "registry": alice.hostname, "namespace": alice.namespace}
-    answer = await client.post("/registry/oidc/exchange", json=body)
-    if answer.status_code != 200:
-        failures.add(case, f"answered {answer.status_code}: {answer.text}")
-    else:
-        got = answer.json()
-        actions = await granted_actions(
-            client,
-            signer,
-            got["username"],
-            got["password"],
-            alice.hostname,
-            [alice.image, mallory.image],
-        )
-        expected = {alice.image: ["pull", "push"], mallory.image: []}
-        if actions != expected:
-            failures.add(case, f"the credential grants {actions}, not {expected}")
-    if await _publishers_last_used(mallory) != mallory_publishers:
-        failures.add(case, "one of Mallory's publishers was used for Alice's token")
+    # Alice's CI exchanged for her namespace: Alice's publisher grants it,
+    # on Alice's repositories only.
+    for kind in PUBLISHED_FIRST:
+        hostname = alice.registries[kind]["hostname"]
+        case = f"Alice's CI token at {hostname}, after Mallory's {accepted[kind]}"
+        mallory_credentials = await credentials_minted_for(mallory)
+        token = issuer.sign(issuer.github_claims(hostname, repository=ALICE_RELEASE))
+        body = {"token": token, "registry": hostname, "namespace": alice.namespace}
+        answer = await client.post("/registry/oidc/exchange", json=body)
+        if answer.status_code != 200:
+            failures.add(case, f"answered {answer.status_code}: {answer.text}")
+        else:
+            got = answer.json()
+            asked = [alice.image, mallory.image]
+            actions = await granted_actions(
+                client, signer, got["username"], got["password"], hostname, asked
+            )
+            expected = {alice.image: ["pull", "push"], mallory.image: []}
+            if actions != expected:
+                failures.add(case, f"the credential grants {actions}, not {expected}")
+        if await credentials_minted_for(mallory) != mallory_credentials:
+            failures.add(case, "one of Mallory's publishers took Alice's token")
     await audit_of_mallory_names_nothing_of_alice(tenants, failures, since, ALICE_IDENTITIES)
     failures.assert_none("isolation failures at the OIDC exchange")
 
@@ -405,60 +435,36 @@ async def test_oidc_login_never_grants_across_tenants(tenants: Tenants, client, 
     alice, mallory = tenants.alice, tenants.mallory
     accepted = await mallory_publishes_first(tenants, issuer)
     since = await last_audit_event()
+    alice_owned = await owned(alice)
     failures = Failures()
 
     # Mallory's CI token as the password of `oidc`, asking for Alice's
-    # repositories (alone, or with her own in one login): nothing of Alice's.
-    before = await owned_rows(await owned(alice))
-    mallory_token = issuer.sign(
-        issuer.github_claims(mallory.hostname, repository=mallory.ci_repository)
-    )
-    for asked in ([alice.image], [mallory.image, alice.image], [f"{alice.namespace}/shared"]):
-        case = f"Mallory's CI token as `oidc` for {asked}"
-        actions = await granted_actions(
-            client, signer, "oidc", mallory_token, alice.hostname, asked
-        )
-        if isinstance(actions, dict) and any(
-            actions.get(r) for r in asked if r.startswith(alice.namespace)
-        ):
+    # repositories (alone, or with her own in one login), in both regions.
+    before = await owned_rows(alice_owned)
+    logins = ([alice.image], [mallory.image, alice.image], [f"{alice.namespace}/shared"])
+    for kind, asked in itertools.product(("NODION", *PUBLISHED_FIRST), logins):
+        hostname = alice.registries[kind]["hostname"]
+        case = f"Mallory's CI token as `oidc` for {asked} at {hostname}"
+        token = mallory_ci_token(tenants, issuer, hostname)
+        actions = await granted_actions(client, signer, "oidc", token, hostname, asked)
+        if isinstance(actions, int):
+            if not 400 <= actions < 500:
+                failures.add(case, f"answered {actions}")
+        elif any(actions.get(r) for r in asked if r.startswith(f"{alice.namespace}/")):
             failures.add(case, f"granted {actions}")
-        elif isinstance(actions, int) and actions >= 500:
-            failures.add(case, f"answered {actions}")
-    for change in changes(before, await owned_rows(await owned(alice))):
+    for change in changes(before, await owned_rows(alice_owned)):
         failures.add("Alice's rows", change)
 
-    # Alice's CI token as the password of `oidc`, after Mallory's publishers:
-    # Alice's repositories, granted by Alice's publisher.
-    case = f"Alice's CI token as `oidc` (Mallory first with {accepted})"
-    mallory_publishers = await _publishers_last_used(mallory)
-    alice_token = issuer.sign(issuer.github_claims(alice.hostname, repository=ALICE_RELEASE))
-    actions = await granted_actions(
-        client, signer, "oidc", alice_token, alice.hostname, [alice.image]
-    )
-    if actions != {alice.image: ["pull", "push"]}:
-        failures.add(case, f"granted {actions}, not pull and push on {alice.image}")
-    if await _publishers_last_used(mallory) != mallory_publishers:
-        failures.add(case, "one of Mallory's publishers was used for Alice's token")
+    # Alice's CI token as the password of `oidc`: her repositories, by her publisher.
+    for kind in PUBLISHED_FIRST:
+        hostname = alice.registries[kind]["hostname"]
+        case = f"Alice's CI token as `oidc` at {hostname}, after Mallory's {accepted[kind]}"
+        token = issuer.sign(issuer.github_claims(hostname, repository=ALICE_RELEASE))
+        actions = await granted_actions(client, signer, "oidc", token, hostname, [alice.image])
+        if actions != {alice.image: ["pull", "push"]}:
+            failures.add(case, f"granted {actions}, not pull and push on {alice.image}")
     await audit_of_mallory_names_nothing_of_alice(tenants, failures, since, ALICE_IDENTITIES)
     failures.assert_none("isolation failures at the `oidc` login")
-
-
-ALICE_IDENTITIES = frozenset({ALICE_RELEASE})
-
-
-async def last_audit_event() -> int:
-    """Events after this one are the attempts' (Mallory may name Alice's CI
-    repository herself when she adds a publisher trusting it)."""
-    newest = await AuditEvent.all().order_by("-id").first()
-    return newest.id if newest else 0
-
-
-async def _publishers_last_used(tenant: Tenant) -> dict[int, Any]:
-    from app.registries.models import TrustedPublisher
-
-    project = (await owned(tenant)).project
-    rows = await TrustedPublisher.filter(project_id=project).values("id", "last_used_at")
-    return {row["id"]: row["last_used_at"] for row in rows}
 
 
 # ---------------------------------------------------------------------------
