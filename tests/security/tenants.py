@@ -20,6 +20,7 @@ import httpx
 from tortoise import Tortoise
 
 from app.applications.models import DeployTarget
+from app.applications.targets import create_target
 from app.audit.models import AuditEvent
 from app.graphql.core.ids import decode_id
 from app.registries.image_models import ImageRepository
@@ -108,6 +109,8 @@ class Tenant:
             if registry.get("username"):
                 found.add(registry["username"])
         found |= {token["name"] for token in self.tokens.values()}
+        # Its secrets: tokens, third-party passwords, what its deploy target holds.
+        found |= {*self.secrets.values(), self.deploy_credential[1], self.target["token"]}
         return {marker for marker in found if marker}
 
 
@@ -136,7 +139,10 @@ async def notify(client: httpx.AsyncClient, keys: Any, *events: dict[str, Any]) 
     return response
 
 
-async def make_project(api: Any, email: str, name: str, namespace: str, ci: str) -> Tenant:
+async def make_project(make_api: Any, email: str, name: str, ci: str) -> Tenant:
+    """A user owning a project named `name`, whose namespace its name gives."""
+    api = await make_api(email)
+    namespace = name.lower().replace(" ", "-")
     created = ok(
         await graphql(api, CREATE_PROJECT, {"name": name, "namespace": namespace}),
         "CreateProjectSuccess",
@@ -148,6 +154,12 @@ async def make_project(api: Any, email: str, name: str, namespace: str, ci: str)
             kind = "NODION" if registry["region"] == REGION else f"NODION {registry['region']}"
             tenant.registries[kind] = registry
     return tenant
+
+
+async def make_target(settings: Any, keys: Any, name: str) -> dict[str, Any]:
+    """A deploy target of the first region, as `nodion admin create-deploy-target` makes it."""
+    token = await create_target(name, REGION, settings, keys.token_pepper)
+    return {"name": name, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
 
 
 async def add_publishers(tenant: Tenant, issuer: Any) -> None:
@@ -188,6 +200,8 @@ async def fill(tenant: Tenant, client: httpx.AsyncClient, keys: Any) -> None:
         }
         added = ok(await graphql(api, ADD_REGISTRY, variables), "AddRegistrySuccess")
         tenant.registries[kind] = added["registry"]
+        if "token" in fields:
+            tenant.secrets[f"{kind} password"] = fields["token"]
 
     nodion = tenant.registries["NODION"]["id"]
     generated = ok(

@@ -55,6 +55,7 @@ from tests.security.tenants import (
     deploy,
     fill,
     make_project,
+    make_target,
     model_tables,
     notify,
     owned,
@@ -107,34 +108,19 @@ def settings(
     )
 
 
-async def make_target(client: Any, settings: Settings, keys: Any, name: str) -> dict[str, Any]:
-    from app.applications.targets import create_target
-
-    token = await create_target(name, REGION, settings, keys.token_pepper)
-    return {"name": name, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
-
-
 @pytest.fixture
 async def tenants(make_api, client, keys, issuer, settings) -> Tenants:
-    alice = await make_project(
-        await make_api("alice@shop.example"),
-        "alice@shop.example",
-        "Alice Shop",
-        "alice-shop",
-        "alice-org/app",
-    )
+    """Alice's objects are made first, so hers have the lower ids: a lookup
+    that takes the first match of all tenants would find hers."""
+    alice = await make_project(make_api, "alice@shop.example", "Alice Shop", "alice-org/app")
     mallory = await make_project(
-        await make_api("mallory@works.example"),
-        "mallory@works.example",
-        "Mallory Works",
-        "mallory-works",
-        "mallory-org/app",
+        make_api, "mallory@works.example", "Mallory Works", "mallory-org/app"
     )
     for tenant in (alice, mallory):
         await add_publishers(tenant, issuer)
         await fill(tenant, client, keys)
-    serving_alice = await make_target(client, settings, keys, "eu-alice")
-    serving_mallory = await make_target(client, settings, keys, "eu-mallory")
+    serving_alice = await make_target(settings, keys, "eu-alice")
+    serving_mallory = await make_target(settings, keys, "eu-mallory")
     await deploy(alice, client, serving_alice, finish=True)
     await deploy(alice, client, serving_alice, finish=False)
     await deploy(mallory, client, serving_mallory, finish=False)
