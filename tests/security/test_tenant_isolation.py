@@ -550,7 +550,7 @@ async def test_deploy_api_reaches_no_other_tenant_s_deployment(tenants: Tenants,
 
 
 @pytest.fixture
-async def served(client, settings, keys, outbound) -> AsyncIterator[str]:
+async def served(database, settings, keys, outbound) -> AsyncIterator[str]:
     """The app under uvicorn on 127.0.0.1 (the CLI speaks HTTP), in this
     test's event loop and database."""
     app = create_app(settings, keys, outbound=outbound, manage_database=False)
