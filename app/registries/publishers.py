@@ -153,8 +153,8 @@ def _check_not_built_in(issuer: str, provider: PublisherProvider, settings: Sett
     if owner is None or owner is provider:
         return
     label = {
-        PublisherProvider.GITHUB_ACTIONS: "GITHUB_ACTIONS (with --repository owner/name)",
-        PublisherProvider.GITLAB: "GITLAB (with --project-path group/project)",
+        PublisherProvider.GITHUB_ACTIONS: "GITHUB_ACTIONS with its `repository` (owner/name)",
+        PublisherProvider.GITLAB: "GITLAB with its `projectPath` (group/project)",
     }[owner]
     raise ValidationFailed(
         "issuer",

@@ -231,7 +231,7 @@ async def test_a_publisher_that_binds_no_identity_claim_exactly_is_refused(
     )
     assert refused["__typename"] == "ValidationError", refused
     assert refused["field"] == field
-    assert "add a claim condition with the exact value" in refused["message"]
+    assert "add to `claims` the exact value of a claim" in refused["message"]
     assert "repository=org/app" in refused["message"]
 
 

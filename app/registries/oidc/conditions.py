@@ -55,8 +55,8 @@ NOT_IDENTITY = frozenset(
     }
 )
 IDENTITY_HINT = (
-    "make the subject exact (e.g. repo:org/app:ref:refs/heads/main), or add a claim "
-    "condition with the exact value that names the pipeline (e.g. repository=org/app or "
+    "make the `subject` exact (e.g. repo:org/app:ref:refs/heads/main), or add to `claims` "
+    "the exact value of a claim that names the pipeline (e.g. repository=org/app or "
     "project_path=group/app)"
 )
 
