@@ -27,7 +27,7 @@ from app.registries.models import (
     TrustedPublisher,
 )
 from app.settings import Settings
-from tests.graphql_documents import create_project, default_registry
+from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
 from tests.registries.publishers import add_publisher
 from tests.registries.test_oidc_exchange import actions_on, exchange
 from tests.registries.test_token_endpoint import get_token
@@ -284,3 +284,16 @@ async def test_a_stored_publisher_that_binds_no_identity_accepts_nothing_and_say
     )
     assert login.status_code == 401
     assert await PublisherCredential.all().count() == 0
+
+
+async def test_a_project_whose_namespace_is_oidc_logs_in_with_its_tokens(api, client, signer):
+    # `oidc` was taken for a CI's JWT whatever the password: this project's
+    # own access tokens (username = its namespace) were refused.
+    project = await create_project(api, "OIDC")
+    assert project["namespace"] == "oidc"
+    made = await api(GENERATE_CREDENTIALS, {"id": default_registry(project)["id"]})
+    credentials = made["generateCredentials"]["credentials"]
+    assert credentials["username"] == "oidc"
+    hostname = default_registry(project)["hostname"]
+    actions = await actions_on(client, signer, "oidc", credentials["token"], hostname, "oidc/app")
+    assert actions == ["pull", "push"]
