@@ -22,6 +22,7 @@ from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
 from app.registries.models import PUBLISHER_CREDENTIAL, REGISTRY_TOKEN
 from app.registries.oidc.credentials import (
+    JWT_USERNAME,
     NamespaceUnclear,
     OidcLogins,
     is_oidc_username,
@@ -343,7 +344,7 @@ class TokenEndpoint:
         assert asked.username is not None
         if not self._oidc_login(asked):
             return asked.username
-        return f"oidc/{login_namespace(asked.username, parse_scopes(asked.scopes))}"
+        return f"{JWT_USERNAME}/{login_namespace(asked.username, parse_scopes(asked.scopes))}"
 
     def _could_be_valid(self, asked: TokenRequest) -> bool:
         """False for what no credential can match (no service, a token of no known
