@@ -49,7 +49,9 @@ def _api() -> Api:
 
 
 def conditions(row: dict[str, Any]) -> str:
-    return " ".join(f"{c['claim']}={c['value']}" for c in row["conditions"])
+    listed = " ".join(f"{c['claim']}={c['value']}" for c in row["conditions"])
+    # Stored before every publisher had to bind an identity: kept, matches nothing.
+    return f"{listed} (accepts no token: remove it)" if row.get("problem") else listed
 
 
 COLUMNS = [

@@ -28,7 +28,7 @@ from app.registries.models import (
 )
 from app.settings import Settings
 from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
-from tests.registries.publishers import add_publisher
+from tests.registries.publishers import TRUSTED_PUBLISHERS, add_publisher
 from tests.registries.test_oidc_exchange import actions_on, exchange
 from tests.registries.test_token_endpoint import get_token
 from tests.support.oidc_issuer import OidcIssuer, running_issuer
@@ -119,6 +119,7 @@ async def _tenant_a(api, issuer: OidcIssuer, older_with_wrong_ca: bool = False) 
         "hostname": registry["hostname"],
         "publisher_id": int(_node_id(added["publisher"]["id"])),
         "project_id": int(_node_id(project["id"])),
+        "registry_id": int(_node_id(registry["id"])),
     }
 
 
@@ -284,6 +285,12 @@ async def test_a_stored_publisher_that_binds_no_identity_accepts_nothing_and_say
     )
     assert login.status_code == 401
     assert await PublisherCredential.all().count() == 0
+    # The API says so where the publisher is listed (the dashboard and CLI show it).
+    registry_id = GlobalID("Registry", str(a["registry_id"]))
+    [listed] = (await api(TRUSTED_PUBLISHERS, {"id": str(registry_id)}))["node"][
+        "trustedPublishers"
+    ]
+    assert listed["problem"].startswith("It accepts no token: it binds no identity claim")
 
 
 async def test_a_project_whose_namespace_is_oidc_logs_in_with_its_tokens(api, client, signer):

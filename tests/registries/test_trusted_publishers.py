@@ -46,6 +46,7 @@ async def test_a_github_publisher_gets_its_defaults_and_is_listed(api, registry,
     }
     listed = (await api(TRUSTED_PUBLISHERS, {"id": nodion["id"]}))["node"]["trustedPublishers"]
     assert [p["id"] for p in listed] == [publisher["id"]]
+    assert listed[0]["problem"] is None  # it binds the repository
 
 
 async def test_gitlab_and_custom_publishers(api, registry):

@@ -56,7 +56,13 @@ export function publishersSection(registry, { canChange, reload, namespace }) {
             "tr",
             { dataset: { publisherId: publisher.id, provider: publisher.provider } },
             h("td", {}, PROVIDER_LABELS[publisher.provider] || publisher.provider),
-            h("td", { class: "mono small" }, publisher.conditions.map((c) => h("div", {}, `${c.claim} = ${c.value}`))),
+            h(
+              "td",
+              { class: "mono small" },
+              publisher.conditions.map((c) => h("div", {}, `${c.claim} = ${c.value}`)),
+              // Stored before every publisher had to bind an identity: kept, matches nothing.
+              publisher.problem ? h("p", { class: "field-error small", role: "note" }, publisher.problem) : null,
+            ),
             h("td", { class: "mono small" }, publisher.repositories.join(", ")),
             h("td", {}, time(publisher.lastUsedAt)),
             h("td", { class: "token-actions" }, canChange ? h("button", { type: "button", class: "button small danger-text", onclick: (event) => remove(event.currentTarget, publisher) }, "Remove") : null),
