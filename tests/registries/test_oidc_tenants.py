@@ -304,3 +304,30 @@ async def test_a_project_whose_namespace_is_oidc_logs_in_with_its_tokens(api, cl
     hostname = default_registry(project)["hostname"]
     actions = await actions_on(client, signer, "oidc", credentials["token"], hostname, "oidc/app")
     assert actions == ["pull", "push"]
+
+
+async def test_the_exchange_reads_one_projects_publishers_in_one_query(
+    api, make_api, client, issuer, count_queries
+):
+    a = await _tenant_a(api, issuer)
+    hostname, ns = a["hostname"], a["namespace"]
+
+    async def statements() -> list[str]:
+        count_queries.queries.clear()
+        token = issuer.sign(issuer.github_claims(hostname))
+        assert (await exchange(client, token, hostname, ns)).status_code == 200
+        # The throttle's own (PostgreSQL prunes its table now and then) aside.
+        return [q for q in count_queries.queries if "login_attempts" not in q]
+
+    alone = await statements()
+    for number in range(4):  # other tenants' publishers for the same issuer
+        await _tenant_b_publisher(
+            lambda email, n=number: make_api(f"b{n}-{email}"),
+            issuer,
+            "broadest allowed",
+            issuer.ca_pem,
+        )
+    among_others = await statements()
+    assert len(among_others) == len(alone)
+    [lookup] = [q for q in among_others if 'FROM "trusted_publishers"' in q]
+    assert '"namespace"' in lookup  # narrowed to the project in the query itself
