@@ -30,6 +30,7 @@ from app.registries.loaders import (
     TRUSTED_PUBLISHER,
 )
 from app.registries.models import Registry, RegistryToken, RegistryType, TrustedPublisher
+from app.registries.oidc.conditions import unbound_identity
 
 
 @strawberry.type(
@@ -179,6 +180,15 @@ class TrustedPublisherNode(ProjectScopedNode):
             TrustedPublisherCondition(claim=claim, value=value)
             for claim, value in self.conditions.items()
         ]
+
+    @strawberry.field(
+        description="Why it accepts no token, or null: a publisher stored before every "
+        "publisher had to bind an identity claim to an exact value (a subject `*`) is kept "
+        "but matches nothing. Remove it and add one that binds."
+    )
+    def problem(self) -> str | None:
+        reason = unbound_identity(self.conditions)
+        return f"It accepts no token: {reason}." if reason else None
 
     @strawberry.field
     async def registry(self, info: Info) -> RegistryNode:
