@@ -69,7 +69,7 @@ def migrations_from_empty(folder: Path) -> dict[str, int]:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     with path.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -81,7 +81,7 @@ def _file_lock(path: Path) -> Iterator[None]:
 async def sqlite_template() -> Path:
     """The migrated SQLite file of this run, built by the first worker to ask."""
     template = run_dir() / "template.sqlite3"
-    with _file_lock(run_dir() / "template.sqlite3.lock"):
+    with file_lock(run_dir() / "template.sqlite3.lock"):
         if not template.exists():
             building = template.with_suffix(".building")
             building.unlink(missing_ok=True)

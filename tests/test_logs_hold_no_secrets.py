@@ -206,20 +206,38 @@ def hostile_requests(project_id: str, token: str) -> list[tuple[str, dict]]:
         "exchange",
         method="POST",
         url="/registry/oidc/exchange",
-        json={"token": "eyJSECRET.eyJSECRET.SECRET", "registry": "SECRET"},
+        json={"token": "eyJSECRET.eyJSECRET.SECRET", "registry": "SECRET", "namespace": "logs"},
     )
     add(
         "exchangehost",
         method="POST",
         url="/registry/oidc/exchange",
-        json={"token": "SECRET", "registry": "registry.eu-central.nodion.net"},
+        json={"token": "SECRET", "registry": "registry.eu-central.nodion.net", "namespace": "logs"},
+    )
+    # A namespace that is none (a well-formed one is public, in every image name).
+    add(
+        "exchangenamespace",
+        method="POST",
+        url="/registry/oidc/exchange",
+        json={
+            "token": "eyJSECRET.eyJSECRET.SECRET",
+            "registry": "registry.eu-central.nodion.net",
+            "namespace": "SECRET/../x",
+        },
     )
     add(
         "oidcpassword",
         method="GET",
         url="/registry/token",
-        params={"service": "registry.eu-central.nodion.net"},
+        params={"service": "registry.eu-central.nodion.net", "scope": "repository:logs/a:push"},
         auth=("oidc", "eyJSECRET.eyJSECRET.SECRET"),
+    )
+    add(
+        "oidcnamespace",
+        method="GET",
+        url="/registry/token",
+        params={"service": "registry.eu-central.nodion.net"},
+        auth=("oidc/SECRET!", "eyJSECRET.eyJSECRET.SECRET"),
     )
     return requests
 

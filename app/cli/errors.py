@@ -11,12 +11,13 @@ from enum import IntEnum
 class ExitCode(IntEnum):
     OK = 0
     ERROR = 1  # anything not listed below, e.g. invalid settings of the service
-    USAGE = 2  # a bad command line (click's own code), an ambiguous name
+    USAGE = 2  # a bad command line (click's own code)
     AUTH = 3  # no API token, or the token was not accepted
     NOT_FOUND = 4  # no such project, registry, app or image
     REFUSED = 5  # the API refused the input: validation, conflict, a failed check
     UNREACHABLE = 6  # the API (or its database) cannot be reached
     FORBIDDEN = 7  # your role in the project does not allow the change
+    AMBIGUOUS = 8  # a reference that fits several objects: name one by its ID (app/cli/resolve.py)
 
 
 class CliError(Exception):

@@ -27,6 +27,7 @@ CHECK_IMAGE = "CheckImage"
 REMOVE_REGISTRY = "RemoveRegistry"
 # Operation names, not secrets (S105 reads "TOKEN" in a name as a password).
 REGISTRY_TOKENS = "RegistryTokens"
+REGISTRY_TOKEN = "RegistryToken"  # noqa: S105
 CREATE_REGISTRY_TOKEN = "CreateRegistryToken"  # noqa: S105
 ROTATE_REGISTRY_TOKEN = "RotateRegistryToken"  # noqa: S105
 REVOKE_REGISTRY_TOKEN = "RevokeRegistryToken"  # noqa: S105

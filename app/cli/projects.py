@@ -21,7 +21,7 @@ from app.cli.output import (
     print_table,
 )
 from app.cli.registries import REGISTRY_COLUMNS
-from app.cli.resolve import all_projects, project_id
+from app.cli.resolve import all_projects, find_project, project_id
 from app.cli.wording import in_cli_words
 
 projects = Commands(help="Your projects.", no_args_is_help=True)
@@ -132,15 +132,17 @@ def delete_project(
     Every token of the project stops working at once; its namespace is held back
     for 30 days."""
     api = Api(config.current())
-    found = project_id(api, project)
+    # The project itself, so the question and the answer name what is deleted.
+    found = find_project(api, project)
+    named = f"{found['name']} (namespace {found['namespace']})"
     if not yes and not typer.confirm(
-        f"Delete project {project!r} and everything in it? This cannot be undone.",
+        f"Delete project {named} and everything in it? This cannot be undone.",
         default=False,
     ):
         raise CliError("nothing was deleted", ExitCode.ERROR)
-    result = api.execute(operations.DELETE_PROJECT, {"id": found, "force": force})
+    result = api.execute(operations.DELETE_PROJECT, {"id": found["id"], "force": force})
     deleted = unwrap(result["deleteProject"], "DeleteProjectSuccess")
     if as_json:
         print_json(deleted)
     else:
-        typer.echo(f"Deleted project {project} ({deleted['deletedProjectId']}).")
+        typer.echo(f"Deleted project {named}, ID {deleted['deletedProjectId']}.")

@@ -1,7 +1,8 @@
 """`nodion registries publishers …`: CI identities (GitHub Actions, GitLab CI,
 another OIDC issuer) that push to a Nodion registry with their OIDC token, no
 stored secret. The CI exchanges its token at POST /registry/oidc/exchange, or
-logs in as `oidc` with it (docs/using.md)."""
+logs in as `oidc/<namespace>` with it (docs/using.md): it names its project,
+whose publishers are the only ones its token is compared with."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from app.cli.client import Api, unwrap
 from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
-from app.cli.resolve import registry_id
+from app.cli.resolve import PUBLISHER, child_id, registry_id
 
 publishers = Commands(
     help="Trusted publishers of a Nodion registry: CI jobs that push with their OIDC token.",
@@ -48,7 +49,9 @@ def _api() -> Api:
 
 
 def conditions(row: dict[str, Any]) -> str:
-    return " ".join(f"{c['claim']}={c['value']}" for c in row["conditions"])
+    listed = " ".join(f"{c['claim']}={c['value']}" for c in row["conditions"])
+    # Stored before every publisher had to bind an identity: kept, matches nothing.
+    return f"{listed} (accepts no token: remove it)" if row.get("problem") else listed
 
 
 COLUMNS = [
@@ -116,7 +119,11 @@ def add_publisher(
         str | None, typer.Option("--ref-type", help="gitlab: branch or tag.")
     ] = None,
     subject: Annotated[
-        str | None, typer.Option("--subject", help="custom: the token's sub, exact or a glob.")
+        str | None,
+        typer.Option(
+            "--subject",
+            help="custom: the token's sub; exact, unless a --claim names the pipeline exactly.",
+        ),
     ] = None,
     claim: Annotated[
         list[str] | None,
@@ -124,7 +131,11 @@ def add_publisher(
     ] = None,
     issuer: Annotated[
         str | None,
-        typer.Option("--issuer", help="gitlab (default https://gitlab.com), custom: https URL."),
+        typer.Option(
+            "--issuer",
+            help="gitlab (default https://gitlab.com), custom: https URL (not GitHub's or "
+            "gitlab.com's: use --provider github or gitlab).",
+        ),
     ] = None,
     audience: Annotated[
         str | None, typer.Option("--audience", help="Default: the registry's hostname.")
@@ -179,9 +190,13 @@ def add_publisher(
             ("ID", publisher["id"]),
         ]
     )
+    hostname = publisher["registry"]["hostname"]
+    namespace = publisher["registry"]["project"]["namespace"]
     typer.echo(
-        f"CI jobs log in with: docker login -u oidc --password-stdin <hostname> (the job's OIDC "
-        f"token, audience {publisher['audience']}), or exchange it at /registry/oidc/exchange."
+        f"CI jobs log in with: docker login -u oidc/{namespace} --password-stdin {hostname} "
+        f"(the job's OIDC token, audience {publisher['audience']}), or exchange it at "
+        f'/registry/oidc/exchange with {{"token", "registry": "{hostname}", '
+        f'"namespace": "{namespace}"}}.'
     )
 
 
@@ -195,8 +210,7 @@ def remove_publisher(
     """Stop trusting a CI identity; the credentials it was given stop at once."""
     api = _api()
     known = _publishers_of(api, registry_id(api, registry, project))
-    if not any(row["id"] == publisher for row in known):
-        raise CliError(f"the registry has no trusted publisher {publisher}", ExitCode.NOT_FOUND)
+    publisher = child_id(publisher, PUBLISHER, known, "the registry")
     result = api.execute(operations.REMOVE_TRUSTED_PUBLISHER, {"id": publisher})
     removed = unwrap(result["removeTrustedPublisher"], "RemoveTrustedPublisherSuccess")
     if as_json:

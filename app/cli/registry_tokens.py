@@ -18,7 +18,7 @@ from app.cli.client import Api, unwrap
 from app.cli.commands import Commands
 from app.cli.errors import CliError, ExitCode
 from app.cli.output import JsonOption, key, print_fields, print_json, print_table
-from app.cli.resolve import is_global_id, registry_id
+from app.cli.resolve import TOKEN, is_global_id, registry_id, resolve
 
 tokens = Commands(
     help="Access tokens of a Nodion registry: PULL or PUSH, optionally expiring.",
@@ -84,11 +84,22 @@ def expires(token: dict[str, Any], now: datetime | None = None) -> str:
     return "expires in less than a minute"
 
 
+def previous_secret(token: dict[str, Any], now: datetime | None = None) -> str:
+    """The secret a rotation replaced, while it still works: `…hint until when`."""
+    if token.get("graceEndsAt") is None:
+        return ""
+    ends = datetime.fromisoformat(token["graceEndsAt"])
+    if ends <= (now or datetime.now(UTC)):
+        return ""
+    return f"…{token['graceTokenHint']} until {ends.strftime('%Y-%m-%d %H:%M UTC')}"
+
+
 TOKEN_COLUMNS = [
     ("NAME", key("name")),
     ("SCOPE", key("scope")),
     ("STATUS", key("status")),
     ("HINT", lambda row: f"…{row['tokenHint']}"),
+    ("PREVIOUS SECRET", previous_secret),
     ("CREATED BY", key("createdBy")),
     ("EXPIRES", expires),
     ("LAST USED", key("lastUsedAt")),
@@ -118,22 +129,16 @@ def _tokens_of(api: Api, registry: str, include_inactive: bool) -> list[dict[str
 
 def _token_id(api: Api, registry: str, token: str) -> str:
     """A token of this registry by ID or name; an ID of another registry's token
-    is refused here, as a name that matches nothing."""
-    listed = _tokens_of(api, registry, include_inactive=is_global_id(token, "RegistryToken"))
-    if is_global_id(token, "RegistryToken"):
-        if any(row["id"] == token for row in listed):
+    is refused here, as a name that matches nothing. The listing has one row per
+    token (a rotation's previous secret is its token's, not a row of its own),
+    so a working token's name names exactly one; an ID may also be that of a
+    previous secret (the server then acts on its whole token)."""
+    if is_global_id(token, TOKEN.type_name):
+        found = api.execute(operations.REGISTRY_TOKEN, {"id": token})["node"]
+        if found is not None and found.get("registry", {}).get("id") == registry:
             return token
         raise CliError(f"the registry has no token with ID {token}", ExitCode.NOT_FOUND)
-    named = [row for row in listed if row["name"] == token]
-    # After a rotation both the new token and the old one (in its grace period)
-    # carry the name: the name means the one that is not being replaced.
-    current = [row for row in named if row["status"] == "ACTIVE"] or named
-    if not current:
-        raise CliError(f"the registry has no working token named {token!r}", ExitCode.NOT_FOUND)
-    if len(current) > 1:
-        ids = ", ".join(row["id"] for row in current)
-        raise CliError(f"{len(current)} tokens are named {token!r}: {ids}", ExitCode.USAGE)
-    return str(current[0]["id"])
+    return str(resolve(token, TOKEN, _tokens_of(api, registry, False))["id"])
 
 
 def _write_secret(path: Path, secret: str) -> None:
@@ -243,9 +248,14 @@ def rotate_token(
         return
     old = rotated["replaced"]
     if old["status"] == "EXPIRED":
-        typer.echo("The old token stopped working now.")
+        typer.echo("The old secret stopped working now.")
     else:
-        typer.echo(f"The old token works until {old['expiresAt']} ({expires(old)}).")
+        typer.echo(f"The old secret works until {old['expiresAt']} ({expires(old)}).")
+    for ended in rotated["graceEnded"]:
+        typer.echo(
+            f"The secret before it (…{ended['tokenHint']}), still in the grace period of an "
+            "earlier rotation, stopped working now: a token keeps one previous secret at a time."
+        )
 
 
 @tokens.command("revoke")
@@ -255,12 +265,18 @@ def revoke_token(
     project: WithinProject = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Stop a token at once, everywhere."""
+    """Stop a token at once, everywhere: every secret of it, a rotation's previous
+    secret in its grace period included."""
     api = _api()
     token_id = _token_id(api, registry_id(api, registry, project), token)
     result = api.execute(operations.REVOKE_REGISTRY_TOKEN, {"id": token_id})
-    revoked = unwrap(result["revokeRegistryToken"], "RevokeRegistryTokenSuccess")["token"]
+    success = unwrap(result["revokeRegistryToken"], "RevokeRegistryTokenSuccess")
+    revoked, with_it = success["token"], success["revokedWithIt"]
     if as_json:
-        print_json(revoked)
-    else:
-        typer.echo(f"Revoked token {revoked['name']} ({revoked['id']}); it stops working now.")
+        print_json({**revoked, "revokedWithIt": with_it})
+        return
+    secrets = "".join(f" and …{other['tokenHint']}" for other in with_it)
+    typer.echo(
+        f"Revoked token {revoked['name']} ({revoked['id']}): its secret "
+        f"…{revoked['tokenHint']}{secrets} stop{'' if secrets else 's'} working now."
+    )

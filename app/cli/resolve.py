@@ -1,15 +1,29 @@
-"""Naming things on the command line: by ID, or by name.
+"""Naming things on the command line: one rule for every kind of reference.
 
-A project is named by its ID, namespace or name; a registry by its ID, name or
-hostname, within `--project` when given and else across your projects; an app
-by its ID or name likewise. A name that fits several objects is an error that
-lists them with their IDs, never a guess."""
+A reference (a project, registry, application, access token or trusted
+publisher) is resolved:
+
+1. by ID: a global ID of the kind asked for is that object (the API still
+   decides whether you may see it);
+2. else by its exact name, and by its other unique handle (a project's
+   namespace, a registry's hostname), all at once: when what the reference
+   fits by name and by handle is one object, that is it; when nothing fits
+   exactly, the same comparison folded for case;
+3. a reference that fits two different objects is refused, never guessed: one
+   line names each candidate, how the reference fitted it, and its ID, which
+   names it alone (`ExitCode.AMBIGUOUS`). A namespace does not always: one
+   project's namespace may be another's name, which is how `projects delete`
+   once deleted the wrong project.
+
+A registry or application is looked for within `--project` when given, else
+across your projects; a token or publisher within its registry."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from app.cli import operations
@@ -20,6 +34,27 @@ Row = dict[str, Any]
 PLURALS = {"registry": "registries"}
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One kind of object and how a reference may name it."""
+
+    noun: str  # as the messages say it
+    type_name: str  # its GraphQL type: what its global IDs decode to
+    handles: tuple[str, ...]  # fields a reference may match exactly, by precedence
+    where: Callable[[Row], str] | None = None  # which parent it is in, for candidates
+
+
+def _in_project(row: Row) -> str:
+    return f"project {row['projectName']}"
+
+
+PROJECT = Kind("project", "Project", ("name", "namespace"))
+REGISTRY = Kind("registry", "Registry", ("name", "hostname"), _in_project)
+APPLICATION = Kind("app", "Application", ("name",), _in_project)
+TOKEN = Kind("token", "RegistryToken", ("name",))
+PUBLISHER = Kind("trusted publisher", "TrustedPublisher", ())  # by ID only: no name
+
+
 def is_global_id(value: str, type_name: str) -> bool:
     """A Relay global ID (base64 of `Type:id`) of `type_name`."""
     try:
@@ -27,6 +62,68 @@ def is_global_id(value: str, type_name: str) -> bool:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return False
     return decoded.startswith(f"{type_name}:")
+
+
+def resolve(value: str, kind: Kind, candidates: Iterable[Row]) -> Row:
+    """The one row of `candidates` that `value` names by name or handle (see the
+    module's rule); an ID is not looked for here (`resolve_id` takes it as is)."""
+    rows = list(candidates)
+    exact = _fitting(rows, value, kind, lambda text: text)
+    folded = value.casefold()
+    matches = exact or _fitting(rows, folded, kind, str.casefold)
+    if not matches:
+        how = " or ".join(("its ID", *kind.handles)) if kind.handles else "its ID"
+        raise CliError(f"no {kind.noun} named {value!r} (give {how})", ExitCode.NOT_FOUND)
+    if len(matches) > 1:
+        raise CliError(_ambiguity(value, kind, matches), ExitCode.AMBIGUOUS)
+    row, _ = matches[0]
+    return row
+
+
+def resolve_id(value: str, kind: Kind, candidates: Callable[[], Iterable[Row]]) -> str:
+    """`value` if it is an ID of `kind`, else the ID of the one row it names;
+    `candidates` is only read when a name has to be looked up."""
+    if is_global_id(value, kind.type_name):
+        return value
+    found: str = resolve(value, kind, candidates())["id"]
+    return found
+
+
+def child_id(value: str, kind: Kind, rows: list[Row], parent: str) -> str:
+    """A reference to one of `rows` (the children of `parent`, e.g. a
+    registry's trusted publishers): an ID among them, else by name; an ID of
+    another parent's child is not one of them."""
+    if is_global_id(value, kind.type_name):
+        if any(row["id"] == value for row in rows):
+            return value
+        raise CliError(f"{parent} has no {kind.noun} with ID {value}", ExitCode.NOT_FOUND)
+    found: str = resolve(value, kind, rows)["id"]
+    return found
+
+
+def _fitting(
+    rows: list[Row], value: str, kind: Kind, fold: Callable[[str], str]
+) -> list[tuple[Row, list[str]]]:
+    """Each row that `value` fits, once, with the handles it fitted by."""
+    fitting = []
+    for row in rows:
+        how = [handle for handle in kind.handles if row.get(handle) and fold(row[handle]) == value]
+        if how:
+            fitting.append((row, how))
+    return fitting
+
+
+def _ambiguity(value: str, kind: Kind, matches: list[tuple[Row, list[str]]]) -> str:
+    described = []
+    for row, how in matches:
+        fitted = " and ".join(f"{handle} {row[handle]}" for handle in how)
+        where = f", {kind.where(row)}" if kind.where else ""
+        described.append(f"{row.get('name') or kind.noun} ({fitted}{where}): ID {row['id']}")
+    plural = PLURALS.get(kind.noun, kind.noun + "s")
+    return (
+        f"{value!r} fits {len(matches)} {plural}: {'; '.join(described)}. "
+        f"Name the one you mean by its ID."
+    )
 
 
 def all_projects(api: Api, operation: str = operations.PROJECTS) -> Iterator[Row]:
@@ -41,31 +138,35 @@ def all_projects(api: Api, operation: str = operations.PROJECTS) -> Iterator[Row
 
 
 def project_id(api: Api, value: str) -> str:
-    if is_global_id(value, "Project"):
-        return value
+    return resolve_id(value, PROJECT, lambda: all_projects(api))
+
+
+def find_project(api: Api, value: str) -> Row:
+    """The project row itself (name, namespace, ID), by ID or by name: for a
+    command that must say which project it acts on before it does."""
     projects = list(all_projects(api))
-    by_namespace = [project for project in projects if project["namespace"] == value]
-    matches = by_namespace or _named(projects, value, lambda project: [project["name"]])
-    found: str = _one(matches, "project", value, lambda project: project["namespace"])["id"]
-    return found
+    if is_global_id(value, PROJECT.type_name):
+        for project in projects:
+            if project["id"] == value:
+                return project
+        raise CliError(f"no project with ID {value} is visible to you", ExitCode.NOT_FOUND)
+    return resolve(value, PROJECT, projects)
 
 
 def registry_id(api: Api, value: str, project: str | None) -> str:
-    if is_global_id(value, "Registry"):
-        return value
-    candidates = _children(api, operations.PROJECTS_WITH_REGISTRIES, "registries", project)
-    matches = _named(candidates, value, lambda registry: [registry["name"], registry["hostname"]])
-    found: str = _one(matches, "registry", value, _in_project)["id"]
-    return found
+    return resolve_id(
+        value,
+        REGISTRY,
+        lambda: _children(api, operations.PROJECTS_WITH_REGISTRIES, "registries", project),
+    )
 
 
 def application_id(api: Api, value: str, project: str | None) -> str:
-    if is_global_id(value, "Application"):
-        return value
-    candidates = _children(api, operations.PROJECTS_WITH_APPLICATIONS, "applications", project)
-    matches = _named(candidates, value, lambda app: [app["name"]])
-    found: str = _one(matches, "app", value, _in_project)["id"]
-    return found
+    return resolve_id(
+        value,
+        APPLICATION,
+        lambda: _children(api, operations.PROJECTS_WITH_APPLICATIONS, "applications", project),
+    )
 
 
 def _children(api: Api, operation: str, field: str, project: str | None) -> list[Row]:
@@ -78,32 +179,6 @@ def _children(api: Api, operation: str, field: str, project: str | None) -> list
         if wanted is None or parent["id"] == wanted
         for child in parent[field]
     ]
-
-
-def _named(rows: list[Row], value: str, names: Callable[[Row], list[str]]) -> list[Row]:
-    """Exact matches, else case-insensitive ones."""
-    exact = [row for row in rows if value in names(row)]
-    if exact:
-        return exact
-    folded = value.casefold()
-    return [row for row in rows if folded in (name.casefold() for name in names(row))]
-
-
-def _in_project(row: Row) -> str:
-    return f"project {row['projectName']}"
-
-
-def _one(matches: list[Row], kind: str, value: str, detail: Callable[[Row], str]) -> Row:
-    if not matches:
-        raise CliError(f"no {kind} named {value!r} (give its name or ID)", ExitCode.NOT_FOUND)
-    if len(matches) > 1:
-        candidates = "; ".join(f"{row['name']} ({detail(row)}): {row['id']}" for row in matches)
-        raise CliError(
-            f"{len(matches)} {PLURALS.get(kind, kind + 's')} match {value!r}; name one by its "
-            f"ID: {candidates}",
-            ExitCode.USAGE,
-        )
-    return matches[0]
 
 
 def project_list(api: Api, operation: str, project: str, field: str) -> list[dict[str, Any]]:

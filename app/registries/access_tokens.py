@@ -2,11 +2,21 @@
 revoke. Knows nothing of GraphQL.
 
 A registry holds up to `MAX_ACTIVE_TOKENS` active tokens, each PULL or PUSH, with
-an optional expiry. Rotating issues a new token with the same name, scope and
-expiry length and lets the old one work for a grace period; revoking stops a
-token at once. The token endpoint finds tokens by digest
-(app/registries/credential_lookup.py); every change here is a write, so every
-worker looks the token up again on its next login (app/db_changes.py).
+an optional expiry. Rotating issues a new secret under the same name, scope and
+expiry length and lets the previous one work for a grace period; revoking stops a
+token at once.
+
+A token is one thing with one name, however many secrets it has: each secret is
+a `RegistryToken` row, and the rows of one token are those of its registry with
+its name that still work (names are unique among active rows, and a secret in
+its grace period never outlives the row that replaced it). So revoking a token,
+by the ID of any of its secrets, revokes every working secret of its name in one
+UPDATE; and a token keeps at most one previous secret in its grace period:
+rotating it again ends the older grace now, and says so.
+
+The token endpoint finds tokens by digest (app/registries/credential_lookup.py);
+every change here is a write, so every worker looks the token up again on its
+next login (app/db_changes.py), a previous secret it kept included.
 
 The registry row keeps a summary of its tokens (`token_hint`,
 `credentials_end_at`) so `Registry.hasCredentials` and `tokenHint` need no read
@@ -97,6 +107,12 @@ def working(now: datetime) -> Q:
         & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         & (Q(grace_ends_at__isnull=True) | Q(grace_ends_at__gt=now))
     )
+
+
+def in_grace(registry_id: int, name: str, now: datetime) -> Q:
+    """The previous secrets of the token `name` that still work: replaced by a
+    rotation, in their grace period."""
+    return Q(registry_id=registry_id) & Q(name=name) & Q(grace_ends_at__isnull=False) & working(now)
 
 
 def active(now: datetime) -> Q:
@@ -273,11 +289,21 @@ async def generate_first_token(
     return registry, token, IssuedCredentials(registry.hostname, project.namespace, secret)
 
 
-async def rotate_token(
-    actor: User, token_id: int, grace_period: int, keys: ServiceKeys
-) -> tuple[RegistryToken, RegistryToken, IssuedCredentials]:
-    """(new token, old token, the new credentials). The old token works for
-    `grace_period` more seconds (0: it stops now), or until its own expiry."""
+@dataclass(frozen=True)
+class Rotated:
+    new: RegistryToken
+    old: RegistryToken
+    credentials: IssuedCredentials
+    grace_ended: list[RegistryToken]
+    """Older secrets of the token, in their grace period until this rotation,
+    which ended it now: a token keeps at most one previous secret working."""
+
+
+async def rotate_token(actor: User, token_id: int, grace_period: int, keys: ServiceKeys) -> Rotated:
+    """The new secret works now; the old one for `grace_period` more seconds (0:
+    it stops now), or until its own expiry. A secret still in its grace period
+    from an earlier rotation stops now: two secrets of one token working at once
+    is the most a rotation allows, and the rotation's result names it."""
     old = await token_for(actor, token_id, Role.ADMIN)
     check_grace_period(grace_period)
     now = datetime.now(UTC)
@@ -296,6 +322,11 @@ async def rotate_token(
                 "Create a new one with createRegistryToken."
             )
         username = await _credentials_username(registry, now)
+        older = await RegistryToken.filter(in_grace(registry.id, old.name, now)).order_by("id")
+        if older:
+            await RegistryToken.filter(id__in=[token.id for token in older]).update(
+                grace_ends_at=now
+            )
         new, secret = await _insert(
             registry,
             name=old.name,
@@ -318,26 +349,56 @@ async def rotate_token(
             registry,
             old,
             "registry_token.rotated",
-            f"old {old.id}, new {new.id}, grace ends {_iso(grace_ends_at)}",
+            f"old {old.id}, new {new.id}, grace ends {_iso(grace_ends_at)}"
+            + (f", ended {','.join(str(token.id) for token in older)}" if older else ""),
         )
     await old.refresh_from_db()
-    return new, old, IssuedCredentials(registry.hostname, username, secret)
+    for token in older:
+        token.grace_ends_at = now  # as the UPDATE set it
+    return Rotated(new, old, IssuedCredentials(registry.hostname, username, secret), older)
 
 
-async def revoke_token(actor: User, token_id: int) -> RegistryToken:
+@dataclass(frozen=True)
+class Revoked:
+    token: RegistryToken
+    """The secret the request named, revoked."""
+    with_it: list[RegistryToken]
+    """The token's other secrets that still worked (a previous one in its grace
+    period), revoked with it."""
+
+
+async def revoke_token(actor: User, token_id: int) -> Revoked:
+    """Stop the token at once: the secret `token_id` names and every other
+    secret of the same token that still works (a rotation's previous secret in
+    its grace period, or the secret that replaced it), whichever of them is named."""
     token = await token_for(actor, token_id, Role.ADMIN)
     now = datetime.now(UTC)
     async with atomic():
         registry = await _lock(token.registry_id)
-        # One UPDATE: the token endpoint of every worker looks it up again.
-        if not await RegistryToken.filter(id=token.id, revoked_at__isnull=True).update(
+        token = await RegistryToken.get(id=token.id)
+        if token.revoked_at is not None:
+            raise Conflict("This token was revoked already.")
+        # A secret that stopped (expired) is revoked alone; one that works takes
+        # every working secret of its name with it: they are one token.
+        others = (
+            await RegistryToken.filter(
+                Q(registry_id=registry.id) & Q(name=token.name) & working(now) & ~Q(id=token.id)
+            ).order_by("id")
+            if token.works_at(now)
+            else []
+        )
+        # One UPDATE: the token endpoint of every worker looks them up again.
+        ids = [token.id, *(other.id for other in others)]
+        if not await RegistryToken.filter(id__in=ids, revoked_at__isnull=True).update(
             revoked_at=now
         ):
             raise Conflict("This token was revoked already.")
         await refresh_summary(registry.id, now)
-        await audit(actor, registry, token, "registry_token.revoked")
-    await token.refresh_from_db()
-    return token
+        detail = f"with {', '.join(str(other.id) for other in others)}" if others else None
+        await audit(actor, registry, token, "registry_token.revoked", detail)
+    for row in (token, *others):
+        row.revoked_at = now  # as the UPDATE set it
+    return Revoked(token, others)
 
 
 async def audit(

@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 
 from app.graphql.core.loaders import BatchLoad
 from app.graphql.core.pagination import Page, load_pages
-from app.registries.access_tokens import working
+from app.registries.access_tokens import active, working
 from app.registries.models import Registry, RegistryToken, TrustedPublisher
 
 
@@ -35,16 +35,23 @@ async def load_token_pages(
     keys: Sequence[tuple[int, Page, bool]],
 ) -> list[list[RegistryToken]]:
     """(registry id, page, include inactive) -> up to a page and one of its tokens,
-    newest first. All of them: a page per registry through the index on
-    (registry_id, id). The working ones (at most 50 active, and those in a grace
-    period): read in one query for every registry asked, then paged here."""
+    newest first, one row per token: a secret replaced by a rotation is not a
+    token of its own (its token shows it as `graceEndsAt`). All of them: a page
+    per registry through the index on (registry_id, id). The active ones (at
+    most 50): read in one query for every registry asked, then paged here."""
     every = [(registry_id, page) for registry_id, page, include in keys if include]
-    pages = dict(zip(every, await load_pages(RegistryToken, "registry_id", every), strict=True))
+    pages = dict(
+        zip(
+            every,
+            await load_pages(RegistryToken, "registry_id", every, null=("grace_ends_at",)),
+            strict=True,
+        )
+    )
     working_ids = sorted({registry_id for registry_id, _, include in keys if not include})
     grouped: dict[int, list[RegistryToken]] = defaultdict(list)
     if working_ids:
         now = datetime.now(UTC)
-        rows = RegistryToken.filter(Q(registry_id__in=working_ids) & working(now))
+        rows = RegistryToken.filter(Q(registry_id__in=working_ids) & active(now))
         for token in await rows.order_by("-id"):
             grouped[token.registry_id].append(token)
     answers = []
@@ -59,6 +66,36 @@ async def load_token_pages(
         ]
         answers.append(rows_after[: page.size + 1])
     return answers
+
+
+async def load_grace_secrets(
+    keys: Sequence[tuple[int, str]],
+) -> list[RegistryToken | None]:
+    """(registry id, token name) -> the token's previous secret that still
+    works in its grace period (the last to stop, should there be several), or
+    None: one query for every token of a page."""
+    now = datetime.now(UTC)
+    registry_ids = sorted({registry_id for registry_id, _ in keys})
+    names = sorted({name for _, name in keys})
+    found: dict[tuple[int, str], RegistryToken] = {}
+    rows = RegistryToken.filter(
+        Q(registry_id__in=registry_ids)
+        & Q(name__in=names)
+        & Q(grace_ends_at__isnull=False)
+        & working(now)
+    )
+    for row in await rows:
+        key = (row.registry_id, row.name)
+        kept = found.get(key)
+        if kept is None or _stops_later(row, kept):
+            found[key] = row
+    return [found.get(key) for key in keys]
+
+
+def _stops_later(row: RegistryToken, than: RegistryToken) -> bool:
+    ends, other = row.ends_at, than.ends_at
+    assert ends is not None and other is not None  # both have a grace period's end
+    return (ends, row.id) > (other, than.id)
 
 
 async def load_publishers(ids: Sequence[int]) -> list[TrustedPublisher | None]:
@@ -79,6 +116,7 @@ async def load_publishers_by_registry(
 TRUSTED_PUBLISHER = BatchLoad[int, TrustedPublisher | None](load_publishers)
 PUBLISHERS_BY_REGISTRY = BatchLoad[int, list[TrustedPublisher]](load_publishers_by_registry)
 REGISTRY_TOKEN_ROW = BatchLoad[int, RegistryToken | None](load_tokens)
+GRACE_SECRET = BatchLoad[tuple[int, str], RegistryToken | None](load_grace_secrets)
 REGISTRY_TOKEN_PAGES = BatchLoad[tuple[int, Page, bool], list[RegistryToken]](load_token_pages)
 REGISTRY = BatchLoad[int, Registry | None](load_registries)
 REGISTRIES_BY_PROJECT = BatchLoad[int, list[Registry]](load_registries_by_project)

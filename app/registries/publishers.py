@@ -29,6 +29,7 @@ from app.transactions import atomic
 MAX_PUBLISHERS = 50
 MAX_REPOSITORY_PATTERNS = 20
 GITLAB_DEFAULT_ISSUER = "https://gitlab.com"
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 # A repository glob: the repository grammar's characters and `*`.
 REPOSITORY_GLOB = re.compile(r"^[a-z0-9*]+(?:[._/-]+[a-z0-9*]+)*$")
 
@@ -121,6 +122,49 @@ def _is_plain_https_url(url: str) -> bool:
     )
 
 
+def _same_issuer(one: str, other: str) -> bool:
+    """Equal as issuers: host case and a written default port aside."""
+    a, b = urlsplit(one), urlsplit(other)
+    return (
+        a.scheme == b.scheme
+        and (a.hostname or "").lower() == (b.hostname or "").lower()
+        and (a.port or 443) == (b.port or 443)
+        and a.path.rstrip("/") == b.path.rstrip("/")
+    )
+
+
+def built_in_provider(issuer: str, settings: Settings) -> PublisherProvider | None:
+    """The built-in provider whose tokens `issuer` signs, if one does."""
+    for builtin, provider in (
+        (settings.github_oidc_issuer, PublisherProvider.GITHUB_ACTIONS),
+        (GITHUB_ACTIONS_ISSUER, PublisherProvider.GITHUB_ACTIONS),
+        (GITLAB_DEFAULT_ISSUER, PublisherProvider.GITLAB),
+    ):
+        if _same_issuer(issuer, builtin.rstrip("/")):
+            return provider
+    return None
+
+
+def _check_not_built_in(issuer: str, provider: PublisherProvider, settings: Settings) -> None:
+    """A built-in provider's issuer is taken with that provider only: it
+    requires the claim that names the repository or project (`repository`,
+    `project_path`) to be exact, where a custom publisher compares whatever
+    it is given (a subject `*` let every GitHub repository in)."""
+    owner = built_in_provider(issuer, settings)
+    if owner is None or owner is provider:
+        return
+    label = {
+        PublisherProvider.GITHUB_ACTIONS: "GITHUB_ACTIONS with its `repository` (owner/name)",
+        PublisherProvider.GITLAB: "GITLAB with its `projectPath` (group/project)",
+    }[owner]
+    raise ValidationFailed(
+        "issuer",
+        f"{issuer} is the issuer of {owner.value} tokens; choose the provider {label}, "
+        "which binds the repository, instead of "
+        f"{provider.value}.",
+    )
+
+
 def is_repository_glob(pattern: str) -> bool:
     """Each `*` standing for one or more name characters, is it a repository
     name? `shop/../shopx/*` and `shop//*` are not (REPOSITORY_GLOB let both
@@ -191,6 +235,7 @@ async def add_publisher(
         )
     elif provider is PublisherProvider.GITLAB:
         issuer = check_https_issuer(spec.issuer or GITLAB_DEFAULT_ISSUER)
+        _check_not_built_in(issuer, provider, settings)
         conditions = rules.gitlab_conditions(
             spec.project_path, spec.ref, spec.ref_type, spec.environment
         )
@@ -200,6 +245,7 @@ async def add_publisher(
                 "issuer", "A CUSTOM_OIDC publisher needs its issuer's https URL."
             )
         issuer = check_https_issuer(spec.issuer)
+        _check_not_built_in(issuer, provider, settings)
         conditions = rules.custom_conditions(spec.subject, spec.claims)
     if spec.ca_certificate is not None:
         ca_certificate = normalize_ca_certificate(spec.ca_certificate)

@@ -21,7 +21,14 @@ from app.networks import parse_networks
 from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
 from app.registries.models import PUBLISHER_CREDENTIAL, REGISTRY_TOKEN
-from app.registries.oidc.credentials import JWT_USERNAME, OidcLogins, verify_minted
+from app.registries.oidc.credentials import (
+    JWT_USERNAME,
+    NamespaceUnclear,
+    OidcLogins,
+    is_oidc_username,
+    login_namespace,
+    verify_minted,
+)
 from app.registries.oidc.exchange import RETRY_AFTER_SECONDS, OidcExchange
 from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable
 from app.registries.oidc.verification import looks_like_jwt
@@ -270,13 +277,17 @@ class TokenEndpoint:
             )
         if not self._could_be_valid(asked):
             return _refused()
+        try:  # whom the failures count against in the throttle
+            throttled_name = self._throttled_name(asked)
+        except NamespaceUnclear as unclear:
+            return _error(401, "UNAUTHORIZED", unclear.message, {"WWW-Authenticate": REALM})
         address = client_address(
             scope["client"][0] if scope.get("client") else None,
             _forwarded_for(scope) if self.trusted_proxies else [],
             self.trusted_proxies,
         )
         # Counted before the lookup, so concurrent guesses cannot all slip through.
-        attempt = await self.throttle.begin(address, asked.username)
+        attempt = await self.throttle.begin(address, throttled_name)
         if isinstance(attempt, Refused):
             return _error(
                 429,
@@ -284,7 +295,6 @@ class TokenEndpoint:
                 "Too many failed logins; try again later.",
                 {"Retry-After": str(attempt.retry_after)},
             )
-        # Should the lookup raise, the reservation stays until it leaves the window.
         try:
             access = await self._verify(asked)
         except IssuerUnreachable as error:
@@ -295,6 +305,10 @@ class TokenEndpoint:
                 f"{error} Nothing was granted; try again shortly.",
                 {"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
+        finally:
+            # Any other way out (the database down, a cancelled request) is no
+            # failed login either: the slot goes back, nothing is counted.
+            self.throttle.hand_back(attempt)
         if access is None:
             await self.throttle.failed(attempt)
             return _refused()
@@ -319,12 +333,30 @@ class TokenEndpoint:
             now=now,
         )
 
+    def _oidc_login(self, asked: TokenRequest) -> bool:
+        """A CI's OIDC token as the password of `oidc` or `oidc/<namespace>`.
+        (A JWT: the access tokens of a project whose namespace is `oidc` are not.)"""
+        return (
+            self.oidc_logins is not None
+            and is_oidc_username(asked.username)
+            and looks_like_jwt(asked.password or "")
+        )
+
+    def _throttled_name(self, asked: TokenRequest) -> str:
+        """The username, or for a CI's OIDC token `oidc/<namespace>`: every
+        project's CI logs in as `oidc`, often from shared runner addresses, and
+        one project's failures must not lock another's logins out."""
+        assert asked.username is not None
+        if not self._oidc_login(asked):
+            return asked.username
+        return f"{JWT_USERNAME}/{login_namespace(asked.username, parse_scopes(asked.scopes))}"
+
     def _could_be_valid(self, asked: TokenRequest) -> bool:
         """False for what no credential can match (no service, a token of no known
         kind or with a wrong checksum): refused without the database, not even
         counted by the throttle."""
-        if asked.username == JWT_USERNAME and self.oidc_logins is not None:
-            return bool(asked.service) and looks_like_jwt(asked.password or "")
+        if self._oidc_login(asked):
+            return bool(asked.service)
         kind = self.kinds.get((asked.password or "")[:4])
         return (
             bool(asked.service) and kind is not None and kind.is_well_formed(asked.password or "")
@@ -332,10 +364,9 @@ class TokenEndpoint:
 
     async def _verify(self, asked: TokenRequest) -> Access | None:
         assert asked.username and asked.password and asked.service
-        if asked.username == JWT_USERNAME and self.oidc_logins is not None:
-            return await self.oidc_logins(
-                asked.username, asked.password, asked.service, self.keys.token_pepper
-            )
+        if self.oidc_logins is not None and self._oidc_login(asked):
+            namespace = login_namespace(asked.username, parse_scopes(asked.scopes))
+            return await self.oidc_logins(namespace, asked.password, asked.service)
         verifier = self.verifiers[asked.password[:4]]
         return await verifier(asked.username, asked.password, asked.service, self.keys.token_pepper)
 

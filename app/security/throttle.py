@@ -2,7 +2,9 @@
 
 Two kinds of counts, per window:
 - pending logins per client address, in this process: added before the
-  credential lookup and handed back when it is answered. At most
+  credential lookup and handed back on every way out of the login (granted,
+  refused, an exception such as the database being down, a cancellation or a
+  timeout; callers hand it back in a `finally`). At most
   `pending_per_address` may be in flight at once, so a burst of simultaneous
   guesses cannot all reach the lookup. (Kept in memory on purpose: every login
   would otherwise write the same database row twice.)
@@ -92,11 +94,11 @@ class Limits:
 
 
 class Attempt:
-    """A reservation, to be settled by `succeeded` or `failed`. (A plain class
-    with slots: made on every login, and a frozen dataclass's __init__ is
-    slower.)"""
+    """A reservation, to be settled by `succeeded` or `failed`, and handed back
+    by `LoginThrottle.hand_back` whatever happened. (A plain class with slots:
+    made on every login, and a frozen dataclass's __init__ is slower.)"""
 
-    __slots__ = ("address", "bucket", "by_address", "by_pair", "username")
+    __slots__ = ("address", "bucket", "by_address", "by_pair", "pending", "username")
 
     def __init__(
         self, address: str, by_address: str, by_pair: str, username: str, bucket: int
@@ -106,6 +108,7 @@ class Attempt:
         self.by_pair = by_pair
         self.username = username
         self.bucket = bucket
+        self.pending = True  # its slot in PendingLogins is still taken
 
     def __repr__(self) -> str:  # no address or username: this may be logged
         return f"Attempt(bucket={self.bucket})"
@@ -136,8 +139,9 @@ def _address_key(address: str) -> str:
 
 class PendingLogins:
     """Logins in flight per client address, in this process, in the same buckets
-    as failures: a reservation its request never handed back (the lookup raised)
-    stops counting within a window. At most `max_addresses` are kept, the oldest
+    as failures: a reservation that were somehow never handed back would still
+    stop counting within a window (a backstop: every path out of a login hands
+    its slot back). At most `max_addresses` are kept, the oldest
     dropped first. Plain dictionaries and no await: every login reserves and
     hands back once, and each call is atomic on the event loop."""
 
@@ -200,7 +204,14 @@ class LoginThrottle:
         # Reserved before the failures are read (which may wait for the database),
         # so a burst of concurrent guesses cannot all get past this point.
         reserved = self.pending.reserve(address, bucket, oldest, self.limits.pending_per_address)
-        counts = await self.store.add([], bucket, oldest, read=[by_address, by_pair])
+        try:
+            counts = await self.store.add([], bucket, oldest, read=[by_address, by_pair])
+        except BaseException:
+            # The database is down, or the login was cancelled or timed out while
+            # waiting for it: nothing was decided, so nothing is kept or counted.
+            if reserved:
+                self.pending.release(address, bucket)
+            raise
         waits = [
             self._retry_after(counts[key], limit)
             for key, limit in (
@@ -218,13 +229,23 @@ class LoginThrottle:
             return Refused(max(waits))
         return Attempt(address, by_address, by_pair, username, bucket)
 
+    def hand_back(self, attempt: Attempt) -> None:
+        """The attempt's pending slot back, once, counting nothing. Callers call
+        it in a `finally` around the login, so an exception (the database down:
+        an outage is not a failed login), a cancellation or a timeout cannot
+        keep the slot taken and make the address's next logins wait for a
+        window; after `succeeded` or `failed` it does nothing."""
+        if attempt.pending:
+            attempt.pending = False
+            self.pending.release(attempt.address, attempt.bucket)
+
     async def succeeded(self, attempt: Attempt) -> None:
-        self.pending.release(attempt.address, attempt.bucket)
+        self.hand_back(attempt)
 
     async def failed(self, attempt: Attempt) -> None:
         """Count the failure; past the username's limit the answer waits, which
         slows guessing from many addresses down."""
-        self.pending.release(attempt.address, attempt.bucket)
+        self.hand_back(attempt)
         bucket, oldest = self._buckets()
         keys = attempt.failure_keys()
         counts = await self.store.add(keys, bucket, oldest)

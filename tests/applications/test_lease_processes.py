@@ -13,11 +13,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
+from app.operations import document
 from tests.servers import Service, run_cli, running_service
 
 EU = "registry.eu-central.nodion.net"
@@ -42,11 +44,32 @@ time.sleep(600)
 """
 
 
-def deployments(service: Service, count: int) -> None:
+def deployments(service: Service, count: int) -> str:
+    """`count` pending deployments of a new project's app; returns the project's id."""
     project = service.graphql(CREATE_PROJECT)["createProject"]["project"]
     app = service.graphql(CREATE_APP, variables={"p": project["id"]})["createApplication"]
     for _ in range(count):
         service.graphql(DEPLOY, variables={"a": app["application"]["id"]})
+    return str(project["id"])
+
+
+def claims_recorded(service: Service, project_id: str) -> list[str]:
+    """The details ("attempt N") of the project's `deployment.claimed` audit events:
+    one per claim that committed, whether or not its answer reached anyone."""
+    events = service.graphql(document("AuditEvents"), variables={"id": project_id})
+    return [
+        edge["node"]["detail"]
+        for edge in events["project"]["auditEvents"]["edges"]
+        if edge["node"]["action"] == "deployment.claimed"
+    ]
+
+
+def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
+    """Until `check()` holds; returns as soon as it does (`seconds` only bounds a failure)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what} within {seconds}s"
+        time.sleep(0.05)
 
 
 def new_target(service: Service, name: str) -> str:
@@ -133,20 +156,31 @@ def test_a_client_that_hangs_up_before_its_answer_leaves_nothing_stuck(
     with running_service(
         tmp_path / "data", database_url, NODION_DEPLOY_LEASE=str(LEASE)
     ) as service:
-        deployments(service, 3)
+        project_id = deployments(service, 3)
         token = new_target(service, "eu-1")
         port = urlsplit(service.url).port
         assert port is not None
-        for _ in range(3):  # sent in full, then gone without reading a byte
+        for number in range(1, 4):  # sent in full, then gone without reading a byte
             with socket.create_connection(("127.0.0.1", port)) as hang_up:
                 hang_up.sendall(
                     b"POST /deploy/v1/deployments/claim HTTP/1.1\r\nHost: x\r\n"
                     b"Authorization: Bearer " + token.encode() + b"\r\n"
                     b"Content-Length: 0\r\n\r\n"
                 )
-            time.sleep(0.3)
-        numbers = set()
-        deadline = time.monotonic() + LEASE + 15
+            # The barrier: this hang-up's claim committed (its audit event is there)
+            # before the next one is sent.
+            wait_for(
+                lambda number=number: len(claims_recorded(service, project_id)) == number,
+                30,
+                f"hang-up {number} claimed nothing",
+            )
+        numbers: dict[int, int] = {}  # deployment number -> attempt when it came back
+        deadline = time.monotonic() + LEASE + 30
         while len(numbers) < 3 and time.monotonic() < deadline:
-            numbers.add(claim_within(service, token, LEASE + 15)["deployment"]["number"])
-        assert len(numbers) == 3  # all three came back to a target that hears its answers
+            deployment = claim_within(service, token, LEASE + 30)["deployment"]
+            numbers.setdefault(deployment["number"], deployment["attempt"])
+        # All three came back to a target that hears its answers, each claim of a
+        # hang-up counted as an attempt: 3 lost claims + these 3 = 6 attempts, however
+        # the hang-ups' claims fell on the deployments.
+        assert len(numbers) == 3
+        assert sum(numbers.values()) == 6, numbers

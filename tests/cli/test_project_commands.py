@@ -32,9 +32,32 @@ def test_delete_asks_first_and_needs_force_for_applications(logged_in: UserCli):
     assert "applications: web" in refused.stderr and "force" in refused.stderr
 
     deleted = logged_in.ok("projects", "delete", namespace, "--force", stdin="y\n")
-    assert f"Deleted project {namespace}" in deleted.stdout
+    assert f"Deleted project Temporary (namespace {namespace})" in deleted.stdout
     listed = logged_in.ok("projects", "list", "--json").json()
     assert namespace not in [project["namespace"] for project in listed]
 
     again = logged_in("projects", "delete", created["id"], "--yes")
     assert again.code == ExitCode.NOT_FOUND
+
+
+def test_delete_refuses_a_name_that_is_another_projects_namespace(logged_in: UserCli):
+    """Issue 30: `projects delete beta --yes` deleted the project whose namespace
+    is beta, though another project is named beta. A reference that fits two
+    projects is refused, naming both and how to name each; nothing is deleted."""
+    by_namespace = logged_in.ok("projects", "create", "Alpha", "--namespace", "beta", "--json")
+    by_name = logged_in.ok("projects", "create", "beta", "--json").json()
+    alpha = by_namespace.json()
+
+    refused = logged_in("projects", "delete", "beta", "--yes")
+    listed = logged_in.ok("projects", "list", "--json").json()
+
+    assert refused.code == ExitCode.AMBIGUOUS, refused
+    line = refused.stderr.strip()
+    assert "\n" not in line
+    assert "fits 2 projects" in line
+    assert alpha["id"] in line and by_name["id"] in line  # how to name each: its ID
+    assert "name beta" in line and "namespace beta" in line  # how each matched
+    assert {p["id"] for p in listed} >= {alpha["id"], by_name["id"]}  # nothing deleted
+    deleted = logged_in("projects", "delete", by_name["id"], "--yes")
+    assert deleted.code == ExitCode.OK, deleted
+    assert "Deleted project beta (namespace " in deleted.stdout

@@ -24,6 +24,9 @@ def test_add_list_and_remove_a_github_publisher(logged_in: UserCli):
 
     assert "GITHUB_ACTIONS" in added.stdout and "repository=octo/app" in added.stdout
     assert "Audience:" in added.stdout and EU in added.stdout
+    # What the CI sends names the project: its token meets no other's publishers.
+    assert f"docker login -u oidc/{namespace} --password-stdin {EU}" in added.stdout
+    assert f'"namespace": "{namespace}"' in added.stdout
     header, row = listed.stdout.splitlines()
     assert header.split()[:3] == ["PROVIDER", "CONDITIONS", "PUSHES"]
     assert "ref=refs/tags/v*" in row and push_to in row
@@ -47,5 +50,11 @@ def test_a_field_of_another_provider_names_the_option_to_leave_out(logged_in: Us
 
     assert refused.code == ExitCode.REFUSED
     assert "--workflow" in refused.stderr
+    builtin = logged_in(
+        "registries", "publishers", "add", EU, "--provider", "custom",
+        "--issuer", "https://token.actions.githubusercontent.com", "--subject", "*",
+    )  # fmt: skip
+    assert builtin.code == ExitCode.REFUSED
+    assert "GITHUB_ACTIONS" in builtin.stderr and "--repository" in builtin.stderr
     missing = logged_in("registries", "publishers", "remove", EU, "VHJ1c3RlZFB1Ymxpc2hlcjo5OTk=")
     assert missing.code == ExitCode.NOT_FOUND

@@ -70,11 +70,46 @@ def test_rotate_by_name_keeps_the_old_token_for_the_grace(logged_in: UserCli):
     body = rotated.json()
     assert REGISTRY_TOKEN.is_well_formed(body["credentials"]["token"])
     assert body["replaced"]["status"] == "EXPIRING"
-    # The name means the token that is not being replaced: the new one rotates.
+    # The name means the token, whose current secret rotates; the secret still in
+    # its grace period from the first rotation stops, and the output says so.
     assert again.code == ExitCode.OK, again
-    assert "The old token works until" in again.stdout
-    statuses = [(t["name"], t["status"]) for t in listed]
-    assert statuses == [("ci", "ACTIVE"), ("ci", "EXPIRING"), ("ci", "EXPIRING")]
+    assert "The old secret works until" in again.stdout
+    first_hint = body["replaced"]["tokenHint"]
+    assert f"The secret before it (…{first_hint})" in again.stdout
+    assert "stopped working now" in again.stdout
+    # One row per token, with its previous secret's end.
+    assert [(t["name"], t["status"]) for t in listed] == [("ci", "ACTIVE")]
+    assert listed[0]["graceEndsAt"] is not None
+    assert listed[0]["graceTokenHint"] == body["token"]["tokenHint"]
+
+
+def test_revoke_by_name_after_a_rotation_stops_both_secrets(logged_in: UserCli):
+    """Issue 30: `revoke … deploys` after `rotate … deploys --grace 1h` said "it
+    stops working now" while the secret in its grace period kept working."""
+    logged_in.ok("projects", "create", "Shop")
+    made = logged_in.ok(
+        "registries", "tokens", "create", EU, "--name", "deploys", "--scope", "pull", "--json"
+    ).json()
+    rotated = logged_in.ok(
+        "registries", "tokens", "rotate", EU, "deploys", "--grace", "1h", "--json"
+    ).json()
+    listed = logged_in.ok("registries", "tokens", "list", EU)
+
+    revoked = logged_in("registries", "tokens", "revoke", EU, "deploys")
+    after = logged_in.ok("registries", "tokens", "list", EU, "--all", "--json").json()
+    old = logged_in("registries", "tokens", "revoke", EU, made["token"]["id"])
+
+    old_hint, new_hint = made["token"]["tokenHint"], rotated["token"]["tokenHint"]
+    header, row = listed.stdout.splitlines()
+    assert "PREVIOUS SECRET" in header
+    assert f"…{old_hint} until" in row
+    assert revoked.code == ExitCode.OK, revoked
+    assert f"…{new_hint} and …{old_hint} stop working now" in revoked.stdout
+    assert [(t["name"], t["status"], t["graceEndsAt"]) for t in after] == [
+        ("deploys", "REVOKED", None)
+    ]
+    assert old.code == ExitCode.REFUSED  # by the old secret's ID: revoked with its token
+    assert "revoked already" in old.stderr
 
 
 def test_revoke_by_id_and_refusals(logged_in: UserCli):
@@ -103,7 +138,7 @@ def test_revoke_by_id_and_refusals(logged_in: UserCli):
     # Another registry's token ID is not one of this registry's tokens.
     assert other_registry.code == ExitCode.NOT_FOUND
     assert revoked.code == ExitCode.OK, revoked
-    assert "it stops working now" in revoked.stdout
+    assert "stops working now" in revoked.stdout
     assert again.code == ExitCode.REFUSED
     assert "revoked already" in again.stderr
     assert unknown.code == ExitCode.NOT_FOUND

@@ -178,8 +178,8 @@ def test_names_resolve_and_ambiguity_lists_the_candidates(logged_in: UserCli):
 
     assert by_name.code == ExitCode.OK  # case-insensitive, and one project only
     assert by_namespace.code == ExitCode.OK
-    assert ambiguous.code == ExitCode.USAGE  # one us-east registry in each project
-    assert "2 registries match" in ambiguous.stderr
+    assert ambiguous.code == ExitCode.AMBIGUOUS  # one us-east registry in each project
+    assert "fits 2 registries" in ambiguous.stderr
     assert "project Twin)" in ambiguous.stderr and "project Twin two)" in ambiguous.stderr
     assert one["id"] not in ambiguous.stderr  # registry IDs are listed, not project IDs
     assert missing.code == ExitCode.NOT_FOUND

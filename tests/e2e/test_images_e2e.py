@@ -5,17 +5,24 @@ applies retention, and reconciles what notifications never told it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from app import storage
 from app.operations import document
+from app.registries.image_models import RetentionPolicy
 from tests.e2e.oci_image import write_image
 from tests.e2e.test_token_auth_e2e import Credentials, project_credentials, pull, push
 from tests.graphql_documents import (
@@ -74,10 +81,63 @@ def setup(tmp_path: Path, database_url: str) -> Iterator[Setup]:
     yield from start(tmp_path, database_url)
 
 
+@dataclass
+class Sink:
+    """Where a `deaf` registry's notifications go instead of the service: each
+    envelope is kept (and answered 200, so the registry does not retry)."""
+
+    url: str = ""
+    envelopes: list[dict[str, Any]] = field(default_factory=list)
+
+    def pushed(self) -> set[tuple[str, str]]:
+        """(repository, tag) of every manifest push it was told of."""
+        return {
+            (event["target"]["repository"], event["target"]["tag"])
+            for envelope in list(self.envelopes)
+            for event in envelope.get("events", [])
+            if event.get("action") == "push" and event.get("target", {}).get("tag")
+        }
+
+
+@contextmanager
+def event_sink() -> Iterator[Sink]:
+    sink = Sink()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            sink.envelopes.append(json.loads(body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    sink.url = f"http://127.0.0.1:{server.server_address[1]}/elsewhere"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class DeafSetup(Setup):
+    sink: Sink = field(default_factory=Sink)
+
+
 @pytest.fixture
-def deaf(tmp_path: Path, database_url: str) -> Iterator[Setup]:
-    """The registry notifies a closed port: every event is lost."""
-    yield from start(tmp_path, database_url, events_url=f"http://127.0.0.1:{free_port()}/x")
+def deaf(tmp_path: Path, database_url: str) -> Iterator[DeafSetup]:
+    """The registry notifies a sink of the test's instead of the service: every
+    event is lost to the service, and the sink shows that it was sent. (A port of
+    its own, held open: not a closed one that another test could start listening on.)"""
+    with event_sink() as sink:
+        for setup in start(tmp_path, database_url, events_url=sink.url):
+            yield DeafSetup(setup.service, setup.registry, setup.folder, sink)
 
 
 @pytest.fixture
@@ -124,13 +184,37 @@ def stats_of(service: Service, creds: Credentials) -> dict[str, tuple[int, float
     }
 
 
-def eventually(check, seconds: float = 2.0):
+def eventually(check, seconds: float = 30.0):
+    """`check()`'s value as soon as it is truthy, or its last value after `seconds`
+    (a generous bound: it only decides how long a failing test waits)."""
     deadline = time.monotonic() + seconds
     while True:
         value = check()
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.05)
+
+
+async def turns_taken(database_url: str, count: int, seconds: float = 60) -> int:
+    """How many times the (only) retention policy's applied_at moved on while we
+    watched: returns once it moved `count` times, or after `seconds`. Read from
+    the service's database, which no API shows."""
+    await storage.connect(database_url)
+    try:
+
+        async def applied_at() -> datetime | None:
+            return (await RetentionPolicy.get()).applied_at
+
+        seen, moves = await applied_at(), 0
+        deadline = time.monotonic() + seconds
+        while moves < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            now = await applied_at()
+            if now != seen:
+                seen, moves = now, moves + 1
+        return moves
+    finally:
+        await storage.disconnect()
 
 
 def create_app(service: Service, project_id: str, **fields) -> dict:
@@ -168,7 +252,7 @@ def test_pushes_are_listed_a_followed_tag_deploys_and_a_deleted_tag_is_gone(setu
     )
     one, one_digest, one_size = image(tmp_path, "one")
     two, two_digest, two_size = image(tmp_path, "two")
-    web = f"{creds.namespace}/web"
+    web, marker = f"{creds.namespace}/web", f"{creds.namespace}/marker"
 
     pushed(setup, creds, one, "web", "v1")
     pushed(setup, creds, two, "web", "v2")
@@ -176,7 +260,7 @@ def test_pushes_are_listed_a_followed_tag_deploys_and_a_deleted_tag_is_gone(setu
         lambda: len(tags_of(service, creds).get(web, {})) == 2 and tags_of(service, creds)
     )
 
-    assert listed, "both tags were not listed within 2 seconds"
+    assert listed, "both tags were not listed"
     assert (listed[web]["v1"]["digest"], listed[web]["v1"]["sizeBytes"]) == (one_digest, one_size)
     assert (listed[web]["v2"]["digest"], listed[web]["v2"]["sizeBytes"]) == (two_digest, two_size)
     assert listed[web]["v1"]["pushedBy"] == creds.username
@@ -185,8 +269,19 @@ def test_pushes_are_listed_a_followed_tag_deploys_and_a_deleted_tag_is_gone(setu
 
     pushed(setup, creds, two, "web", "stable")
     assert eventually(lambda: deployments(service, app)) == [f"{EU_HOST}/{web}@{two_digest}"]
+
+    def stable_pushed_at() -> datetime:
+        return datetime.fromisoformat(tags_of(service, creds)[web]["stable"]["pushedAt"])
+
+    first_push_at = stable_pushed_at()
     pushed(setup, creds, two, "web", "stable")  # the same digest again
-    time.sleep(1)
+    # The barrier: a push after it, to another repository. The registry delivers
+    # its notifications in order, one envelope answered before the next is sent,
+    # and the service deploys before it answers: once the marker is listed, the
+    # repeated push was applied, deployments and all.
+    pushed(setup, creds, one, "marker", "after-stable")
+    assert eventually(lambda: "after-stable" in tags_of(service, creds).get(marker, {}))
+    assert stable_pushed_at() > first_push_at  # the repeated push was told, and applied
     assert len(deployments(service, app)) == 1
     assert stats_of(service, creds)[web] == (3, one_size + two_size)  # two's size once
 
@@ -303,7 +398,10 @@ def test_sync_images_finds_what_lost_notifications_never_told(deaf, tmp_path):
     two, two_digest, two_size = image(tmp_path, "two")
     pushed(deaf, creds, one, "web", "v1")
     pushed(deaf, creds, two, "worker", "latest")
-    time.sleep(0.5)
+    web, worker = f"{creds.namespace}/web", f"{creds.namespace}/worker"
+    # The barrier: the registry has sent both pushes' notifications (to the sink),
+    # so none of them is still on its way to the service.
+    assert eventually(lambda: {(web, "v1"), (worker, "latest")} <= deaf.sink.pushed())
     assert tags_of(service, creds) == {}
 
     synced = run_cli(service.env, "admin", "sync-images", "--region", "eu-central")
@@ -311,7 +409,6 @@ def test_sync_images_finds_what_lost_notifications_never_told(deaf, tmp_path):
     assert synced.returncode == 0, synced.stderr
     assert "2 tags added" in synced.stdout
     listed = tags_of(service, creds)
-    web, worker = f"{creds.namespace}/web", f"{creds.namespace}/worker"
     assert (listed[web]["v1"]["digest"], listed[web]["v1"]["sizeBytes"]) == (one_digest, one_size)
     assert listed[worker]["latest"]["digest"] == two_digest
     assert stats_of(service, creds) == {web: (1, one_size), worker: (1, two_size)}
@@ -319,7 +416,9 @@ def test_sync_images_finds_what_lost_notifications_never_told(deaf, tmp_path):
     assert "0 tags added, 0 changed, 0 removed" in again.stdout
 
 
-def test_two_serving_workers_apply_a_policy_once_per_interval(two_workers_retaining, tmp_path):
+def test_two_serving_workers_apply_a_policy_once_per_interval(
+    two_workers_retaining, tmp_path, database_url
+):
     setup = two_workers_retaining
     service = setup.service
     creds = project_credentials(service, "Shop")
@@ -336,8 +435,11 @@ def test_two_serving_workers_apply_a_policy_once_per_interval(two_workers_retain
     assert policy["__typename"] == "SetRetentionPolicySuccess", policy
 
     # Nobody runs `apply-retention`: the service does, within an interval or two.
-    assert eventually(lambda: sorted(tags_of(service, creds)[web]) == ["t2"], seconds=10)
-    time.sleep(4)  # two more intervals of both workers
+    assert eventually(lambda: sorted(tags_of(service, creds)[web]) == ["t2"])
+    # The barrier: two more turns were taken after the one that deleted (the
+    # policy's applied_at moved on twice), so the workers went on running the
+    # policy past the deleting interval; a deletion made twice would be recorded.
+    assert asyncio.run(turns_taken(database_url, count=2)) >= 2
     events = service.graphql(
         document("AuditEvents"), variables={"id": project_id(service, creds.namespace)}
     )["project"]["auditEvents"]["edges"]

@@ -9,6 +9,8 @@ the int4 column range).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from graphql import build_schema
 from hypothesis import HealthCheck, given, settings
 
 from app.api.schema import UNEXPECTED_ERROR
+from tests import databases
 from tests.graphql_documents import create_project
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schema.graphql"
@@ -25,8 +28,19 @@ EXAMPLES_PER_OPERATION = 40
 
 @cache
 def fuzzed_documents() -> tuple[tuple[str, str], ...]:
-    """(operation label, document) pairs; the same ones on every run."""
-    schema = schemathesis.graphql.from_file(SCHEMA_FILE.read_text())
+    """(operation label, document) pairs; the same ones on every run. Generating
+    them takes most of this test's time, so the first worker of a run writes
+    them to the run's folder and the others read them."""
+    text = SCHEMA_FILE.read_text()
+    saved = databases.run_dir() / f"fuzz-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    with databases.file_lock(saved.with_suffix(".lock")):
+        if not saved.exists():
+            saved.write_text(json.dumps(generate_documents(text)))
+    return tuple((label, document) for label, document in json.loads(saved.read_text()))
+
+
+def generate_documents(schema_text: str) -> list[tuple[str, str]]:
+    schema = schemathesis.graphql.from_file(schema_text)
     documents: list[tuple[str, str]] = []
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -43,7 +57,7 @@ def fuzzed_documents() -> tuple[tuple[str, str], ...]:
             documents.append((case.operation.label, case.body))
 
         collect()
-    return tuple(documents)
+    return documents
 
 
 async def test_every_operation_survives_fuzzing(api, make_api):

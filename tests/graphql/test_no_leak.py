@@ -177,15 +177,21 @@ async def test_no_secret_is_readable_anywhere(
         managed["id"],
         "CUSTOM_OIDC",
         issuer=issuer.url,
-        subject="ci:*",
+        subject="ci:app",
         caCertificate=issuer.ca_pem,
     )
     ci_token = issuer.sign({**issuer.github_claims(managed["hostname"]), "sub": "ci:app"})
     exchanged = await client.post(
-        "/registry/oidc/exchange", json={"token": ci_token, "registry": managed["hostname"]}
+        "/registry/oidc/exchange",
+        json={
+            "token": ci_token,
+            "registry": managed["hostname"],
+            "namespace": project["namespace"],
+        },
     )
     minted = exchanged.json()["password"]
-    for username, password in (("oidc", ci_token), (exchanged.json()["username"], minted)):
+    oidc_user = f"oidc/{project['namespace']}"
+    for username, password in ((oidc_user, ci_token), (exchanged.json()["username"], minted)):
         login = await client.get(
             "/registry/token",
             params={"service": managed["hostname"]},

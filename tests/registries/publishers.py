@@ -29,7 +29,7 @@ mutation($id: ID!) {
 TRUSTED_PUBLISHERS = """
 query($id: ID!) {
   node(id: $id) { ... on Registry { trustedPublishers { id provider lastUsedAt
-    conditions { claim value } repositories } } }
+    conditions { claim value } repositories problem } } }
 }"""
 
 

@@ -155,8 +155,11 @@ async def test_rotation_keeps_the_old_token_for_the_grace_period(api, client, si
 
     assert await granted(client, signer, username, old_token, namespace) == 401
     assert await granted(client, signer, username, new_token, namespace) == ["pull", "push"]
-    listed = {t["id"]: t["status"] for t in await tokens(api, registry_id, include_inactive=True)}
-    assert listed == {new["id"]: "ACTIVE", old["token"]["id"]: "EXPIRED"}
+    # One row per token: the replaced secret is its token's, not a token of its own.
+    listed = await tokens(api, registry_id, include_inactive=True)
+    assert [(t["id"], t["status"], t["graceEndsAt"]) for t in listed] == [
+        (new["id"], "ACTIVE", None)
+    ]
     assert [t["id"] for t in await tokens(api, registry_id)] == [new["id"]]
 
 
@@ -319,3 +322,99 @@ async def test_members_below_admin_list_but_do_not_change_tokens(api, make_api, 
         revoked = await revoke(member, made["token"]["id"])
         assert revoked["__typename"] == "PermissionDeniedError"
     assert await RegistryToken.all().count() == 1
+
+
+@pytest.mark.parametrize("named_by", ["current secret", "previous secret"])
+async def test_revoking_a_rotated_token_stops_every_secret_of_it(
+    api, client, signer, registry, named_by
+):
+    """Issue 30: the token was revoked, its previous secret (in its grace
+    period) kept working until a second revoke."""
+    project, registry_id = registry
+    namespace = project["namespace"]
+    old = await create(api, registry_id, "deploys", "PULL")
+    other = await create(api, registry_id, "ci", "PUSH")
+    username = old["credentials"]["username"]
+    rotated = await rotate(api, old["token"]["id"], 3600)
+    secrets = [old["credentials"]["token"], rotated["credentials"]["token"]]
+    for secret in secrets:
+        assert await granted(client, signer, username, secret, namespace) == ["pull"]
+    listed = await tokens(api, registry_id)
+    deploys = next(t for t in listed if t["name"] == "deploys")
+    assert [t["name"] for t in listed] == ["deploys", "ci"]  # one row per token
+    assert deploys["graceEndsAt"] == rotated["replaced"]["expiresAt"]
+    assert deploys["graceTokenHint"] == old["token"]["tokenHint"]
+
+    named = rotated["token"]["id"] if named_by == "current secret" else old["token"]["id"]
+    revoked = await revoke(api, named)
+
+    assert revoked["__typename"] == "RevokeRegistryTokenSuccess", revoked
+    both = [revoked["token"], *revoked["revokedWithIt"]]
+    assert {t["id"] for t in both} == {old["token"]["id"], rotated["token"]["id"]}
+    assert {t["status"] for t in both} == {"REVOKED"}
+    for secret in secrets:
+        assert await granted(client, signer, username, secret, namespace) == 401
+    other_secret = other["credentials"]["token"]
+    assert await granted(client, signer, username, other_secret, namespace) == ["pull", "push"]
+    after = await tokens(api, registry_id, include_inactive=True)
+    assert [(t["name"], t["status"], t["graceEndsAt"]) for t in after] == [
+        ("deploys", "REVOKED", None),
+        ("ci", "ACTIVE", None),
+    ]
+    for either in (old["token"]["id"], rotated["token"]["id"]):
+        assert (await revoke(api, either))["__typename"] == "ConflictError"
+    event = await AuditEvent.get(action="registry_token.revoked")
+    assert event.detail is not None and event.detail.startswith("with ")
+
+
+async def test_rotating_a_token_in_grace_again_ends_the_older_grace_now(
+    api, client, signer, registry
+):
+    project, registry_id = registry
+    namespace = project["namespace"]
+    first = await create(api, registry_id, "ci", "PULL")
+    username = first["credentials"]["username"]
+    second = await rotate(api, first["token"]["id"], 3600)
+
+    third = await rotate(api, second["token"]["id"], 3600)
+
+    assert third["__typename"] == "RotateRegistryTokenSuccess", third
+    ended = third["graceEnded"]
+    assert [(t["id"], t["status"]) for t in ended] == [(first["token"]["id"], "EXPIRED")]
+    assert third["replaced"]["status"] == "EXPIRING"
+    secrets = [t["credentials"]["token"] for t in (first, second, third)]
+    assert [await granted(client, signer, username, s, namespace) for s in secrets] == [
+        401,
+        ["pull"],
+        ["pull"],
+    ]
+    (listed,) = await tokens(api, registry_id)
+    assert listed["id"] == third["token"]["id"]
+    assert listed["graceTokenHint"] == second["token"]["tokenHint"]
+    assert listed["graceEndsAt"] == third["replaced"]["expiresAt"]
+    event = await AuditEvent.filter(action="registry_token.rotated").order_by("-id").first()
+    assert event is not None and event.detail is not None
+    assert event.detail.endswith(f"ended {decode_id(first['token']['id'], 'RegistryToken')}")
+
+
+async def test_listing_tokens_with_previous_secrets_costs_the_same_queries_for_1_or_10(
+    api, registry, count_queries
+):
+    """graceEndsAt and graceTokenHint of a page of tokens: one batched read."""
+    _, registry_id = registry
+
+    async def listed_with_queries() -> tuple[int, int]:
+        count_queries.queries.clear()
+        found = await tokens(api, registry_id)
+        return sum(t["graceEndsAt"] is not None for t in found), len(count_queries.queries)
+
+    made = await create(api, registry_id, "token 0")
+    await rotate(api, made["token"]["id"], 3600)
+    one = await listed_with_queries()
+    for number in range(1, 10):
+        made = await create(api, registry_id, f"token {number}")
+        await rotate(api, made["token"]["id"], 3600)
+    ten = await listed_with_queries()
+
+    assert (one[0], ten[0]) == (1, 10)
+    assert ten[1] == one[1], count_queries.queries

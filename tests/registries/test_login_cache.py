@@ -23,6 +23,8 @@ from app.db_changes import (
 from app.main import create_app
 from app.security.attempts_table import DatabaseAttempts
 from app.transactions import atomic
+from tests.graphql_documents import default_registry
+from tests.registries.test_access_tokens import revoke, rotate, tokens
 from tests.registries.test_token_endpoint import get_token
 
 
@@ -243,3 +245,31 @@ async def test_stop_ends_the_listener_whenever_it_is_called(database):
         assert watch.version() is None
     assert connections
     assert all(connection.is_closed() for connection in connections)
+
+
+async def test_revoking_a_rotated_token_drops_its_grace_secret_from_every_worker(
+    database, watched, api, login, count_queries
+):
+    """Issue 30: the previous secret, in its grace period and kept by a worker
+    that verified it, is refused by that worker's next login once another
+    worker revoked the token."""
+    http, watch = watched
+    project, username, old_secret = login
+    (token,) = await tokens(api, default_registry(project)["id"])
+    rotated = await rotate(api, token["id"], 3600)
+    for _ in range(2):
+        assert (await get_token(http, username, old_secret)).status_code == 200
+    count_queries.queries.clear()
+    assert (await get_token(http, username, old_secret)).status_code == 200
+    assert count_queries.queries == []  # this worker keeps the grace secret's login
+
+    before = watch.version()
+    assert (await revoke(api, rotated["token"]["id"]))["__typename"] == "RevokeRegistryTokenSuccess"
+    if database.startswith("sqlite"):
+        await asyncio.sleep(0)  # see test_a_token_changed_elsewhere_is_refused_by_the_next_login
+    else:
+        await changed(watch, before)
+
+    assert (await get_token(http, username, old_secret)).status_code == 401
+    new_secret = rotated["credentials"]["token"]
+    assert (await get_token(http, username, new_secret)).status_code == 401

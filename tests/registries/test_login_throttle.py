@@ -13,9 +13,11 @@ from contextlib import AsyncExitStack
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from app.main import create_app
 from app.registries.models import REGISTRY_TOKEN
+from app.registries.token_endpoint import TokenEndpoint
 from app.security.keys import ServiceKeys
 from app.settings import Settings
 from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
@@ -122,8 +124,9 @@ async def test_failures_for_a_username_slow_down_only_wrong_answers(
     database: str, throttle_settings: Settings, keys: ServiceKeys, outbound, clients, victim
 ):
     username, token = victim
+    delay = 2.0
     slowing = create_app(
-        throttle_settings.model_copy(update={"auth_username_failure_delay": 1.0}),
+        throttle_settings.model_copy(update={"auth_username_failure_delay": delay}),
         keys,
         outbound=outbound,
         manage_database=False,
@@ -132,16 +135,21 @@ async def test_failures_for_a_username_slow_down_only_wrong_answers(
         client = clients(f"127.0.1.{number}", target=slowing)
         assert await login(client, username, wrong_token()) == 401
 
-    started = time.monotonic()
-    slowed = await login(clients("127.0.2.1", target=slowing), username, wrong_token())
-    slow_seconds = time.monotonic() - started
-    started = time.monotonic()
-    rightful = await login(clients("127.0.0.1", target=slowing), username, token)
-    fast_seconds = time.monotonic() - started
+    async def timed(address: str, secret: str) -> tuple[int, float]:
+        started = time.monotonic()
+        status = await login(clients(address, target=slowing), username, secret)
+        return status, time.monotonic() - started
+
+    # Side by side: the right token does not wait behind the delayed wrong one.
+    (slowed, slow_seconds), (rightful, fast_seconds) = await asyncio.gather(
+        timed("127.0.2.1", wrong_token()), timed("127.0.0.1", token)
+    )
 
     assert (slowed, rightful) == (401, 200)
-    assert slow_seconds >= 1.0
-    assert fast_seconds < 1.0  # typically a few milliseconds: no delay for the right token
+    # An answer the delay applies to takes at least `delay`, however fast the machine;
+    # the right token's answer (typically a few milliseconds) is not one of them.
+    assert slow_seconds >= delay
+    assert fast_seconds < delay
 
 
 async def test_the_right_token_does_not_count_as_a_failure(clients, victim):
@@ -208,3 +216,62 @@ async def test_forwarded_for_is_believed_only_from_configured_proxies(
     assert spoofed == [401] * 10 + [429] * 2
     assert forwarded == [401] * 12
     assert same_client == [401] * 10 + [429]
+
+
+class StuckLookups:
+    """A credential lookup that raises, or never answers, as one does while the
+    database is down or unreachable."""
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
+        self.entered = asyncio.Event()
+
+    async def __call__(self, username: str, token: str, service: str, pepper: bytes):
+        self.entered.set()
+        if self.error is not None:
+            raise self.error
+        await asyncio.Event().wait()  # only a cancellation or a timeout ends it
+
+
+def endpoint_with(throttle_settings: Settings, keys: ServiceKeys, lookup: StuckLookups):
+    endpoint = TokenEndpoint(throttle_settings, keys, verifiers={REGISTRY_TOKEN: lookup})
+    transport = httpx.ASGITransport(app=Starlette(routes=endpoint.routes()))
+    return endpoint, httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_a_lookup_that_raises_hands_its_slot_back(database, throttle_settings, keys):
+    endpoint, http = endpoint_with(throttle_settings, keys, StuckLookups(ConnectionError("down")))
+    async with http:
+        for _ in range(3 * LIMITS["auth_max_pending_logins_per_address"]):
+            with pytest.raises(ConnectionError):
+                await login(http, "user", wrong_token())
+
+    assert len(endpoint.throttle.pending) == 0
+
+
+@pytest.mark.parametrize("way_out", ["cancelled", "timed out"])
+async def test_a_login_cancelled_or_timed_out_in_its_lookup_hands_its_slot_back(
+    database, throttle_settings, keys, way_out
+):
+    lookup = StuckLookups()
+    endpoint, http = endpoint_with(throttle_settings, keys, lookup)
+
+    async def log_in_within(deadline: asyncio.Timeout) -> int:
+        async with deadline:
+            return await login(http, "user", wrong_token())
+
+    async with http:
+        deadline = asyncio.timeout(None)
+        logging_in = asyncio.create_task(log_in_within(deadline))
+        await lookup.entered.wait()
+        assert len(endpoint.throttle.pending) == 1
+        if way_out == "cancelled":
+            logging_in.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await logging_in
+        else:
+            deadline.reschedule(asyncio.get_running_loop().time())  # due now
+            with pytest.raises(TimeoutError):
+                await logging_in
+
+    assert len(endpoint.throttle.pending) == 0

@@ -65,8 +65,11 @@ async def published(api, issuer):
     return project["namespace"], registry["hostname"], added["publisher"]
 
 
-async def exchange(client, token: str, hostname: str):
-    return await client.post("/registry/oidc/exchange", json={"token": token, "registry": hostname})
+async def exchange(client, token: str, hostname: str, namespace: str):
+    return await client.post(
+        "/registry/oidc/exchange",
+        json={"token": token, "registry": hostname, "namespace": namespace},
+    )
 
 
 async def actions_on(client, signer, username, password, hostname, repository) -> list[str] | int:
@@ -99,7 +102,7 @@ async def test_a_github_token_is_exchanged_for_a_short_lived_push_credential(
     claims = issuer.github_claims(hostname)
     token = issuer.sign(claims)
     before = datetime.now(UTC)
-    response = await exchange(client, token, hostname)
+    response = await exchange(client, token, hostname, namespace)
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
@@ -127,9 +130,9 @@ async def test_a_github_token_is_exchanged_for_a_short_lived_push_credential(
 
 
 async def test_es256_tokens_are_accepted_too(client, issuer, published):
-    _, hostname, _ = published
+    namespace, hostname, _ = published
     response = await exchange(
-        client, issuer.sign(issuer.github_claims(hostname), "ES256"), hostname
+        client, issuer.sign(issuer.github_claims(hostname), "ES256"), hostname, namespace
     )
     assert response.status_code == 200, response.text
 
@@ -146,7 +149,9 @@ async def test_the_jwt_is_a_password_of_oidc_until_its_exp_not_once(
         ]
     assert await actions_on(client, signer, "oidc", token, hostname, f"{namespace}/db") == []
     assert await actions_on(client, signer, "someone", token, hostname, f"{namespace}/app") == 401
-    response = await get_token(client, "oidc", token, service=hostname)
+    # docker login asks for no repository: the username names the project.
+    response = await get_token(client, f"oidc/{namespace}", token, service=hostname)
+    assert response.status_code == 200, response.text
     assert (
         claims_of_for(response.json()["token"], signer, hostname)["exp"]
         <= (issuer.github_claims(hostname)["exp"])
@@ -321,8 +326,8 @@ def _impostor():
 @pytest.mark.parametrize("case", list(REFUSALS))
 async def test_each_refusal_says_what_to_fix_and_grants_nothing(client, issuer, published, case):
     make, status, says, mismatched = REFUSALS[case]
-    _, hostname, _ = published
-    response = await exchange(client, make(issuer, hostname), hostname)
+    namespace, hostname, _ = published
+    response = await exchange(client, make(issuer, hostname), hostname, namespace)
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert says in error["message"]
@@ -335,8 +340,9 @@ async def test_each_refusal_says_what_to_fix_and_grants_nothing(client, issuer, 
 @pytest.mark.parametrize("token", ["\\ud800.e30.e30", "\\u00e9.e30.e30", "e30.e30.sig\\u2028"])
 async def test_a_token_that_is_not_ascii_is_not_a_jwt_not_a_500(client, published, token):
     # As JSON escapes: a lone surrogate is valid JSON but no UTF-8 (PyJWT encodes).
-    _, hostname, _ = published
-    body = f'{{"token": "{token}", "registry": "{hostname}"}}'.encode()
+    namespace, hostname, _ = published
+    body = f'{{"token": "{token}", "registry": "{hostname}", "namespace": "{namespace}"}}'
+    body = body.encode()
     response = await client.post(
         "/registry/oidc/exchange", content=body, headers={"content-type": "application/json"}
     )
@@ -347,7 +353,7 @@ async def test_a_token_that_is_not_ascii_is_not_a_jwt_not_a_500(client, publishe
 async def test_a_token_its_own_claims_refuse_costs_no_fetch_of_the_issuer_s_keys(
     client, issuer, published
 ):
-    _, hostname, _ = published
+    namespace, hostname, _ = published
     now = int(time.time())
     before = issuer.jwks_requests
     for claims in (
@@ -357,14 +363,14 @@ async def test_a_token_its_own_claims_refuse_costs_no_fetch_of_the_issuer_s_keys
     ):
         # A kid the (cold) cache cannot hold: a fetch, were any made.
         token = issuer.sign(claims, key=rsa_key("made-up"))
-        assert (await exchange(client, token, hostname)).status_code == 401
+        assert (await exchange(client, token, hostname, namespace)).status_code == 401
     assert issuer.jwks_requests == before
 
 
 async def test_a_claim_no_database_stores_is_left_out_of_the_audit_trail(
     client, api, issuer, published
 ):
-    _, hostname, publisher = published
+    namespace, hostname, publisher = published
     any_ref = await add_publisher(
         api,
         publisher["registry"]["id"],
@@ -375,7 +381,7 @@ async def test_a_claim_no_database_stores_is_left_out_of_the_audit_trail(
     assert any_ref["__typename"] == "AddTrustedPublisherSuccess", any_ref
     token = issuer.sign(issuer.github_claims(hostname, ref="refs/heads/main\x00"))
 
-    response = await exchange(client, token, hostname)
+    response = await exchange(client, token, hostname, namespace)
 
     assert response.status_code == 200, response.text  # was a 500 on PostgreSQL
     event = await AuditEvent.get(action="oidc.exchanged")
@@ -383,10 +389,10 @@ async def test_a_claim_no_database_stores_is_left_out_of_the_audit_trail(
 
 
 async def test_a_replayed_jti_is_refused_by_the_exchange(client, issuer, published):
-    _, hostname, _ = published
+    namespace, hostname, _ = published
     token = issuer.sign(issuer.github_claims(hostname))
-    assert (await exchange(client, token, hostname)).status_code == 200
-    replayed = await exchange(client, token, hostname)
+    assert (await exchange(client, token, hostname, namespace)).status_code == 200
+    replayed = await exchange(client, token, hostname, namespace)
     assert replayed.status_code == 401
     assert "exchanged already" in replayed.json()["error"]["message"]
     assert await ExchangedJti.all().count() == 1
@@ -396,7 +402,7 @@ async def test_a_replayed_jti_is_refused_by_the_exchange(client, issuer, publish
 async def test_an_unreachable_issuer_is_503_with_retry_after_and_no_grant(
     api, client, issuer, published
 ):
-    _namespace, hostname, publisher = published
+    namespace, hostname, publisher = published
     down = f"https://127.0.0.1:{free_port()}"  # nothing listens there
     project_registry = publisher["registry"]["id"]
     added = await add_publisher(
@@ -404,23 +410,27 @@ async def test_an_unreachable_issuer_is_503_with_retry_after_and_no_grant(
         project_registry,
         "CUSTOM_OIDC",
         issuer=down,
-        subject="ci:*",
+        subject="ci:app",
         caCertificate=issuer.ca_pem,
     )
     assert added["__typename"] == "AddTrustedPublisherSuccess", added
     token = issuer.sign({**issuer.github_claims(hostname), "iss": down, "sub": "ci:app"})
-    response = await exchange(client, token, hostname)
+    response = await exchange(client, token, hostname, namespace)
     assert response.status_code == 503, response.text
     assert int(response.headers["retry-after"]) > 0
     assert await PublisherCredential.all().count() == 0
-    login = await get_token(client, "oidc", token, service=hostname)
+    login = await get_token(
+        client, "oidc", token, service=hostname, scope=[f"repository:{namespace}/app:push"]
+    )
     assert login.status_code == 503
     assert "retry-after" in login.headers
 
 
 async def test_a_credential_stops_at_its_expiry(client, signer, issuer, published):
     namespace, hostname, _ = published
-    body = (await exchange(client, issuer.sign(issuer.github_claims(hostname)), hostname)).json()
+    body = (
+        await exchange(client, issuer.sign(issuer.github_claims(hostname)), hostname, namespace)
+    ).json()
     args = (client, signer, body["username"], body["password"], hostname, f"{namespace}/app")
     assert await actions_on(*args) == ["pull", "push"]
     # Its expiry, reached: the row's end is moved to now (the clock is not ours to move).
@@ -433,7 +443,7 @@ async def test_removing_the_publisher_stops_its_credentials_and_tokens_at_once(
 ):
     namespace, hostname, publisher = published
     token = issuer.sign(issuer.github_claims(hostname))
-    body = (await exchange(client, token, hostname)).json()
+    body = (await exchange(client, token, hostname, namespace)).json()
     args = (client, signer, body["username"], body["password"], hostname, f"{namespace}/app")
     assert await actions_on(*args) == ["pull", "push"]
     assert (await remove_publisher(api, publisher["id"]))["__typename"] == (
@@ -441,17 +451,17 @@ async def test_removing_the_publisher_stops_its_credentials_and_tokens_at_once(
     )
     assert await actions_on(*args) == 401
     assert await actions_on(client, signer, "oidc", token, hostname, f"{namespace}/app") == 401
-    fresh = await exchange(client, issuer.sign(issuer.github_claims(hostname)), hostname)
+    fresh = await exchange(client, issuer.sign(issuer.github_claims(hostname)), hostname, namespace)
     assert fresh.status_code == 401
 
 
 async def test_failed_exchanges_are_throttled_as_logins(client, issuer, published, settings):
-    _, hostname, _ = published
+    namespace, hostname, _ = published
     bad = issuer.sign(issuer.github_claims(hostname, ref="refs/heads/x"))
     statuses = [
-        (await exchange(client, bad, hostname)).status_code
+        (await exchange(client, bad, hostname, namespace)).status_code
         for _ in range(settings.auth_max_failures_per_address_and_username + 1)
     ]
     assert statuses[-1] == 429
-    good = await exchange(client, issuer.sign(issuer.github_claims(hostname)), hostname)
+    good = await exchange(client, issuer.sign(issuer.github_claims(hostname)), hostname, namespace)
     assert good.status_code == 429

@@ -229,7 +229,7 @@ async def test_a_token_signed_with_a_weak_key_is_refused_naming_the_key(issuer):
         issuer=issuer.url,
         audience="registry.eu-central.nodion.net",
         ca_certificate=issuer.ca_pem,
-        conditions={"sub": "*"},
+        conditions={"sub": "repo:octo/app:environment:production"},
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyJWT warns of the short key it signs with

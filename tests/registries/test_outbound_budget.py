@@ -57,8 +57,9 @@ async def test_aliased_checks_share_one_budget_and_the_rest_time_out_unstarted(a
     results = [data[f"a{n}"] for n in range(CHECKS)]
     assert all(r["__typename"] == "RegistryVerificationError" for r in results), results
     assert all(r["status"] == "TIMEOUT" for r in results), results
-    # Per check this took CHECKS * BUDGET; shared, about BUDGET (bound asserted generously).
-    assert elapsed < BUDGET + 2.5, elapsed
+    # Mutations run one after another: a budget per check would wait CHECKS * BUDGET
+    # (each check its own full BUDGET); the shared one ends after about BUDGET.
+    assert BUDGET <= elapsed < CHECKS * BUDGET, elapsed
     assert "did not answer within" in results[0]["message"]
     unstarted = [r for r in results if "was not checked" in r["message"]]
     assert len(unstarted) >= CHECKS - 2, results

@@ -46,6 +46,7 @@ async def test_a_github_publisher_gets_its_defaults_and_is_listed(api, registry,
     }
     listed = (await api(TRUSTED_PUBLISHERS, {"id": nodion["id"]}))["node"]["trustedPublishers"]
     assert [p["id"] for p in listed] == [publisher["id"]]
+    assert listed[0]["problem"] is None  # it binds the repository
 
 
 async def test_gitlab_and_custom_publishers(api, registry):
@@ -181,3 +182,77 @@ async def test_third_party_registries_have_no_publishers(api, registry):
     hub = (await add_unverified(api, project["id"], "DOCKER_HUB"))["registry"]
     refused = await add_publisher(api, hub["id"], "GITHUB_ACTIONS", repository="octo/app")
     assert refused["__typename"] == "NotSupportedError"
+
+
+@pytest.mark.parametrize(
+    ("provider", "issuer", "says"),
+    [
+        ("CUSTOM_OIDC", "https://token.actions.githubusercontent.com", "GITHUB_ACTIONS"),
+        ("CUSTOM_OIDC", "https://Token.Actions.GithubUserContent.com:443/", "GITHUB_ACTIONS"),
+        ("CUSTOM_OIDC", "https://gitlab.com", "GITLAB"),
+        ("GITLAB", "https://token.actions.githubusercontent.com", "GITHUB_ACTIONS"),
+    ],
+)
+async def test_a_built_in_providers_issuer_is_taken_with_that_provider_only(
+    api, registry, provider, issuer, says
+):
+    # A CUSTOM_OIDC publisher with GitHub's issuer and subject `*` took every
+    # GitHub repository's tokens (issue 30); the built-in ones bind the repository.
+    _, nodion = registry
+    fields = {"subject": "repo:octo/app:ref:refs/heads/main"} if provider == "CUSTOM_OIDC" else {}
+    if provider == "GITLAB":
+        fields = {"projectPath": "group/app"}
+    refused = await add_publisher(api, nodion["id"], provider, issuer=issuer, **fields)
+    assert refused["__typename"] == "ValidationError", refused
+    assert refused["field"] == "issuer"
+    assert f"choose the provider {says}" in refused["message"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "claims", "field"),
+    [
+        ("*", [], "subject"),
+        ("repo:*", [], "subject"),
+        ("pipeline-?", [], "subject"),
+        ("*", [{"claim": "ref", "value": "refs/heads/main"}], "claims"),
+        ("*", [{"claim": "environment", "value": "production"}], "claims"),
+    ],
+)
+async def test_a_publisher_that_binds_no_identity_claim_exactly_is_refused(
+    api, registry, subject, claims, field
+):
+    _, nodion = registry
+    refused = await add_publisher(
+        api,
+        nodion["id"],
+        "CUSTOM_OIDC",
+        issuer="https://ci.example.com",
+        subject=subject,
+        claims=claims,
+    )
+    assert refused["__typename"] == "ValidationError", refused
+    assert refused["field"] == field
+    assert "add to `claims` the exact value of a claim" in refused["message"]
+    assert "repository=org/app" in refused["message"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "claims"),
+    [
+        ("repo:octo/app:ref:refs/heads/main", []),
+        ("*", [{"claim": "repository", "value": "octo/app"}]),
+    ],
+)
+async def test_an_exact_subject_or_an_exact_identity_claim_is_enough(
+    api, registry, subject, claims
+):
+    _, nodion = registry
+    added = await add_publisher(
+        api,
+        nodion["id"],
+        "CUSTOM_OIDC",
+        issuer="https://ci.example.com",
+        subject=subject,
+        claims=claims,
+    )
+    assert added["__typename"] == "AddTrustedPublisherSuccess", added

@@ -63,7 +63,9 @@ async def test_a_server_that_never_answers_times_out_within_the_bound(api, ca, o
 
     assert result["status"] == "TIMEOUT"
     assert "did not answer within 3 seconds" in result["message"]
-    assert outbound.timeout <= elapsed < outbound.timeout + 1.5
+    # One timeout bounds the whole check: a second attempt, or a timeout per phase
+    # (connect, then read), would wait at least twice as long.
+    assert outbound.timeout <= elapsed < 2 * outbound.timeout
 
 
 async def test_a_certificate_from_another_ca_is_a_tls_error(api, server_tls):

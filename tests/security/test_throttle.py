@@ -4,6 +4,10 @@ tests/registries/test_login_throttle.py."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from app.security.client_address import client_address
 from app.security.outbound import parse_networks
 from app.security.throttle import (
@@ -154,3 +158,78 @@ def test_forwarded_for_only_from_listed_proxies():
     assert client_address("10.0.0.2", ["not-an-address"], proxies) == "10.0.0.2"
     assert client_address("10.0.0.2", [], proxies) == "10.0.0.2"
     assert client_address(None, ["203.0.113.9"], proxies) == "unknown"
+
+
+class DownStore:
+    """The database store while the database is down."""
+
+    async def add(self, keys, bucket, oldest, read=()):
+        raise ConnectionError("connection refused")
+
+
+class StuckStore:
+    """The database store waiting for a server that does not answer."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+
+    async def add(self, keys, bucket, oldest, read=()):
+        self.entered.set()
+        await asyncio.Event().wait()  # never set: only a cancellation ends it
+        raise AssertionError("unreachable")
+
+
+async def test_a_count_that_raises_hands_the_slot_back():
+    throttle = LoginThrottle(DownStore(), LIMITS, Clock())
+    for _ in range(3 * LIMITS.pending_per_address):
+        with pytest.raises(ConnectionError):
+            await throttle.begin("10.0.0.1", "ann")
+
+    assert len(throttle.pending) == 0
+
+
+async def test_a_login_cancelled_while_counting_hands_the_slot_back():
+    store = StuckStore()
+    throttle = LoginThrottle(store, LIMITS, Clock())
+    beginning = asyncio.create_task(throttle.begin("10.0.0.1", "ann"))
+    await store.entered.wait()
+    assert len(throttle.pending) == 1
+
+    beginning.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await beginning
+
+    assert len(throttle.pending) == 0
+
+
+async def test_a_login_timed_out_while_counting_hands_the_slot_back():
+    store = StuckStore()
+    throttle = LoginThrottle(store, LIMITS, Clock())
+
+    async def begin_within_a_deadline() -> None:
+        async with asyncio.timeout(None) as deadline:
+            beginning = asyncio.ensure_future(throttle.begin("10.0.0.1", "ann"))
+            await store.entered.wait()
+            deadline.reschedule(asyncio.get_running_loop().time())  # it is due now
+            await beginning
+
+    with pytest.raises(TimeoutError):
+        await begin_within_a_deadline()
+
+    assert len(throttle.pending) == 0
+
+
+async def test_handing_back_twice_frees_one_slot():
+    """`hand_back` in a `finally` after `succeeded` or `failed` must not free
+    another login's slot."""
+    throttle = LoginThrottle(MemoryAttempts(), LIMITS, Clock())
+    attempts = [await throttle.begin("10.0.0.1", "ann") for _ in range(4)]
+    first = attempts[0]
+    assert isinstance(first, Attempt)
+
+    await throttle.succeeded(first)
+    throttle.hand_back(first)
+    throttle.hand_back(first)
+
+    assert isinstance(await throttle.begin("10.0.0.1", "ann"), Attempt)
+    assert await throttle.begin("10.0.0.1", "ann") == Refused(retry_after=1)

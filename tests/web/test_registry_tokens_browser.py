@@ -89,11 +89,11 @@ def test_tokens_create_rotate_with_grace_and_revoke(watched: Watched, web_servic
     dialog.get_by_label("Keep the old token working for").select_option(label="1 hour")
     dialog.get_by_role("button", name="Rotate token").click()
     rotated = read_once(page, "Token default (rotated)")
-    rows.filter(has_text="default").nth(1).wait_for()
-    statuses = sorted(
-        rows.filter(has_text="default").evaluate_all("rows => rows.map(r => r.dataset.status)")
-    )
-    assert statuses == ["ACTIVE", "EXPIRING"]
+    # One row per token: the previous secret shows in it while its grace lasts.
+    default = rows.filter(has_text="default")
+    default.locator(".token-grace").filter(has_text=f"····{first['token'][-4:]}").wait_for()
+    assert default.count() == 1
+    assert default.get_attribute("data-status") == "ACTIVE"
     assert login_status(web_service, first["username"], first["token"]) == 200  # grace
     assert login_status(web_service, rotated["username"], rotated["token"]) == 200
     screenshot(page, "registry-tokens")
@@ -108,6 +108,15 @@ def test_tokens_create_rotate_with_grace_and_revoke(watched: Watched, web_servic
     page.get_by_role("dialog").get_by_role("button", name="Revoke deploys").click()
     row.wait_for(state="detached")
     assert login_status(web_service, deploys["username"], deploys["token"]) == 401
+
+    # Revoke `default` (issue 30): its previous secret, in its grace period, stops too.
+    default.get_by_role("button", name="Revoke").click()
+    confirm = page.get_by_role("dialog", name="Revoke token default?")
+    assert f"previous secret ····{first['token'][-4:]}" in confirm.inner_text()
+    confirm.get_by_role("button", name="Revoke default").click()
+    default.wait_for(state="detached")
+    assert login_status(web_service, rotated["username"], rotated["token"]) == 401
+    assert login_status(web_service, first["username"], first["token"]) == 401
 
     held = everything_the_page_holds(page)
     for secret in (first["token"], deploys["token"], rotated["token"]):

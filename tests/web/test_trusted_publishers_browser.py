@@ -25,13 +25,25 @@ def test_add_a_github_publisher_with_its_snippet_then_remove_it(
     dialog = page.get_by_role("dialog", name="Trusted publisher for")
     snippet = dialog.get_by_label("CI snippet")
     assert "id-token: write" in snippet.inner_text()
-    assert f"docker login -u oidc --password-stdin {EU}" in snippet.inner_text()
+    # The CI names its project: docker login asks for no repository.
+    assert f"docker login -u oidc/publishers --password-stdin {EU}" in snippet.inner_text()
+    assert f"docker push {EU}/publishers/app:" in snippet.inner_text()
     assert dialog.locator(".field[data-field=projectPath]").is_hidden()
     assert dialog.locator(".field[data-field=repository]").is_visible()
     dialog.get_by_label("CI", exact=True).select_option("GITLAB")
     assert "id_tokens:" in snippet.inner_text() and f"aud: {EU}" in snippet.inner_text()
     assert dialog.locator(".field[data-field=repository]").is_hidden()
     assert dialog.locator(".field[data-field=projectPath]").is_visible()
+    dialog.get_by_label("CI", exact=True).select_option("CUSTOM_OIDC")
+    assert '\\"namespace\\": \\"publishers\\"' in snippet.inner_text()
+    dialog.locator(".field[data-field=issuer] input").fill(
+        "https://token.actions.githubusercontent.com"
+    )
+    dialog.locator(".field[data-field=subject] input").fill("*")
+    dialog.get_by_role("button", name="Add publisher").click()
+    dialog.locator(".field[data-field=issuer]").get_by_role("alert").filter(
+        has_text="choose GitHub Actions"
+    ).wait_for()
     dialog.get_by_label("CI", exact=True).select_option("GITHUB_ACTIONS")
 
     dialog.get_by_role("button", name="Add publisher").click()  # no repository yet

@@ -100,10 +100,12 @@ async def load_pages(
     keys: Sequence[tuple[int, Page]],
     *,
     equal: Equal = (),
+    null: tuple[str, ...] = (),
 ) -> list[list[Any]]:
     """For each (parent id, page): up to `page.size + 1` rows of `model` whose
-    `parent_column` is that id (and whose `equal` columns have those values),
-    newest first; for DataLoaders of connections nested in lists.
+    `parent_column` is that id (and whose `equal` columns have those values, and
+    whose `null` columns are NULL), newest first; for DataLoaders of
+    connections nested in lists.
 
     Each parent's rows are read newest first from the index on
     (`parent_column`, [equal columns,] id) and the read stops after the page:
@@ -129,7 +131,7 @@ async def load_pages(
         )
         for batch in batches:
             sql, values = (_lateral if postgres else _union_all)(
-                table, parent_column, batch, page, equal
+                table, parent_column, batch, page, equal, null
             )
             for row in await connection.execute_query_dict(sql, values):
                 wanted[(row["parent"], page)].append(row["id"])
@@ -147,8 +149,11 @@ async def load_pages(
 # `equal` values (user input) are always bound parameters.
 
 
-def _page_condition(page: Page) -> str:
-    return f" AND id < {int(page.after_id)}" if page.after_id is not None else ""
+def _page_condition(page: Page, null: tuple[str, ...]) -> str:
+    condition = "".join(f" AND {column} IS NULL" for column in null)
+    if page.after_id is not None:
+        condition += f" AND id < {int(page.after_id)}"
+    return condition
 
 
 def _lateral(
@@ -157,13 +162,15 @@ def _lateral(
     parents: list[int],
     page: Page,
     equal: tuple[tuple[str, str], ...],
+    null: tuple[str, ...] = (),
 ) -> tuple[str, list[Any]]:
     """PostgreSQL: for each parent, an index scan that stops after the page."""
     filters = "".join(f" AND {column} = ${number}" for number, (column, _) in enumerate(equal, 2))
     sql = (
         f"SELECT page.id, parent.id AS parent FROM unnest($1::int[]) AS parent(id) "  # noqa: S608
         f"CROSS JOIN LATERAL (SELECT id FROM {table} WHERE {parent_column} = parent.id"
-        f"{filters}{_page_condition(page)} ORDER BY id DESC LIMIT {int(page.size) + 1}) AS page"
+        f"{filters}{_page_condition(page, null)} "
+        f"ORDER BY id DESC LIMIT {int(page.size) + 1}) AS page"
     )
     return sql, [parents, *(value for _, value in equal)]
 
@@ -174,12 +181,13 @@ def _union_all(
     parents: list[int],
     page: Page,
     equal: tuple[tuple[str, str], ...],
+    null: tuple[str, ...] = (),
 ) -> tuple[str, list[Any]]:
     """SQLite (no LATERAL): one LIMIT subquery per parent, joined by UNION ALL."""
     filters = "".join(f" AND {column} = ?" for column, _ in equal)
     one = (
         f"SELECT * FROM (SELECT id, {parent_column} AS parent FROM {table} "  # noqa: S608
-        f"WHERE {parent_column} = {{parent}}{filters}{_page_condition(page)} "
+        f"WHERE {parent_column} = {{parent}}{filters}{_page_condition(page, null)} "
         f"ORDER BY id DESC LIMIT {int(page.size) + 1})"
     )
     sql = " UNION ALL ".join(one.format(parent=parent) for parent in parents)

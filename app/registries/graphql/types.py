@@ -22,6 +22,7 @@ from app.registries.graphql.enums import (
 from app.registries.graphql.images import RepositoryType
 from app.registries.images.loaders import REPOSITORY_PAGES
 from app.registries.loaders import (
+    GRACE_SECRET,
     PUBLISHERS_BY_REGISTRY,
     REGISTRY,
     REGISTRY_TOKEN_PAGES,
@@ -29,6 +30,7 @@ from app.registries.loaders import (
     TRUSTED_PUBLISHER,
 )
 from app.registries.models import Registry, RegistryToken, RegistryType, TrustedPublisher
+from app.registries.oidc.conditions import unbound_identity
 
 
 @strawberry.type(
@@ -89,8 +91,10 @@ class RegistryNode(ProjectScopedNode):
         return await info.context.loaders[PROJECT].load(self.project_id)  # type: ignore[no-any-return]  # a Project row stands in for the type
 
     @strawberry.field(
-        description="Access tokens of a Nodion registry, newest first: those that work "
-        "(ACTIVE and EXPIRING), or with includeInactive also EXPIRED and REVOKED ones."
+        description="Access tokens of a Nodion registry, newest first, one per token: the "
+        "ACTIVE ones, or with includeInactive also EXPIRED and REVOKED ones. A secret "
+        "replaced by a rotation is not listed as a token: its token shows it "
+        "(`graceEndsAt`, `graceTokenHint`) while it still works."
     )
     async def tokens(
         self,
@@ -177,6 +181,15 @@ class TrustedPublisherNode(ProjectScopedNode):
             for claim, value in self.conditions.items()
         ]
 
+    @strawberry.field(
+        description="Why it accepts no token, or null: a publisher stored before every "
+        "publisher had to bind an identity claim to an exact value (a subject `*`) is kept "
+        "but matches nothing. Remove it and add one that binds."
+    )
+    def problem(self) -> str | None:
+        reason = unbound_identity(self.conditions)
+        return f"It accepts no token: {reason}." if reason else None
+
     @strawberry.field
     async def registry(self, info: Info) -> RegistryNode:
         return await info.context.loaders[REGISTRY].load(self.registry_id)  # type: ignore[no-any-return]  # a Registry row stands in for the type
@@ -226,6 +239,25 @@ class RegistryTokenNode(ProjectScopedNode):
     def status(self) -> RegistryTokenStatusEnum:
         return self.status_at(datetime.now(UTC))
 
+    @strawberry.field(
+        name="graceEndsAt",
+        description="After a rotation: when the token's previous secret stops working (the "
+        "end of its grace period, or its expiry if sooner). Null when no previous secret "
+        "works, and on a secret that was itself replaced. Revoking the token stops it too.",
+    )
+    async def previous_secret_ends_at(self, info: Info) -> datetime | None:
+        # The row's own `grace_ends_at` column is when *it* stops, once replaced.
+        previous = await _previous_secret(self, info)  # type: ignore[arg-type]  # a row stands in
+        return previous.ends_at if previous is not None else None
+
+    @strawberry.field(
+        description="Last four characters of the previous secret that still works in its "
+        "grace period (see graceEndsAt), to tell which one a client still uses."
+    )
+    async def grace_token_hint(self, info: Info) -> str | None:
+        previous = await _previous_secret(self, info)  # type: ignore[arg-type]  # a row stands in
+        return previous.hint if previous is not None else None
+
     @strawberry.field(description="The token a rotation made to replace it.")
     async def replaced_by(self, info: Info) -> RegistryTokenNode | None:
         if self.replaced_by_id is None:
@@ -235,6 +267,13 @@ class RegistryTokenNode(ProjectScopedNode):
     @strawberry.field
     async def registry(self, info: Info) -> RegistryNode:
         return await info.context.loaders[REGISTRY].load(self.registry_id)  # type: ignore[no-any-return]  # a Registry row stands in for the type
+
+
+async def _previous_secret(token: RegistryToken, info: Info) -> RegistryToken | None:
+    """The secret a rotation replaced by `token`, while it still works."""
+    if token.grace_ends_at is not None or token.revoked_at is not None:
+        return None  # a replaced or revoked secret has no working predecessor
+    return await info.context.loaders[GRACE_SECRET].load((token.registry_id, token.name))  # type: ignore[no-any-return]
 
 
 @strawberry.type(name="RegistryProvider")

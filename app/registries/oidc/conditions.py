@@ -19,6 +19,7 @@ from app.errors import ValidationFailed
 from app.registries.models import PublisherProvider
 
 GLOB_CHARACTERS = re.compile(r"([*?\[])")
+ESCAPED_CHARACTER = re.compile(r"\[[*?\[]\]")  # what `literal` writes for one of them
 MAX_VALUE_LENGTH = 255
 MAX_CUSTOM_CLAIMS = 10
 GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -31,6 +32,44 @@ REF_TYPES = ("branch", "tag")
 def literal(value: str) -> str:
     """A glob that matches exactly `value`."""
     return GLOB_CHARACTERS.sub(r"[\1]", value)
+
+
+def is_exact(pattern: str) -> bool:
+    """True when `pattern` matches one value only: no glob character outside
+    the brackets `literal` puts around one."""
+    return bool(pattern) and not GLOB_CHARACTERS.search(ESCAPED_CHARACTER.sub("", pattern))
+
+
+# Claims that say how or where a job ran, not which pipeline it is: an exact
+# value of one of these alone lets any repository of the issuer in.
+NOT_IDENTITY = frozenset(
+    {
+        "ref",
+        "ref_type",
+        "ref_protected",
+        "environment",
+        "event_name",
+        "runner_environment",
+        "pipeline_source",
+        "workflow",
+    }
+)
+IDENTITY_HINT = (
+    "make the `subject` exact (e.g. repo:org/app:ref:refs/heads/main), or add to `claims` "
+    "the exact value of a claim that names the pipeline (e.g. repository=org/app or "
+    "project_path=group/app)"
+)
+
+
+def unbound_identity(conditions: Mapping[str, str]) -> str | None:
+    """Why a publisher with these conditions would accept tokens of anyone its
+    issuer signs for (no identity claim bound to one exact value), or None.
+    Every publisher binds one: GitHub Actions' `repository` and GitLab's
+    `project_path` are exact by construction; a custom issuer's `sub` or one
+    of its claims must be."""
+    if any(is_exact(pattern) for name, pattern in conditions.items() if name not in NOT_IDENTITY):
+        return None
+    return f"it binds no identity claim to an exact value: {IDENTITY_HINT}"
 
 
 def matches(pattern: str, value: Any) -> bool:
@@ -122,6 +161,14 @@ def custom_conditions(subject: str | None, claims: Mapping[str, str]) -> dict[st
         checked = _value("claims", value, required=True)
         assert checked is not None
         conditions[name] = literal(checked)
+    if unbound_identity(conditions) is not None:
+        # Was accepted with subject `*`: every pipeline of the issuer could push.
+        field = "claims" if claims else "subject"
+        raise ValidationFailed(
+            field,
+            f"The subject {sub[:80]!r} is a pattern and no other claim names the pipeline; "
+            f"{IDENTITY_HINT}.",
+        )
     return conditions
 
 

@@ -5,6 +5,14 @@ A minted credential (`ntp_…`) is stored as its keyed digest with its expiry:
 pull and push on the publisher's repositories until then. It is looked up on
 every login (no copy kept), so removing the publisher, which deletes its
 credentials, stops them at the next login of every worker.
+
+A token is only ever compared with the publishers of one project, the one the
+CI names: the exchange's `namespace`, or for a login the namespace of the
+repositories it asks for (`oidc`) or names (`oidc/<namespace>`). An issuer is
+shared by every project that trusts it, so it never picks the project: the
+region's publishers searched in id order let one tenant's publisher (GitHub's
+issuer, subject `*`) take another tenant's CI tokens, and its private CA
+decide whether they could be verified at all.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from functools import partial
 
 from tortoise.expressions import Q
 
+from app.projects.namespaces import NAMESPACE
 from app.registries.credential_lookup import PULL_AND_PUSH
 from app.registries.models import (
     PUBLISHER_CREDENTIAL,
@@ -27,14 +36,16 @@ from app.registries.models import (
 )
 from app.registries.oidc.keys import IssuerKeys
 from app.registries.oidc.verification import Refused, Verified, looks_like_jwt, verify
-from app.registries.token_auth import Access
+from app.registries.token_auth import Access, Scope
 from app.security.tokens import token_digest
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 JWT_USERNAME = "oidc"
-"""`docker login -u oidc` with the CI's OIDC token as the password."""
+"""`docker login -u oidc` with the CI's OIDC token as the password: the project
+is the namespace of the repositories each token request asks for. `oidc/<namespace>`
+names it, for `docker login`, which asks for none."""
 PAST_TOKEN_EXPIRY = timedelta(minutes=15)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -57,10 +68,65 @@ def serves(settings: Settings, hostname: str) -> bool:
     return any(hostname == settings.registry_hostname(region.slug) for region in settings.regions)
 
 
-async def publishers_of(hostname: str) -> list[TrustedPublisher]:
-    """The trusted publishers of the Nodion registry serving `hostname`."""
+class NamespaceUnclear(Exception):
+    """A login as `oidc` that does not say which one project it is for: refused
+    before any publisher is looked at, with `message` saying how to name it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def is_namespace(value: str) -> bool:
+    return bool(NAMESPACE.match(value))
+
+
+def is_oidc_username(username: str | None) -> bool:
+    return username is not None and (
+        username == JWT_USERNAME or username.startswith(f"{JWT_USERNAME}/")
+    )
+
+
+def login_namespace(username: str, scopes: list[Scope]) -> str:
+    """The one project's namespace an `oidc` login is for; raises NamespaceUnclear.
+
+    `oidc/<namespace>` names it (other namespaces' scopes are then granted
+    nothing, as for any credential); plain `oidc` takes it from the repository
+    scopes, which must all be in one namespace: a token request for two is
+    refused rather than one of them guessed."""
+    named = username.partition("/")[2]
+    if named:
+        if not is_namespace(named):
+            raise NamespaceUnclear(
+                f"{username[:80]!r} is not oidc/<namespace>: the namespace is your project's, "
+                "e.g. oidc/shop."
+            )
+        return named
+    asked = sorted({scope.name.split("/", 1)[0] for scope in scopes if scope.type == "repository"})
+    if len(asked) == 1 and is_namespace(asked[0]):
+        return asked[0]
+    if not asked:
+        raise NamespaceUnclear(
+            "A login as oidc names no project: ask for a repository (docker push does), or log "
+            "in as oidc/<namespace> (docker login asks for none)."
+        )
+    listed = ", ".join(name[:63] for name in asked[:5])
+    raise NamespaceUnclear(
+        f"A login as oidc is for one project's repositories; this one asks for {listed}. "
+        "Log in as oidc/<namespace> to name the project."
+    )
+
+
+async def publishers_of(hostname: str, namespace: str) -> list[TrustedPublisher]:
+    """The trusted publishers of one project's Nodion registry serving
+    `hostname`: narrowed to the project (its namespace) in the query itself,
+    so no other project's publisher is ever a candidate."""
+    if not is_namespace(namespace):  # made-up text never reaches a query
+        return []
     return await TrustedPublisher.filter(
-        registry__hostname=hostname, registry__type=RegistryType.NODION
+        project__namespace=namespace,
+        registry__hostname=hostname,
+        registry__type=RegistryType.NODION,
     ).order_by("id")
 
 
@@ -135,15 +201,13 @@ class OidcLogins:
         self.keys = keys
         self.settings = settings
 
-    async def __call__(
-        self, username: str, token: str, service: str, pepper: bytes
-    ) -> Access | None:
-        if username != JWT_USERNAME or not looks_like_jwt(token):
-            return None
-        if not serves(self.settings, service):
+    async def __call__(self, namespace: str, token: str, service: str) -> Access | None:
+        """`namespace`: the one project the login is for (`login_namespace`)."""
+        if not looks_like_jwt(token) or not serves(self.settings, service):
             return None
         try:
-            verified = await verify(token, service, await publishers_of(service), self.keys)
+            candidates = await publishers_of(service, namespace)
+            verified = await verify(token, service, candidates, self.keys, namespace=namespace)
         except Refused as refused:
             log.info("Registry login with an OIDC token refused (%d)", refused.status)
             return None

@@ -1,9 +1,11 @@
 """`POST /registry/oidc/exchange`: a CI job's OIDC token for a push credential.
 
-`{"token": "<JWT>", "registry": "<hostname>"}` -> 200
-`{"username", "password", "expiresAt"}`: a credential the token endpoint
+`{"token": "<JWT>", "registry": "<hostname>", "namespace": "<project namespace>"}`
+-> 200 `{"username", "password", "expiresAt"}`: a credential the token endpoint
 accepts for pull and push on the accepting publisher's repositories only
-(app/registries/oidc/credentials.py). A token is exchanged once: its `jti` is
+(app/registries/oidc/credentials.py). Only the publishers of the project
+whose namespace is named are candidates: an issuer is shared by every project
+that trusts it and never picks one. A token is exchanged once: its `jti` is
 kept in the database until its `exp` (every worker sees it), so a copy of the
 token cannot be exchanged again. Counted by the login throttle as logins of
 `oidc` are. An issuer that cannot be reached is a 503 with Retry-After,
@@ -26,7 +28,14 @@ from app.http.json_body import parse_json_body
 from app.http.refusals import RequestRefused
 from app.networks import Network
 from app.registries.models import ExchangedJti, Registry
-from app.registries.oidc.credentials import JWT_USERNAME, mint, note_use, publishers_of, serves
+from app.registries.oidc.credentials import (
+    JWT_USERNAME,
+    is_namespace,
+    mint,
+    note_use,
+    publishers_of,
+    serves,
+)
 from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable
 from app.registries.oidc.verification import Refused, Verified, verify
 from app.security.client_address import client_address
@@ -41,6 +50,10 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 20_000
 RETRY_AFTER_SECONDS = 30
 NO_STORE = {"Cache-Control": "no-store"}
+EXPECTED_BODY = (
+    '{"token": "<your CI\'s OIDC token>", "registry": "<the registry hostname>", '
+    '"namespace": "<your project\'s namespace>"}'
+)
 
 
 def _error(
@@ -69,7 +82,7 @@ class OidcExchange:
         asked = await self._asked(request)
         if isinstance(asked, Response):
             return asked
-        token, hostname = asked
+        token, hostname, namespace = asked
         if not serves(self.settings, hostname):
             regions = ", ".join(
                 self.settings.registry_hostname(r.slug) for r in self.settings.regions
@@ -83,7 +96,9 @@ class OidcExchange:
         address = client_address(
             request.client.host if request.client else None, forwarded, self.trusted_proxies
         )
-        attempt = await self.throttle.begin(address, JWT_USERNAME)
+        # Counted per project: one tenant's failing CI on a shared runner
+        # address does not lock out another's exchanges.
+        attempt = await self.throttle.begin(address, f"{JWT_USERNAME}/{namespace}")
         if isinstance(attempt, Throttled):
             return _error(
                 429,
@@ -92,10 +107,11 @@ class OidcExchange:
                 {"Retry-After": str(attempt.retry_after)},
             )
         try:
+            candidates = await publishers_of(hostname, namespace)
             verified = await verify(
-                token, hostname, await publishers_of(hostname), self.issuer_keys
+                token, hostname, candidates, self.issuer_keys, namespace=namespace
             )
-            answer = await self._grant(verified, hostname)
+            answer = await self._grant(verified, hostname, namespace)
         except IssuerUnreachable as error:
             await self.throttle.succeeded(attempt)  # not the caller's mistake
             # The issuer is a publisher's (configured), never text from the request.
@@ -115,10 +131,14 @@ class OidcExchange:
             return _error(
                 refused.status, code, refused.message, mismatchedClaims=refused.mismatched
             )
+        finally:
+            # Any other way out (the database down, a cancelled request) is no
+            # failed exchange: the slot goes back, nothing is counted.
+            self.throttle.hand_back(attempt)
         await self.throttle.succeeded(attempt)
         return answer
 
-    async def _asked(self, request: Request) -> tuple[str, str] | Response:
+    async def _asked(self, request: Request) -> tuple[str, str, str] | Response:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "TOO_LARGE", "The body is too large for an OIDC token.")
@@ -128,16 +148,26 @@ class OidcExchange:
             return _error(refused.status, refused.code, refused.message)
         token = value.get("token") if isinstance(value, dict) else None
         hostname = value.get("registry") if isinstance(value, dict) else None
+        namespace = value.get("namespace") if isinstance(value, dict) else None
         if not isinstance(token, str) or not isinstance(hostname, str) or not token or not hostname:
+            return _error(400, "BAD_REQUEST", f"Send JSON {EXPECTED_BODY}.")
+        if namespace is None or namespace == "":
             return _error(
                 400,
                 "BAD_REQUEST",
-                'Send JSON {"token": "<your CI\'s OIDC token>", '
-                '"registry": "<the registry hostname>"}.',
+                "namespace is required: the namespace of the project to push to (its "
+                f"repositories are <namespace>/…). Send JSON {EXPECTED_BODY}.",
             )
-        return token, hostname
+        if not isinstance(namespace, str) or not is_namespace(namespace):
+            return _error(
+                400,
+                "BAD_REQUEST",
+                "namespace is a project's namespace: lower-case letters, digits and dashes, "
+                "e.g. shop.",
+            )
+        return token, hostname, namespace
 
-    async def _grant(self, verified: Verified, hostname: str) -> Response:
+    async def _grant(self, verified: Verified, hostname: str, namespace: str) -> Response:
         claims = verified.claims
         jti = claims.get("jti")
         # Printable: PostgreSQL stores no NUL, neither database a lone surrogate.
@@ -164,7 +194,7 @@ class OidcExchange:
             await note_use(publisher, now)
             registry = await Registry.get(id=publisher.registry_id)
             await record(
-                project_id=registry.project_id,
+                project_id=publisher.project_id,  # the named project's, as the publisher is
                 actor=None,
                 actor_email=f"oidc:{publisher.display_name}"[:254],
                 action="oidc.exchanged",
@@ -179,6 +209,7 @@ class OidcExchange:
                 "password": minted.password,
                 "expiresAt": minted.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "registry": hostname,
+                "namespace": namespace,
             },
             headers=NO_STORE,
         )

@@ -12,6 +12,14 @@ at most an hour away; `nbf` and `iat` may be at most 60 s in the future (clock
 skew); `aud` must be the publisher's audience and `iss` its issuer. Then the
 publisher's conditions are compared with the claims its CI documents.
 
+The publishers given are one project's (app/registries/oidc/credentials.py).
+Each is verified against its own issuer settings: the keys are fetched with
+its own `caCertificate`, so a publisher whose CA is wrong, or whose issuer is
+down, fails only the tokens no other publisher of the project accepts. A
+stored publisher that binds no identity claim to an exact value (a subject
+`*`, accepted before issue 30) is set aside: it accepts nothing, and a token
+only it could have matched is told so.
+
 Refusals say what to fix in the CI's terms without describing any publisher:
 a mismatch names the claims that did not match, never their expected values.
 """
@@ -27,8 +35,8 @@ from typing import Any
 import jwt
 
 from app.registries.models import TrustedPublisher
-from app.registries.oidc.conditions import describe, mismatched
-from app.registries.oidc.keys import IssuerKeys, WeakKey
+from app.registries.oidc.conditions import describe, mismatched, unbound_identity
+from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable, WeakKey
 
 ALGORITHMS = ("RS256", "ES256")
 SKEW = 60  # seconds a CI's clock may be ahead of ours
@@ -70,10 +78,13 @@ async def verify(
     publishers: Sequence[TrustedPublisher],
     keys: IssuerKeys,
     now: float | None = None,
+    namespace: str | None = None,
 ) -> Verified:
     """The publisher of registry `hostname` that accepts `token`, with its
-    verified claims; raises Refused, or IssuerUnreachable (503)."""
+    verified claims; raises Refused, or IssuerUnreachable (503). `publishers`:
+    one project's, whose `namespace` the refusals name."""
     now = time.time() if now is None else now
+    where = f"{hostname} for namespace {namespace}" if namespace else hostname
     if not looks_like_jwt(token):
         raise Refused(401, "The token is not a JWT; send the OIDC token your CI issued.")
     try:
@@ -92,18 +103,61 @@ async def verify(
     if not candidates:
         raise Refused(
             401,
-            f"No trusted publisher of {hostname} accepts tokens of issuer "
-            f"{str(issuer)[:200]!r}; add one for your CI, or check the registry hostname.",
+            f"No trusted publisher of {where} accepts tokens of issuer "
+            f"{str(issuer)[:200]!r}; add one for your CI, or check the registry hostname "
+            "and namespace.",
         )
     assert issuer is not None
     _check_times_and_types(unverified, now)
-    kid = header.get("kid")
-    try:
-        key = await keys.key(
-            issuer, candidates[0].ca_certificate, kid if isinstance(kid, str) else None
+    usable = [p for p in candidates if unbound_identity(p.conditions) is None]
+    if not usable:
+        raise Refused(
+            403,
+            f"The trusted publisher of {where} for issuer {issuer} accepts no token: "
+            f"{unbound_identity(candidates[0].conditions)}. Remove it and add one that does.",
         )
-    except WeakKey as weak:
-        raise Refused(401, str(weak)) from None
+    kid = header.get("kid")
+    kid = kid if isinstance(kid, str) else None
+    refusals: list[Refused] = []
+    unreachable: IssuerUnreachable | None = None
+    for group in _by_ca_certificate(usable):
+        try:
+            key = await keys.key(issuer, group[0].ca_certificate, kid)
+            return _verified_by(token, header, key, algorithm, issuer, group, hostname, where)
+        except Refused as refused:
+            refusals.append(refused)
+        except WeakKey as weak:  # the key the token names is too weak to prove anything
+            refusals.append(Refused(401, str(weak)))
+        except IssuerUnreachable as error:
+            unreachable = unreachable or error
+    if unreachable is not None:  # one of the project's own could not be asked
+        raise unreachable
+    # A valid token that no publisher accepts (403) says more than a 401.
+    raise max(refusals, key=lambda refused: refused.status)
+
+
+def _by_ca_certificate(publishers: Sequence[TrustedPublisher]) -> list[list[TrustedPublisher]]:
+    """The publishers by the CA their issuer's https is checked against, in
+    the order first seen: one key fetch per distinct CA."""
+    groups: dict[str | None, list[TrustedPublisher]] = {}
+    for publisher in publishers:
+        groups.setdefault(publisher.ca_certificate, []).append(publisher)
+    return list(groups.values())
+
+
+def _verified_by(
+    token: str,
+    header: dict[str, Any],
+    key: jwt.PyJWK | None,
+    algorithm: str,
+    issuer: str,
+    candidates: Sequence[TrustedPublisher],
+    hostname: str,
+    where: str,
+) -> Verified:
+    """The token checked with `key` (the issuer's, fetched with the CA these
+    candidates share) and matched against them."""
+    kid = header.get("kid")
     if kid is None and key is None:  # more than one key: the token must name its own
         raise Refused(
             401,
@@ -117,7 +171,7 @@ async def verify(
             "publish in its JWKS.",
         )
     claims = _checked_claims(token, key, algorithm, issuer, candidates, hostname)
-    return _accepting(candidates, claims, hostname)
+    return _accepting(candidates, claims, where)
 
 
 def _is_seconds(value: Any) -> bool:
@@ -190,7 +244,7 @@ def _checked_claims(
 
 
 def _accepting(
-    candidates: Sequence[TrustedPublisher], claims: dict[str, Any], hostname: str
+    candidates: Sequence[TrustedPublisher], claims: dict[str, Any], where: str
 ) -> Verified:
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     closest: list[str] | None = None
@@ -204,10 +258,10 @@ def _accepting(
             closest = missing
     what = describe(candidates[0].provider, claims)
     if closest is None:
-        raise Refused(403, f"No trusted publisher of {hostname} accepts the token's audience.")
+        raise Refused(403, f"No trusted publisher of {where} accepts the token's audience.")
     raise Refused(
         403,
-        f"No trusted publisher of {hostname} accepts {what}; the claims that did not match: "
+        f"No trusted publisher of {where} accepts {what}; the claims that did not match: "
         f"{', '.join(closest)}.",
         closest,
     )

@@ -33,7 +33,12 @@ class RotateRegistryTokenSuccess:
     )
     credentials: RegistryCredentials
     replaced: RegistryTokenNode = strawberry.field(
-        description="The old token, EXPIRING until its grace period ends."
+        description="The old secret, EXPIRING until its grace period ends."
+    )
+    grace_ended: list[RegistryTokenNode] = strawberry.field(
+        description="An older secret that was still in its grace period from an earlier "
+        "rotation, and stopped working now: a token keeps at most one previous secret "
+        "working. Empty when there was none."
     )
 
 
@@ -51,21 +56,23 @@ RotateRegistryTokenResult = Annotated[
 class RotateRegistryToken:
     @strawberry.mutation(
         permission_classes=AUTHENTICATED,
-        description="Replace an access token (ADMIN): a new one is returned once, and the "
-        "old one keeps working for `gracePeriod` seconds.",
+        description="Replace an access token's secret (ADMIN): a new one is returned once, "
+        "and the old one keeps working for `gracePeriod` seconds. A secret still in its "
+        "grace period from an earlier rotation stops now (see `graceEnded`).",
     )
     @domain_result
     async def rotate_registry_token(
         self, info: Info, input: RotateRegistryTokenInput
     ) -> RotateRegistryTokenResult:
-        new, old, made = await access_tokens.rotate_token(
+        rotated = await access_tokens.rotate_token(
             info.context.user,
             decode_id(input.token_id, "RegistryToken"),
             input.grace_period,
             info.context.keys,
         )
         return RotateRegistryTokenSuccess(
-            token=new,  # type: ignore[arg-type]  # a RegistryToken row stands in for the type
-            credentials=RegistryCredentials.of(made),
-            replaced=old,  # type: ignore[arg-type]  # a RegistryToken row stands in for the type
+            token=rotated.new,  # type: ignore[arg-type]  # a RegistryToken row stands in for the type
+            credentials=RegistryCredentials.of(rotated.credentials),
+            replaced=rotated.old,  # type: ignore[arg-type]  # a RegistryToken row stands in for the type
+            grace_ended=rotated.grace_ended,  # type: ignore[arg-type]  # rows stand in for the type
         )

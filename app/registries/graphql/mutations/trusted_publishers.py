@@ -33,13 +33,18 @@ class TrustedPublisherClaimInput:
     "GITHUB_ACTIONS: repository (required), workflow, environment, ref, caCertificate "
     "(GitHub Enterprise Server). GITLAB: issuer "
     "(default https://gitlab.com), caCertificate, projectPath (required), ref, refType, "
-    "environment. CUSTOM_OIDC: issuer (required), caCertificate, subject (required), claims."
+    "environment. CUSTOM_OIDC: issuer (required; not GitHub Actions' or gitlab.com's, which "
+    "take their own provider), caCertificate, subject (required), claims. Every publisher "
+    "binds an identity claim to an exact value: a CUSTOM_OIDC subject is exact unless a "
+    "claim names the pipeline."
 )
 class AddTrustedPublisherInput:
     registry_id: strawberry.ID
     provider: PublisherProviderEnum
     issuer: str | None = strawberry.field(
-        default=None, description="https URL; GITHUB_ACTIONS uses the service's setting."
+        default=None,
+        description="https URL; GITHUB_ACTIONS uses the service's setting. A built-in "
+        "provider's issuer is refused for another provider.",
     )
     audience: str | None = strawberry.field(
         default=None, description="The `aud` its tokens carry; default: the registry's hostname."
@@ -58,7 +63,9 @@ class AddTrustedPublisherInput:
     project_path: str | None = strawberry.field(default=None, description="GitLab group/project.")
     ref_type: str | None = strawberry.field(default=None, description="GitLab: branch or tag.")
     subject: str | None = strawberry.field(
-        default=None, description="CUSTOM_OIDC: the `sub` (exact or a glob)."
+        default=None,
+        description="CUSTOM_OIDC: the `sub`; exact, or a glob beside a claim that names "
+        "the pipeline exactly (e.g. repository).",
     )
     claims: list[TrustedPublisherClaimInput] | None = strawberry.field(
         default=None, description="CUSTOM_OIDC: more claims and their exact values."

@@ -111,7 +111,7 @@ function registryRow(registry, { state, shell, reload, pageAlert }) {
     registry.type === "NODION" ? h("div", { class: "registry-verification" }) : verificationState(registry),
     h("div", { class: "registry-actions" }, actions),
     registry.type === "NODION" && registry.credentialsCreatedAt ? tokensSection(registry, { canChange: CAN_CHANGE.includes(role), reload }) : null,
-    registry.type === "NODION" ? publishersSection(registry, { canChange: CAN_CHANGE.includes(role), reload }) : null,
+    registry.type === "NODION" ? publishersSection(registry, { canChange: CAN_CHANGE.includes(role), reload, namespace: state.project.namespace }) : null,
   );
 }
 

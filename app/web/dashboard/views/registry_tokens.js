@@ -1,6 +1,7 @@
-// The Tokens section of a Nodion registry's card: its access tokens (name,
-// scope, status, hint, created by, expires, last used) and, for admins, create,
-// rotate (with a grace period) and revoke. A new token is shown once, in the
+// The Tokens section of a Nodion registry's card: its access tokens, one row
+// per token (name, scope, status, hint, its previous secret while a rotation's
+// grace period lasts, created by, expires, last used) and, for admins, create,
+// rotate (with a grace period) and revoke (every secret of the token at once). A new token is shown once, in the
 // one-time credentials dialog; this section never holds a secret.
 import { graphql, isError } from "../api.js";
 import { CREATE_REGISTRY_TOKEN, REGISTRY_TOKENS, REVOKE_REGISTRY_TOKEN, ROTATE_REGISTRY_TOKEN } from "../documents.js";
@@ -58,7 +59,7 @@ export function tokensSection(registry, { canChange, reload }) {
     return h(
       "table",
       { class: "tokens-table" },
-      h("thead", {}, h("tr", {}, ["Name", "Scope", "Status", "Token", "Created by", "Expires", "Last used", ""].map((title) => h("th", { scope: "col" }, title)))),
+      h("thead", {}, h("tr", {}, ["Name", "Scope", "Status", "Token", "Previous secret", "Created by", "Expires", "Last used", ""].map((title) => h("th", { scope: "col" }, title)))),
       h("tbody", {}, tokens.map((token) => tokenRow(token))),
     );
   }
@@ -78,6 +79,7 @@ export function tokensSection(registry, { canChange, reload }) {
       h("td", {}, h("span", { class: "pill" }, token.scope)),
       h("td", {}, h("span", { class: `pill token-status ${token.status.toLowerCase()}` }, token.status)),
       h("td", { class: "mono" }, `····${token.tokenHint}`),
+      h("td", { class: "token-grace" }, previousSecret(token)),
       h("td", {}, token.createdBy || h("span", { class: "muted" }, "unknown")),
       h("td", { class: "token-expires" }, expiry(token)),
       h("td", {}, time(token.lastUsedAt)),
@@ -86,9 +88,10 @@ export function tokensSection(registry, { canChange, reload }) {
   }
 
   async function revoke(button, token) {
+    const secrets = graceLasts(token) ? `····${token.tokenHint} and its previous secret ····${token.graceTokenHint}, still in its grace period,` : `····${token.tokenHint}`;
     const confirmed = await confirmDialog({
       title: `Revoke token ${token.name}?`,
-      message: `The ${token.scope} token ${token.name} (····${token.tokenHint}) stops working at once, everywhere; pipelines and pulls that use it will fail. This cannot be undone.`,
+      message: `The ${token.scope} token ${token.name} (${secrets}) stops working at once, everywhere; pipelines and pulls that use it will fail. This cannot be undone.`,
       confirmLabel: `Revoke ${token.name}`,
     });
     if (!confirmed) return;
@@ -99,7 +102,8 @@ export function tokensSection(registry, { canChange, reload }) {
         showAlert(alert, result.message);
         return;
       }
-      changed(`Token ${token.name} revoked.`);
+      const alsoStopped = result.revokedWithIt.map((other) => ` and ····${other.tokenHint}`).join("");
+      changed(`Token ${token.name} revoked: ····${result.token.tokenHint}${alsoStopped} stop${alsoStopped ? "" : "s"} working now.`);
     });
   }
 
@@ -108,6 +112,16 @@ export function tokensSection(registry, { canChange, reload }) {
     replace(body);
   });
   return section;
+}
+
+function graceLasts(token) {
+  return Boolean(token.graceEndsAt) && new Date(token.graceEndsAt).getTime() > Date.now();
+}
+
+// The secret a rotation replaced, while its grace period lasts.
+function previousSecret(token) {
+  if (!graceLasts(token)) return h("span", { class: "muted" }, "none");
+  return h("span", { class: "mono", title: new Date(token.graceEndsAt).toLocaleString() }, `····${token.graceTokenHint} until `, time(token.graceEndsAt));
 }
 
 // "expires in N days" within a week; the date otherwise; "never".
@@ -176,6 +190,9 @@ function openCreateToken(registry, onCreated) {
 }
 
 function openRotateToken(token, onRotated) {
+  const older = graceLasts(token)
+    ? h("p", { class: "warning-text token-older-grace" }, "Its previous secret ····", token.graceTokenHint, ", still in the grace period of an earlier rotation, stops working now: a token keeps one previous secret at a time.")
+    : null;
   const grace = field({ label: "Keep the old token working for", name: "gracePeriod", required: true, value: "3600", options: GRACE_CHOICES, hint: "Time to move your pipelines to the new token." });
   const formAlert = alertBox();
   const submit = h("button", { type: "submit", class: "button primary" }, "Rotate token");
@@ -184,6 +201,7 @@ function openRotateToken(token, onRotated) {
     "form",
     { class: "stacked-form", novalidate: true },
     h("p", { class: "muted" }, "A new ", token.scope, " token named ", h("strong", {}, token.name), " replaces ····", token.tokenHint, ", with the same expiry length."),
+    older,
     grace.wrapper,
     formAlert,
     h("div", { class: "dialog-actions" }, cancel, submit),
@@ -201,7 +219,8 @@ function openRotateToken(token, onRotated) {
         return;
       }
       handle.close();
-      showCredentialsOnce(result.credentials, () => onRotated(`Token ${token.name} rotated.`), { title: `Token ${token.name} (rotated)` });
+      const ended = result.graceEnded.map((old) => ` Its previous secret ····${old.tokenHint} stopped working now.`).join("");
+      showCredentialsOnce(result.credentials, () => onRotated(`Token ${token.name} rotated.${ended}`), { title: `Token ${token.name} (rotated)` });
     });
   });
   const handle = openDialog({ title: `Rotate token ${token.name}`, body: form, className: "form-dialog" });

@@ -2,7 +2,8 @@
 // identities (GitHub Actions, GitLab CI, another OIDC issuer) whose OIDC token
 // pushes here with no stored secret. Admins add one with a form per provider
 // that shows the CI snippet to paste, and remove one (its credentials stop at
-// once). Nothing here is a secret.
+// once). Nothing here is a secret. A CI names the project it pushes to (its
+// namespace): only that project's publishers are ever compared with its token.
 import { graphql, isError } from "../api.js";
 import { ADD_TRUSTED_PUBLISHER, REMOVE_TRUSTED_PUBLISHER, TRUSTED_PUBLISHERS } from "../documents.js";
 import { alertBox, h, replace, showAlert, time } from "../dom.js";
@@ -15,9 +16,12 @@ const PROVIDER_FIELDS = {
   GITLAB: ["issuer", "projectPath", "ref", "refType", "environment"],
   CUSTOM_OIDC: ["issuer", "subject"],
 };
+// Built-in providers' issuers: a custom publisher may not take them (the API
+// refuses; said here before the form is sent).
+const BUILT_IN_ISSUERS = { "https://token.actions.githubusercontent.com": "GitHub Actions", "https://gitlab.com": "GitLab CI" };
 const PROVIDER_LABELS = { GITHUB_ACTIONS: "GitHub Actions", GITLAB: "GitLab CI", CUSTOM_OIDC: "Other OIDC issuer" };
 
-export function publishersSection(registry, { canChange, reload }) {
+export function publishersSection(registry, { canChange, reload, namespace }) {
   const body = h("div", { class: "publisher-list", "aria-live": "polite" }, h("p", { class: "muted small" }, "Loading trusted publishers…"));
   const alert = alertBox();
   const section = h(
@@ -27,7 +31,7 @@ export function publishersSection(registry, { canChange, reload }) {
       "div",
       { class: "tokens-header" },
       h("h4", {}, "Trusted publishers"),
-      canChange ? h("button", { type: "button", class: "button small", onclick: () => openAddPublisher(registry, reload) }, "Add publisher") : null,
+      canChange ? h("button", { type: "button", class: "button small", onclick: () => openAddPublisher(registry, namespace, reload) }, "Add publisher") : null,
     ),
     alert,
     body,
@@ -52,7 +56,13 @@ export function publishersSection(registry, { canChange, reload }) {
             "tr",
             { dataset: { publisherId: publisher.id, provider: publisher.provider } },
             h("td", {}, PROVIDER_LABELS[publisher.provider] || publisher.provider),
-            h("td", { class: "mono small" }, publisher.conditions.map((c) => h("div", {}, `${c.claim} = ${c.value}`))),
+            h(
+              "td",
+              { class: "mono small" },
+              publisher.conditions.map((c) => h("div", {}, `${c.claim} = ${c.value}`)),
+              // Stored before every publisher had to bind an identity: kept, matches nothing.
+              publisher.problem ? h("p", { class: "field-error small", role: "note" }, publisher.problem) : null,
+            ),
             h("td", { class: "mono small" }, publisher.repositories.join(", ")),
             h("td", {}, time(publisher.lastUsedAt)),
             h("td", { class: "token-actions" }, canChange ? h("button", { type: "button", class: "button small danger-text", onclick: (event) => remove(event.currentTarget, publisher) }, "Remove") : null),
@@ -88,8 +98,11 @@ export function publishersSection(registry, { canChange, reload }) {
 }
 
 // What to paste into the CI: it asks for an OIDC token for the registry's
-// hostname and logs in with it as the password of `oidc`.
-export function ciSnippet(provider, hostname) {
+// hostname and logs in with it as the password of `oidc/<namespace>` (docker
+// login asks for no repository, so the username names the project), or trades
+// it at the exchange, which takes the namespace too.
+export function ciSnippet(provider, hostname, namespace) {
+  const login = `oidc/${namespace}`;
   if (provider === "GITHUB_ACTIONS") {
     return [
       "permissions:",
@@ -100,8 +113,8 @@ export function ciSnippet(provider, hostname) {
       "  - name: Log in to Nodion with the job's OIDC token",
       "    run: |",
       `      ID_TOKEN=$(curl -sSf -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=${hostname}" | jq -r .value)`,
-      `      echo "$ID_TOKEN" | docker login -u oidc --password-stdin ${hostname}`,
-      `  - run: docker build -t ${hostname}/<namespace>/app:$GITHUB_REF_NAME . && docker push ${hostname}/<namespace>/app:$GITHUB_REF_NAME`,
+      `      echo "$ID_TOKEN" | docker login -u ${login} --password-stdin ${hostname}`,
+      `  - run: docker build -t ${hostname}/${namespace}/app:$GITHUB_REF_NAME . && docker push ${hostname}/${namespace}/app:$GITHUB_REF_NAME`,
     ].join("\n");
   }
   if (provider === "GITLAB") {
@@ -111,14 +124,19 @@ export function ciSnippet(provider, hostname) {
       "    NODION_ID_TOKEN:",
       `      aud: ${hostname}`,
       "  script:",
-      `    - echo "$NODION_ID_TOKEN" | docker login -u oidc --password-stdin ${hostname}`,
-      `    - docker build -t ${hostname}/<namespace>/app:$CI_COMMIT_REF_SLUG . && docker push ${hostname}/<namespace>/app:$CI_COMMIT_REF_SLUG`,
+      `    - echo "$NODION_ID_TOKEN" | docker login -u ${login} --password-stdin ${hostname}`,
+      `    - docker build -t ${hostname}/${namespace}/app:$CI_COMMIT_REF_SLUG . && docker push ${hostname}/${namespace}/app:$CI_COMMIT_REF_SLUG`,
     ].join("\n");
   }
-  return [`# Request an OIDC token with audience ${hostname} from your issuer, then:`, `echo "$ID_TOKEN" | docker login -u oidc --password-stdin ${hostname}`].join("\n");
+  return [
+    `# Request an OIDC token with audience ${hostname} from your issuer, then:`,
+    `echo "$ID_TOKEN" | docker login -u ${login} --password-stdin ${hostname}`,
+    "# or trade it for a credential that lives minutes:",
+    `curl -sSf "$NODION_API/registry/oidc/exchange" -H 'Content-Type: application/json' -d "{\\"token\\": \\"$ID_TOKEN\\", \\"registry\\": \\"${hostname}\\", \\"namespace\\": \\"${namespace}\\"}"`,
+  ].join("\n");
 }
 
-function openAddPublisher(registry, onAdded) {
+function openAddPublisher(registry, namespace, onAdded) {
   const provider = field({
     label: "CI",
     name: "provider",
@@ -131,7 +149,7 @@ function openAddPublisher(registry, onAdded) {
     workflow: field({ label: "Workflow file", name: "workflow", placeholder: "release.yml" }),
     projectPath: field({ label: "Project path", name: "projectPath", placeholder: "group/app" }),
     issuer: field({ label: "Issuer", name: "issuer", placeholder: "https://gitlab.com", hint: "The https URL its tokens carry as iss." }),
-    subject: field({ label: "Subject", name: "subject", placeholder: "pipeline:app:*", hint: "The token's sub, exact or a glob." }),
+    subject: field({ label: "Subject", name: "subject", placeholder: "repo:org/app:ref:refs/heads/main", hint: "The token's sub. Exact, so that it names one pipeline (a glob is refused unless a claim does)." }),
     ref: field({ label: "Ref", name: "ref", placeholder: "refs/tags/v*", hint: "Exact or a glob; empty: any." }),
     refType: field({ label: "Ref type", name: "refType", value: "", options: [{ value: "", label: "Any" }, { value: "branch", label: "branch" }, { value: "tag", label: "tag" }] }),
     environment: field({ label: "Environment", name: "environment", placeholder: "production" }),
@@ -147,7 +165,7 @@ function openAddPublisher(registry, onAdded) {
     for (const [name, parts] of Object.entries(fields)) {
       parts.wrapper.hidden = name !== "repositories" && !wanted.includes(name);
     }
-    snippet.textContent = ciSnippet(provider.input.value, registry.hostname);
+    snippet.textContent = ciSnippet(provider.input.value, registry.hostname, namespace);
   }
   provider.input.addEventListener("change", shown);
   shown();
@@ -171,6 +189,11 @@ function openAddPublisher(registry, onAdded) {
     for (const name of PROVIDER_FIELDS[provider.input.value]) {
       const value = fields[name].input.value.trim();
       if (value) input[name] = value;
+    }
+    const builtIn = input.provider === "CUSTOM_OIDC" && BUILT_IN_ISSUERS[(input.issuer || "").replace(/\/+$/, "").toLowerCase()];
+    if (builtIn) {
+      setFieldError(fields.issuer, `That is ${builtIn}'s issuer: choose ${builtIn} as the CI, which binds the repository.`);
+      return;
     }
     const repositories = fields.repositories.input.value.split(",").map((r) => r.trim()).filter(Boolean);
     if (repositories.length) input.repositories = repositories;
