@@ -361,6 +361,7 @@ OWNERSHIP = {
     "deploy_targets": lambda row, o: row["id"] in o.targets,
     "image_repositories": lambda row, o: row["project_id"] == o.project,
     "image_tags": lambda row, o: row["repository_id"] in o.repositories,
+    "image_tag_pushes": lambda row, o: row["repository_id"] in o.repositories,
     "retention_policies": lambda row, o: row["registry_id"] in o.registries,
     "audit_events": lambda row, o: (
         o.project == row["project_id"]
