@@ -48,7 +48,10 @@ async def unless_storage_full(write: Callable[[], Awaitable[object]], what: str)
     use), in one transaction; when the data folder is full it is skipped, not
     failed, so reads keep working while nothing can be written."""
     try:
-        async with atomic():
+        # Not `atomic`: bookkeeping is not a change this worker's next request
+        # must be shown at once (noting it would drop the kept registry logins
+        # that the stamp's own caller has just updated).
+        async with in_transaction():
             await write()
     except Exception as error:
         if not caused_by_full_storage(error):
