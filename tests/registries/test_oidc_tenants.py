@@ -220,6 +220,23 @@ async def test_the_exchange_requires_the_namespace_and_says_so(api, client, issu
     assert await PublisherCredential.all().count() == 0
 
 
+async def test_a_namespace_with_a_trailing_newline_is_no_namespace(api, client, issuer):
+    # `$` in the namespace pattern matched before a final newline: `shop\n` was
+    # taken as a namespace, looked up, counted by the throttle under a key of its
+    # own, and told to "add a publisher", where it is a 400 (or a login's 401)
+    # that says what a namespace is.
+    a = await _tenant_a(api, issuer)
+    hostname, ns = a["hostname"], a["namespace"]
+    token = issuer.sign(issuer.github_claims(hostname))
+    response = await exchange(client, token, hostname, f"{ns}\n")
+    assert response.status_code == 400, response.text
+    assert "namespace is a project's namespace" in response.json()["error"]["message"]
+    login = await get_token(client, f"oidc/{ns}\n", token, service=hostname)
+    assert login.status_code == 401, login.text
+    assert "is not oidc/<namespace>" in login.json()["errors"][0]["message"]
+    assert await PublisherCredential.all().count() == 0
+
+
 async def test_another_namespace_has_no_publisher_for_the_token(api, make_api, client, issuer):
     a = await _tenant_a(api, issuer)
     bob = await make_api("bob@example.com")
