@@ -350,6 +350,26 @@ async def test_a_token_that_is_not_ascii_is_not_a_jwt_not_a_500(client, publishe
     assert "not a JWT" in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("claim", ["repository", "ref"])
+async def test_a_signed_claim_no_utf_8_holds_is_refused_by_name_not_a_500(
+    client, issuer, published, claim
+):
+    # A lone surrogate, which a JSON escape in the signed payload makes: the
+    # refusal quoted the claim as it was, and writing the answer as UTF-8
+    # raised UnicodeEncodeError, a 500. It is quoted escaped now.
+    namespace, hostname, _ = published
+    value = {"repository": "octo/app\ud800", "ref": "refs/heads/\ud800"}[claim]
+    token = issuer.sign(issuer.github_claims(hostname, **{claim: value}))
+
+    response = await exchange(client, token, hostname, namespace)
+
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["mismatchedClaims"] == [claim]
+    assert "\\ud800" in error["message"]
+    assert await PublisherCredential.all().count() == 0
+
+
 async def test_a_token_its_own_claims_refuse_costs_no_fetch_of_the_issuer_s_keys(
     client, issuer, published
 ):

@@ -178,7 +178,11 @@ def describe(provider: PublisherProvider, claims: Mapping[str, Any]) -> str:
 
     def claim(name: str) -> str:
         value = claims.get(name)
-        return value[:200] if isinstance(value, str) else "(none)"
+        if not isinstance(value, str):
+            return "(none)"
+        # Escaped when not printable: a lone surrogate (a signed JSON escape)
+        # cannot be written as UTF-8, and the answer quoting it was a 500.
+        return value[:200] if value.isprintable() else ascii(value[:200])
 
     if provider is PublisherProvider.GITHUB_ACTIONS:
         return f"repository {claim('repository')} on ref {claim('ref')}"
