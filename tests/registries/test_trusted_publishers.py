@@ -119,6 +119,16 @@ async def test_gitlab_and_custom_publishers(api, registry):
             },
             "claims",
         ),
+        (  # `$` matched before the newline: stored, and counted as the identity
+            # claim that lets subject `*` through, though no token carries it
+            "CUSTOM_OIDC",
+            {
+                "issuer": "https://ci.example",
+                "subject": "*",
+                "claims": [{"claim": "repository\n", "value": "octo/app"}],
+            },
+            "claims",
+        ),
         ("GITHUB_ACTIONS", {"repository": "o/r", "caCertificate": "not a pem"}, "caCertificate"),
         ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": ["other/app"]}, "repositories"),
         ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": []}, "repositories"),

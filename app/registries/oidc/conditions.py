@@ -22,10 +22,13 @@ GLOB_CHARACTERS = re.compile(r"([*?\[])")
 ESCAPED_CHARACTER = re.compile(r"\[[*?\[]\]")  # what `literal` writes for one of them
 MAX_VALUE_LENGTH = 255
 MAX_CUSTOM_CLAIMS = 10
-GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-WORKFLOW_FILE = re.compile(r"^[A-Za-z0-9_.-]+\.ya?ml$")
-GITLAB_PROJECT_PATH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")
-CLAIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
+# `\Z`, not `$`, which also matches before a final newline: a claim name (not
+# stripped, unlike the values) `repository\n` was stored and taken as a bound
+# identity claim that no token carries.
+GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
+WORKFLOW_FILE = re.compile(r"^[A-Za-z0-9_.-]+\.ya?ml\Z")
+GITLAB_PROJECT_PATH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+\Z")
+CLAIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}\Z")
 REF_TYPES = ("branch", "tag")
 
 
