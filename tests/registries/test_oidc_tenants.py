@@ -346,5 +346,6 @@ async def test_the_exchange_reads_one_projects_publishers_in_one_query(
         )
     among_others = await statements()
     assert len(among_others) == len(alone)
-    [lookup] = [q for q in among_others if 'FROM "trusted_publishers"' in q]
+    # The candidates' lookup (the grant then locks the accepting one by id).
+    [lookup] = [q for q in among_others if 'FROM "trusted_publishers"' in q and "JOIN" in q]
     assert '"namespace"' in lookup  # narrowed to the project in the query itself
