@@ -11,8 +11,9 @@ a `RegistryToken` row, and the rows of one token are those of its registry with
 its name that still work (names are unique among active rows, and a secret in
 its grace period never outlives the row that replaced it). So revoking a token,
 by the ID of any of its secrets (one whose grace ended included), revokes every
-working secret of its name in one UPDATE; and a token keeps at most one previous secret in its grace period:
-rotating it again ends the older grace now, and says so.
+working secret of its name in one UPDATE; and a token keeps at most one
+previous secret in its grace period: rotating it again ends the older grace
+now, and says so.
 
 The token endpoint finds tokens by digest (app/registries/credential_lookup.py);
 every change here is a write, so every worker looks the token up again on its

@@ -195,7 +195,7 @@ async def test_a_publisher_added_to_a_registry_removed_meanwhile_is_not_found(
     """Removed after the registry was read, before the publisher was stored:
     the insert broke the foreign key, a 500 "Unexpected error". The locked
     registry row is read again in the transaction and its absence is said."""
-    project, nodion = registry
+    _, nodion = registry
     read_project = publishers_module.Project.get_or_none
 
     async def read_then_remove(*args, **kwargs):
