@@ -122,14 +122,19 @@ def _is_plain_https_url(url: str) -> bool:
 
 
 def _same_issuer(one: str, other: str) -> bool:
-    """Equal as issuers: host case and a written default port aside."""
+    """Equal as issuers: host case, a fully qualified host's final dot (DNS
+    resolves `github.com.` as `github.com`) and a written default port aside."""
     a, b = urlsplit(one), urlsplit(other)
     return (
         a.scheme == b.scheme
-        and (a.hostname or "").lower() == (b.hostname or "").lower()
+        and _host(a.hostname) == _host(b.hostname)
         and (a.port or 443) == (b.port or 443)
         and a.path.rstrip("/") == b.path.rstrip("/")
     )
+
+
+def _host(hostname: str | None) -> str:
+    return (hostname or "").lower().removesuffix(".")
 
 
 def built_in_provider(issuer: str, settings: Settings) -> PublisherProvider | None:

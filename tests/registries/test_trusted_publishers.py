@@ -232,6 +232,9 @@ async def test_third_party_registries_have_no_publishers(api, registry):
     [
         ("CUSTOM_OIDC", "https://token.actions.githubusercontent.com", "GITHUB_ACTIONS"),
         ("CUSTOM_OIDC", "https://Token.Actions.GithubUserContent.com:443/", "GITHUB_ACTIONS"),
+        # The same host written as a fully qualified name (DNS resolves it alike).
+        ("CUSTOM_OIDC", "https://token.actions.githubusercontent.com.", "GITHUB_ACTIONS"),
+        ("CUSTOM_OIDC", "https://gitlab.com.:443/", "GITLAB"),
         ("CUSTOM_OIDC", "https://gitlab.com", "GITLAB"),
         ("GITLAB", "https://token.actions.githubusercontent.com", "GITHUB_ACTIONS"),
     ],
