@@ -237,6 +237,24 @@ async def test_a_namespace_with_a_trailing_newline_is_no_namespace(api, client, 
     assert await PublisherCredential.all().count() == 0
 
 
+@pytest.mark.parametrize("asked", ["SHOP/app", "../app", "shop_x/app"])
+async def test_an_oidc_login_for_one_repository_outside_any_namespace_says_so(
+    api, client, issuer, asked
+):
+    # One namespace asked for, but none a project can have: the refusal said
+    # the login "asks for" several projects' repositories.
+    a = await _tenant_a(api, issuer)
+    token = issuer.sign(issuer.github_claims(a["hostname"]))
+    login = await get_token(
+        client, "oidc", token, service=a["hostname"], scope=[f"repository:{asked}:pull"]
+    )
+    assert login.status_code == 401, login.text
+    message = login.json()["errors"][0]["message"]
+    assert "is not a project's namespace" in message
+    assert "one project's repositories" not in message
+    assert "oidc/<namespace>" in message
+
+
 async def test_another_namespace_has_no_publisher_for_the_token(api, make_api, client, issuer):
     a = await _tenant_a(api, issuer)
     bob = await make_api("bob@example.com")
