@@ -148,9 +148,27 @@ def find_project(api: Api, value: str) -> Row:
     if is_global_id(value, PROJECT.type_name):
         for project in projects:
             if project["id"] == value:
+                _refuse_an_id_that_is_also_a_name(value, project, projects)
                 return project
         raise CliError(f"no project with ID {value} is visible to you", ExitCode.NOT_FOUND)
     return resolve(value, PROJECT, projects)
+
+
+def _refuse_an_id_that_is_also_a_name(value: str, by_id: Row, projects: list[Row]) -> None:
+    """A project's name may be any text, another project's ID included (IDs
+    are sequential, so a member of a shared project can name it after one of
+    yours): `value` then fits two projects, and is refused like any such
+    reference rather than the ID taken (this is what `projects delete` acts on)."""
+    named = [row for row in projects if row["id"] != value and row.get("name") == value]
+    if not named:
+        return
+    others = "; ".join(f"project {row['name']!r} is named so: ID {row['id']}" for row in named)
+    raise CliError(
+        f"{value!r} fits {len(named) + 1} projects: it is the ID of {by_id['name']} "
+        f"(namespace {by_id['namespace']}), and {others}. Name {by_id['name']} by its "
+        "namespace, the other by its ID.",
+        ExitCode.AMBIGUOUS,
+    )
 
 
 def registry_id(api: Api, value: str, project: str | None) -> str:

@@ -18,7 +18,8 @@ from app.errors import ValidationFailed
 NAMESPACE_MAX_LENGTH = 63
 BASE_MAX_LENGTH = 40  # leaves room for a `-<6 hex>` suffix when the base is taken
 FALLBACK = "project"
-NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# `\Z`, not `$`: `$` also matches before a final newline, so `shop\n` passed.
+NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 # Repository paths that mean something to registries and tools; and the words
 # people expect to be Nodion's own.
 RESERVED = frozenset(

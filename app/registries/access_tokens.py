@@ -10,9 +10,10 @@ A token is one thing with one name, however many secrets it has: each secret is
 a `RegistryToken` row, and the rows of one token are those of its registry with
 its name that still work (names are unique among active rows, and a secret in
 its grace period never outlives the row that replaced it). So revoking a token,
-by the ID of any of its secrets, revokes every working secret of its name in one
-UPDATE; and a token keeps at most one previous secret in its grace period:
-rotating it again ends the older grace now, and says so.
+by the ID of any of its secrets (one whose grace ended included), revokes every
+working secret of its name in one UPDATE; and a token keeps at most one
+previous secret in its grace period: rotating it again ends the older grace
+now, and says so.
 
 The token endpoint finds tokens by digest (app/registries/credential_lookup.py);
 every change here is a write, so every worker looks the token up again on its
@@ -378,13 +379,14 @@ async def revoke_token(actor: User, token_id: int) -> Revoked:
         token = await RegistryToken.get(id=token.id)
         if token.revoked_at is not None:
             raise Conflict("This token was revoked already.")
-        # A secret that stopped (expired) is revoked alone; one that works takes
-        # every working secret of its name with it: they are one token.
+        # A secret that works, or that a rotation replaced (its token lives on
+        # in its successors), takes every working secret of its name with it:
+        # they are one token. One that expired unreplaced is revoked alone.
         others = (
             await RegistryToken.filter(
                 Q(registry_id=registry.id) & Q(name=token.name) & working(now) & ~Q(id=token.id)
             ).order_by("id")
-            if token.works_at(now)
+            if token.works_at(now) or await _token_lives_on(token, now)
             else []
         )
         # One UPDATE: the token endpoint of every worker looks them up again.
@@ -399,6 +401,27 @@ async def revoke_token(actor: User, token_id: int) -> Revoked:
     for row in (token, *others):
         row.revoked_at = now  # as the UPDATE set it
     return Revoked(token, others)
+
+
+async def _token_lives_on(secret: RegistryToken, now: datetime) -> bool:
+    """Whether `secret`, stopped, was replaced by rotations whose latest
+    secret still works: its token does. The ID a script kept from creating a
+    token names its first secret, stopped once the token was rotated with no
+    grace, or twice; revoking it must stop the token, not that secret alone.
+    (One read: the links of the secrets of its name.)"""
+    if secret.replaced_by_id is None:
+        return False
+    links = dict(
+        await RegistryToken.filter(registry_id=secret.registry_id, name=secret.name).values_list(
+            "id", "replaced_by_id"
+        )
+    )
+    latest, seen = secret.replaced_by_id, {secret.id}
+    while links.get(latest) is not None and latest not in seen:
+        seen.add(latest)
+        latest = links[latest]
+    successor = await RegistryToken.get_or_none(id=latest)
+    return successor is not None and successor.works_at(now)
 
 
 async def audit(

@@ -123,14 +123,19 @@ def _is_plain_https_url(url: str) -> bool:
 
 
 def _same_issuer(one: str, other: str) -> bool:
-    """Equal as issuers: host case and a written default port aside."""
+    """Equal as issuers: host case, a fully qualified host's final dot (DNS
+    resolves `github.com.` as `github.com`) and a written default port aside."""
     a, b = urlsplit(one), urlsplit(other)
     return (
         a.scheme == b.scheme
-        and (a.hostname or "").lower() == (b.hostname or "").lower()
+        and _host(a.hostname) == _host(b.hostname)
         and (a.port or 443) == (b.port or 443)
         and a.path.rstrip("/") == b.path.rstrip("/")
     )
+
+
+def _host(hostname: str | None) -> str:
+    return (hostname or "").lower().removesuffix(".")
 
 
 def built_in_provider(issuer: str, settings: Settings) -> PublisherProvider | None:
@@ -249,12 +254,19 @@ async def add_publisher(
         conditions = rules.custom_conditions(spec.subject, spec.claims)
     if spec.ca_certificate is not None:
         ca_certificate = normalize_ca_certificate(spec.ca_certificate)
-    project = await Project.get(id=registry.project_id)
+    project = await Project.get_or_none(id=registry.project_id)
+    if project is None:  # removed since its registry was read
+        raise NotFound("No registry with this ID exists, or you are not a member of its project.")
     repositories = check_repositories(spec.repositories, project.namespace)
     audience = _check_audience(spec.audience, registry.hostname)
     now = datetime.now(UTC)
     async with atomic():
-        await Registry.filter(id=registry.id).select_for_update().first()
+        # Locked, and read again: a registry (or project) removed since it was
+        # read is said so; the insert broke the foreign key, a 500.
+        if await Registry.filter(id=registry.id).select_for_update().first() is None:
+            raise NotFound(
+                "No registry with this ID exists, or you are not a member of its project."
+            )
         if await TrustedPublisher.filter(registry_id=registry.id).count() >= MAX_PUBLISHERS:
             raise Conflict(f"A registry has at most {MAX_PUBLISHERS} trusted publishers.")
         publisher = await TrustedPublisher.create(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import tests.cli.test_reference_resolution as tests_module
 from app.cli import operations
 from app.cli.errors import CliError, ExitCode
 from app.cli.registry_tokens import _token_id
@@ -121,6 +122,25 @@ def test_a_project_name_that_is_another_projects_namespace_is_refused():
     assert f"beta (name beta): ID {gid('Project', 2)}" in error.message
     assert error.message.endswith("Name the one you mean by its ID.")
     assert refused(find_project, API, "beta").code == ExitCode.AMBIGUOUS
+
+
+def test_a_project_named_like_another_projects_id_is_refused_not_the_id_taken(monkeypatch):
+    """A member may name a shared project after the ID of another project the
+    user can see (IDs are sequential): `projects delete <that name> --yes`
+    deleted the project with that ID, which the user never named."""
+    shared = {"id": gid("Project", 7), "name": gid("Project", 3), "namespace": "mallory"}
+    monkeypatch.setattr(tests_module, "PROJECTS", [*PROJECTS, shared])
+    monkeypatch.setitem(REGISTRIES, shared["id"], [])
+    monkeypatch.setitem(APPLICATIONS, shared["id"], [])
+
+    error = refused(find_project, API, gid("Project", 3))
+
+    assert error.code == ExitCode.AMBIGUOUS
+    assert "\n" not in error.message
+    assert "Shop (namespace shop)" in error.message
+    assert f"ID {gid('Project', 7)}" in error.message
+    assert find_project(API, "shop")["id"] == gid("Project", 3)  # its namespace names it
+    assert find_project(API, gid("Project", 7))["id"] == gid("Project", 7)
 
 
 def test_unknown_references_are_not_found():

@@ -367,6 +367,51 @@ async def test_revoking_a_rotated_token_stops_every_secret_of_it(
     assert event.detail is not None and event.detail.startswith("with ")
 
 
+@pytest.mark.parametrize("stopped_by", ["a rotation with no grace", "a second rotation"])
+async def test_revoking_a_token_by_the_id_of_a_secret_that_stopped_stops_the_token(
+    api, client, signer, registry, stopped_by
+):
+    """The ID a script kept from createRegistryToken names a secret whose
+    grace already ended (rotated with no grace, or rotated twice): revoking
+    it answered success and "stops working now" while the token's current
+    secrets kept working. A secret a rotation replaced is its token's."""
+    project, registry_id = registry
+    namespace = project["namespace"]
+    first = await create(api, registry_id, "deploys", "PULL")
+    username = first["credentials"]["username"]
+    rotated = [await rotate(api, first["token"]["id"], 0 if "no grace" in stopped_by else 3600)]
+    if stopped_by == "a second rotation":
+        rotated.append(await rotate(api, rotated[0]["token"]["id"], 3600))
+    working = [r["credentials"]["token"] for r in rotated]
+    for secret in working:
+        assert await granted(client, signer, username, secret, namespace) == ["pull"]
+
+    revoked = await revoke(api, first["token"]["id"])
+
+    assert revoked["__typename"] == "RevokeRegistryTokenSuccess", revoked
+    assert {t["id"] for t in revoked["revokedWithIt"]} == {r["token"]["id"] for r in rotated}
+    for secret in working:
+        assert await granted(client, signer, username, secret, namespace) == 401
+    assert await tokens(api, registry_id) == []
+
+
+async def test_revoking_a_token_that_expired_leaves_a_newer_one_of_its_name(api, registry):
+    """An expired token that no rotation replaced is a token of its own: the
+    active token that took its name later is not revoked with it."""
+    _, registry_id = registry
+    old = await create(api, registry_id, "deploys", "PULL")
+    old_id = decode_id(old["token"]["id"], "RegistryToken")
+    await RegistryToken.filter(id=old_id).update(expires_at=datetime.now(UTC) - timedelta(hours=1))
+    newer = await create(api, registry_id, "deploys", "PULL")
+    assert newer["__typename"] == "CreateRegistryTokenSuccess", newer
+
+    revoked = await revoke(api, old["token"]["id"])
+
+    assert revoked["__typename"] == "RevokeRegistryTokenSuccess", revoked
+    assert revoked["revokedWithIt"] == []
+    assert [t["id"] for t in await tokens(api, registry_id)] == [newer["token"]["id"]]
+
+
 async def test_rotating_a_token_in_grace_again_ends_the_older_grace_now(
     api, client, signer, registry
 ):

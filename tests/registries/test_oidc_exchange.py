@@ -17,7 +17,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from app.audit.models import AuditEvent
-from app.registries.models import ExchangedJti, PublisherCredential
+from app.projects.models import Project
+from app.registries.models import ExchangedJti, PublisherCredential, TrustedPublisher
+from app.registries.oidc import exchange as exchange_module
 from app.settings import Settings
 from tests.graphql_documents import create_project, default_registry
 from tests.registries.publishers import TRUSTED_PUBLISHERS, add_publisher, remove_publisher
@@ -350,6 +352,26 @@ async def test_a_token_that_is_not_ascii_is_not_a_jwt_not_a_500(client, publishe
     assert "not a JWT" in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("claim", ["repository", "ref"])
+async def test_a_signed_claim_no_utf_8_holds_is_refused_by_name_not_a_500(
+    client, issuer, published, claim
+):
+    # A lone surrogate, which a JSON escape in the signed payload makes: the
+    # refusal quoted the claim as it was, and writing the answer as UTF-8
+    # raised UnicodeEncodeError, a 500. It is quoted escaped now.
+    namespace, hostname, _ = published
+    value = {"repository": "octo/app\ud800", "ref": "refs/heads/\ud800"}[claim]
+    token = issuer.sign(issuer.github_claims(hostname, **{claim: value}))
+
+    response = await exchange(client, token, hostname, namespace)
+
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["mismatchedClaims"] == [claim]
+    assert "\\ud800" in error["message"]
+    assert await PublisherCredential.all().count() == 0
+
+
 async def test_a_token_its_own_claims_refuse_costs_no_fetch_of_the_issuer_s_keys(
     client, issuer, published
 ):
@@ -424,6 +446,36 @@ async def test_an_unreachable_issuer_is_503_with_retry_after_and_no_grant(
     )
     assert login.status_code == 503
     assert "retry-after" in login.headers
+
+
+@pytest.mark.parametrize("removed", ["the publisher", "its project"])
+async def test_a_publisher_removed_while_its_token_is_exchanged_grants_nothing_not_a_500(
+    client, issuer, published, monkeypatch, removed
+):
+    """Removed between the token's verification and the grant (the issuer's
+    keys may take seconds to fetch): minting its credential broke the foreign
+    key, a 500. Now the publisher is read, locked, in the grant's transaction."""
+    namespace, hostname, _ = published
+    verify = exchange_module.verify
+
+    async def verify_then_remove(*args, **kwargs):
+        verified = await verify(*args, **kwargs)
+        if removed == "the publisher":
+            await TrustedPublisher.filter(id=verified.publisher.id).delete()
+        else:
+            await Project.filter(namespace=namespace).delete()
+        return verified
+
+    monkeypatch.setattr(exchange_module, "verify", verify_then_remove)
+    token = issuer.sign(issuer.github_claims(hostname))
+
+    response = await exchange(client, token, hostname, namespace)
+
+    assert response.status_code == 403, response.text
+    assert "was removed" in response.json()["error"]["message"]
+    assert await PublisherCredential.all().count() == 0
+    assert await ExchangedJti.all().count() == 0
+    assert not await AuditEvent.filter(action="oidc.exchanged").exists()
 
 
 async def test_a_credential_stops_at_its_expiry(client, signer, issuer, published):

@@ -220,6 +220,41 @@ async def test_the_exchange_requires_the_namespace_and_says_so(api, client, issu
     assert await PublisherCredential.all().count() == 0
 
 
+async def test_a_namespace_with_a_trailing_newline_is_no_namespace(api, client, issuer):
+    # `$` in the namespace pattern matched before a final newline: `shop\n` was
+    # taken as a namespace, looked up, counted by the throttle under a key of its
+    # own, and told to "add a publisher", where it is a 400 (or a login's 401)
+    # that says what a namespace is.
+    a = await _tenant_a(api, issuer)
+    hostname, ns = a["hostname"], a["namespace"]
+    token = issuer.sign(issuer.github_claims(hostname))
+    response = await exchange(client, token, hostname, f"{ns}\n")
+    assert response.status_code == 400, response.text
+    assert "namespace is a project's namespace" in response.json()["error"]["message"]
+    login = await get_token(client, f"oidc/{ns}\n", token, service=hostname)
+    assert login.status_code == 401, login.text
+    assert "is not oidc/<namespace>" in login.json()["errors"][0]["message"]
+    assert await PublisherCredential.all().count() == 0
+
+
+@pytest.mark.parametrize("asked", ["SHOP/app", "../app", "shop_x/app"])
+async def test_an_oidc_login_for_one_repository_outside_any_namespace_says_so(
+    api, client, issuer, asked
+):
+    # One namespace asked for, but none a project can have: the refusal said
+    # the login "asks for" several projects' repositories.
+    a = await _tenant_a(api, issuer)
+    token = issuer.sign(issuer.github_claims(a["hostname"]))
+    login = await get_token(
+        client, "oidc", token, service=a["hostname"], scope=[f"repository:{asked}:pull"]
+    )
+    assert login.status_code == 401, login.text
+    message = login.json()["errors"][0]["message"]
+    assert "is not a project's namespace" in message
+    assert "one project's repositories" not in message
+    assert "oidc/<namespace>" in message
+
+
 async def test_another_namespace_has_no_publisher_for_the_token(api, make_api, client, issuer):
     a = await _tenant_a(api, issuer)
     bob = await make_api("bob@example.com")
@@ -329,5 +364,6 @@ async def test_the_exchange_reads_one_projects_publishers_in_one_query(
         )
     among_others = await statements()
     assert len(among_others) == len(alone)
-    [lookup] = [q for q in among_others if 'FROM "trusted_publishers"' in q]
+    # The candidates' lookup (the grant then locks the accepting one by id).
+    [lookup] = [q for q in among_others if 'FROM "trusted_publishers"' in q and "JOIN" in q]
     assert '"namespace"' in lookup  # narrowed to the project in the query itself

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.projects.models import Project
+from app.registries import publishers as publishers_module
+from app.registries.models import Registry, TrustedPublisher
 from tests.graphql_documents import create_project, default_registry
 from tests.registries.publishers import (
     TRUSTED_PUBLISHERS,
@@ -119,6 +122,16 @@ async def test_gitlab_and_custom_publishers(api, registry):
             },
             "claims",
         ),
+        (  # `$` matched before the newline: stored, and counted as the identity
+            # claim that lets subject `*` through, though no token carries it
+            "CUSTOM_OIDC",
+            {
+                "issuer": "https://ci.example",
+                "subject": "*",
+                "claims": [{"claim": "repository\n", "value": "octo/app"}],
+            },
+            "claims",
+        ),
         ("GITHUB_ACTIONS", {"repository": "o/r", "caCertificate": "not a pem"}, "caCertificate"),
         ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": ["other/app"]}, "repositories"),
         ("GITHUB_ACTIONS", {"repository": "o/r", "repositories": []}, "repositories"),
@@ -175,6 +188,36 @@ async def test_a_ca_certificate_with_a_nul_around_its_pem_is_a_validation_error(
     assert refused["field"] == "caCertificate"
 
 
+@pytest.mark.parametrize("removed", ["the registry", "its project", "its project first"])
+async def test_a_publisher_added_to_a_registry_removed_meanwhile_is_not_found(
+    api, registry, monkeypatch, removed
+):
+    """Removed after the registry was read, before the publisher was stored:
+    the insert broke the foreign key, a 500 "Unexpected error". The locked
+    registry row is read again in the transaction and its absence is said."""
+    _, nodion = registry
+    read_project = publishers_module.Project.get_or_none
+
+    async def read_then_remove(*args, **kwargs):
+        if removed == "its project first":  # before the project is read
+            await Project.filter(id=kwargs["id"]).delete()
+            return await read_project(*args, **kwargs)
+        row = await read_project(*args, **kwargs)
+        if removed == "the registry":
+            await Registry.filter(project_id=row.id).delete()
+        else:
+            await Project.filter(id=row.id).delete()
+        return row
+
+    monkeypatch.setattr(publishers_module.Project, "get_or_none", read_then_remove)
+
+    refused = await add_publisher(api, nodion["id"], "GITHUB_ACTIONS", repository="octo/app")
+
+    assert refused["__typename"] == "NotFoundError", refused
+    assert refused["message"].startswith("No registry with this ID exists")
+    assert await TrustedPublisher.all().count() == 0
+
+
 async def test_third_party_registries_have_no_publishers(api, registry):
     from tests.graphql_documents import add_unverified
 
@@ -189,6 +232,9 @@ async def test_third_party_registries_have_no_publishers(api, registry):
     [
         ("CUSTOM_OIDC", "https://token.actions.githubusercontent.com", "GITHUB_ACTIONS"),
         ("CUSTOM_OIDC", "https://Token.Actions.GithubUserContent.com:443/", "GITHUB_ACTIONS"),
+        # The same host written as a fully qualified name (DNS resolves it alike).
+        ("CUSTOM_OIDC", "https://token.actions.githubusercontent.com.", "GITHUB_ACTIONS"),
+        ("CUSTOM_OIDC", "https://gitlab.com.:443/", "GITLAB"),
         ("CUSTOM_OIDC", "https://gitlab.com", "GITLAB"),
         ("GITLAB", "https://token.actions.githubusercontent.com", "GITHUB_ACTIONS"),
     ],

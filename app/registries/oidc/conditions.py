@@ -22,10 +22,13 @@ GLOB_CHARACTERS = re.compile(r"([*?\[])")
 ESCAPED_CHARACTER = re.compile(r"\[[*?\[]\]")  # what `literal` writes for one of them
 MAX_VALUE_LENGTH = 255
 MAX_CUSTOM_CLAIMS = 10
-GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-WORKFLOW_FILE = re.compile(r"^[A-Za-z0-9_.-]+\.ya?ml$")
-GITLAB_PROJECT_PATH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")
-CLAIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
+# `\Z`, not `$`, which also matches before a final newline: a claim name (not
+# stripped, unlike the values) `repository\n` was stored and taken as a bound
+# identity claim that no token carries.
+GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
+WORKFLOW_FILE = re.compile(r"^[A-Za-z0-9_.-]+\.ya?ml\Z")
+GITLAB_PROJECT_PATH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+\Z")
+CLAIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}\Z")
 REF_TYPES = ("branch", "tag")
 
 
@@ -178,7 +181,11 @@ def describe(provider: PublisherProvider, claims: Mapping[str, Any]) -> str:
 
     def claim(name: str) -> str:
         value = claims.get(name)
-        return value[:200] if isinstance(value, str) else "(none)"
+        if not isinstance(value, str):
+            return "(none)"
+        # Escaped when not printable: a lone surrogate (a signed JSON escape)
+        # cannot be written as UTF-8, and the answer quoting it was a 500.
+        return value[:200] if value.isprintable() else ascii(value[:200])
 
     if provider is PublisherProvider.GITHUB_ACTIONS:
         return f"repository {claim('repository')} on ref {claim('ref')}"

@@ -110,6 +110,11 @@ def login_namespace(username: str, scopes: list[Scope]) -> str:
             "A login as oidc names no project: ask for a repository (docker push does), or log "
             "in as oidc/<namespace> (docker login asks for none)."
         )
+    if len(asked) == 1:  # one, but none a project can have (`SHOP`, `..`)
+        raise NamespaceUnclear(
+            f"{asked[0][:63]!r} is not a project's namespace (lower-case letters, digits and "
+            "dashes): ask for <namespace>/<repository>, or log in as oidc/<namespace>."
+        )
     listed = ", ".join(name[:63] for name in asked[:5])
     raise NamespaceUnclear(
         f"A login as oidc is for one project's repositories; this one asks for {listed}. "

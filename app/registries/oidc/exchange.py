@@ -27,7 +27,7 @@ from app.audit.service import record
 from app.http.json_body import parse_json_body
 from app.http.refusals import RequestRefused
 from app.networks import Network
-from app.registries.models import ExchangedJti, Registry
+from app.registries.models import ExchangedJti, Registry, TrustedPublisher
 from app.registries.oidc.credentials import (
     JWT_USERNAME,
     is_namespace,
@@ -181,6 +181,16 @@ class OidcExchange:
         expires = datetime.fromtimestamp(verified.expires_at, UTC)
         publisher = verified.publisher
         async with atomic():
+            # Locked until the grant commits: a removal (of it, its registry or
+            # its project) waits, or went first, and then nothing is granted;
+            # minting for a row gone since `verify` broke the foreign key, a 500.
+            locked = await TrustedPublisher.filter(id=publisher.id).select_for_update().first()
+            if locked is None:
+                raise Refused(
+                    403,
+                    "The trusted publisher that accepts this token was removed while it was "
+                    "exchanged; nothing was granted.",
+                )
             await ExchangedJti.filter(expires_at__lte=now).delete()
             try:  # the unique index decides between racing exchanges of one token
                 await ExchangedJti.create(issuer=publisher.issuer, jti=jti, expires_at=expires)
