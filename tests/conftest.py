@@ -26,6 +26,8 @@ from app.security.outbound import Outbound, parse_networks
 from app.security.signing import TokenSigner
 from app.settings import Settings
 from tests import databases
+from tests.support.oidc_issuer import OidcIssuer, running_issuer
+from tests.tls_material import CertificateAuthority
 
 POSTGRES_URL_VARIABLE = "NODION_TEST_POSTGRES_URL"
 OWNS_RUN_DIR = pytest.StashKey[bool]()
@@ -171,6 +173,15 @@ class LoopbackOnlyResolver:
         if host == "localhost":
             return ["127.0.0.1", "::1"]
         raise OSError(f"the test resolver does not look up {host!r}")
+
+
+@pytest.fixture(scope="module")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcIssuer]:
+    """A local https OIDC issuer (tests/support/oidc_issuer.py) with a CA of its
+    own, one per test module that asks for it."""
+    ca = CertificateAuthority.create("OIDC test issuer CA")
+    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
+        yield running
 
 
 @pytest.fixture

@@ -19,19 +19,12 @@ from tests.e2e.oci_image import write_image
 from tests.e2e.test_token_auth_e2e import ACCESS_DENIED, LOGIN_REFUSED, assert_denied, push
 from tests.registries.publishers import ADD_TRUSTED_PUBLISHER, REMOVE_TRUSTED_PUBLISHER
 from tests.servers import TOKEN_LINE, Service, run_cli, running_registry, running_service
-from tests.support.oidc_issuer import OidcIssuer, running_issuer
+from tests.support.oidc_issuer import OidcIssuer
 from tests.tls_material import CertificateAuthority
 
 EU = "registry.eu-central.nodion.net"
 CREATE = """mutation($name: String!) { createProject(input: {name: $name}) {
   ... on CreateProjectSuccess { project { id namespace registries { id region isDefault } } } } }"""
-
-
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory) -> Iterator[OidcIssuer]:
-    ca = CertificateAuthority.create("e2e OIDC CA")
-    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
-        yield running
 
 
 @pytest.fixture

@@ -27,8 +27,6 @@ from tests.graphql_documents import (
     deploy_application,
 )
 from tests.registries.publishers import add_publisher
-from tests.support.oidc_issuer import OidcIssuer, running_issuer
-from tests.tls_material import CertificateAuthority
 
 INTROSPECTION = """{ __schema { types { name kind
   possibleTypes { name } interfaces { name }
@@ -45,13 +43,6 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     # The walk asks for every field at once, far past the cost limit a client
     # gets; this test is about what the fields reveal, not what they cost.
     return Settings(data_dir=tmp_path, database_url=database_url, max_query_cost=10**9)
-
-
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory) -> OidcIssuer:
-    ca = CertificateAuthority.create("no-leak OIDC CA")
-    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
-        yield running
 
 
 @pytest.fixture

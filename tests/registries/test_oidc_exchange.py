@@ -25,15 +25,7 @@ from tests.graphql_documents import create_project, default_registry
 from tests.registries.publishers import TRUSTED_PUBLISHERS, add_publisher, remove_publisher
 from tests.registries.test_token_endpoint import get_token
 from tests.servers import free_port
-from tests.support.oidc_issuer import OidcIssuer, rsa_key, running_issuer
-from tests.tls_material import CertificateAuthority
-
-
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory) -> OidcIssuer:
-    ca = CertificateAuthority.create("OIDC issuer test CA")
-    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
-        yield running
+from tests.support.oidc_issuer import OidcIssuer, rsa_key
 
 
 @pytest.fixture

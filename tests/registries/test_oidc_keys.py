@@ -24,15 +24,7 @@ from app.registries.oidc.keys import (
 )
 from app.registries.oidc.verification import Refused, verify
 from app.security.outbound import Outbound
-from tests.support.oidc_issuer import OidcIssuer, SigningKey, running_issuer
-from tests.tls_material import CertificateAuthority
-
-
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory) -> OidcIssuer:
-    ca = CertificateAuthority.create("OIDC keys test CA")
-    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
-        yield running
+from tests.support.oidc_issuer import SigningKey
 
 
 class Clock:

@@ -31,17 +31,10 @@ from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, defaul
 from tests.registries.publishers import TRUSTED_PUBLISHERS, add_publisher
 from tests.registries.test_oidc_exchange import actions_on, exchange
 from tests.registries.test_token_endpoint import get_token
-from tests.support.oidc_issuer import OidcIssuer, running_issuer
+from tests.support.oidc_issuer import OidcIssuer
 from tests.tls_material import CertificateAuthority
 
 WRONG_CA = CertificateAuthority.create("Not the issuer's CA").pem
-
-
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory) -> OidcIssuer:
-    ca = CertificateAuthority.create("OIDC issuer test CA")
-    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
-        yield running
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import asyncio
 import itertools
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -61,15 +61,8 @@ from tests.security.tenants import (
     owned,
     owned_rows,
 )
-from tests.support.oidc_issuer import OidcIssuer, running_issuer
+from tests.support.oidc_issuer import OidcIssuer
 from tests.tls_material import CertificateAuthority
-
-
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcIssuer]:
-    ca = CertificateAuthority.create("isolation OIDC CA")
-    with running_issuer(tmp_path_factory.mktemp("issuer"), ca) as running:
-        yield running
 
 
 @pytest.fixture
