@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.conftest import require_or_skip
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,11 @@ class PrivateCluster:
 @contextmanager
 def private_cluster(port: int) -> Iterator[PrivateCluster]:
     if not (PG_BIN / "initdb").exists():
-        pytest.skip("PostgreSQL 15 server binaries are not installed")
+        require_or_skip(  # CI installs them: there, a missing one fails
+            "NODION_REQUIRE_POSTGRES",
+            f"PostgreSQL 15 server binaries are not installed ({PG_BIN / 'initdb'} is missing;"
+            " apt-get install postgresql-15)",
+        )
     # Not under tmp_path: the `postgres` user (when run as root) cannot enter it.
     folder = Path(tempfile.mkdtemp(prefix="nodion-pg."))
     url = subprocess.run(
