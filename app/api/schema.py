@@ -7,20 +7,12 @@ from functools import cache, partial
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    IgnoreContext,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, SchemaExtension
 from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.tools import merge_types
-from strawberry.types import Info
+from strawberry.types import Info, get_object_definition
 
 from app.accounts.graphql import UserNode
 from app.api.project import Project
@@ -30,16 +22,15 @@ from app.graphql.core.document_cache import DocumentCache
 from app.graphql.core.errors import registered_error_types
 from app.graphql.core.guards import OperationGuards
 from app.graphql.core.introspection import AnonymousIntrospectionGuard
+from app.graphql.core.limits import limits_extension
 from app.graphql.core.logging_schema import LoggingSchema
 from app.graphql.core.permissions import AUTHENTICATED
 from app.outage import is_database_unavailable
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
-    node_type.__strawberry_definition__.name: node_type  # type: ignore[attr-defined]  # set by the decorator
+    get_object_definition(node_type, strict=True).name: node_type
     for node_type in [Project, *(t for d in DOMAINS for t in d.node_types)]
 }
-MAX_DEPTH = 10
-MAX_ALIASES = 30
 MAX_TOKENS = 5000
 UNEXPECTED_ERROR = "Unexpected error. Quote the X-Request-ID response header when reporting it."
 
@@ -79,36 +70,12 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return not is_database_unavailable(original)
 
 
-def _ignore_introspection(context: IgnoreContext) -> bool:
-    return context.field_name.startswith("__")
-
-
-def _limits(fast_path_on: bool) -> list[Any]:
-    """The depth and alias limits. strawberry's QueryDepthLimiter and
-    MaxAliasesLimiter make new rule classes each time they are constructed, i.e.
-    on every request, and the document cache keys validation results by the rule
-    classes: it never hits. The fast path builds the rules once (an internal of
-    strawberry's, fenced in fast_path.compat); the stock path uses the extensions."""
-    if fast_path_on:
-        from app.graphql.core.fast_path.compat import max_aliases_rule, max_depth_rule
-
-        rules: list[type[ASTValidationRule]] = [
-            max_depth_rule(MAX_DEPTH, _ignore_introspection),
-            max_aliases_rule(MAX_ALIASES),
-        ]
-        return [partial(AddValidationRules, rules)]
-    return [
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH, should_ignore=_ignore_introspection),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
-    ]
-
-
 @cache
 def build_schema(fast_path_on: bool = True) -> LoggingSchema:
     """The schema, executed by the fast path's execution context or strawberry's own."""
     extensions: list[type[SchemaExtension] | Any] = [
         AnonymousIntrospectionGuard,
-        *_limits(fast_path_on),
+        limits_extension(),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         DocumentCache,
         OperationGuards,

@@ -19,9 +19,10 @@ from strawberry.extensions import SchemaExtension
 
 MAX_CACHED_DOCUMENT_CHARS = 4096
 CACHE_BUDGET_CHARS = 262_144
-# Validation results kept per document: one per set of rules it was checked with.
-# With strawberry's own limit extensions (fast path off) the rule classes are new
-# on every request, so without a bound this would grow with every request.
+# Validation results kept per document: one per set of rules it was checked with
+# (the limits' rules are built once, app/graphql/core/limits.py; an anonymous
+# caller in production also gets the no-introspection rule). Bounded all the same,
+# so an extension that builds rules per request cannot grow an entry without end.
 MAX_RULE_SETS_PER_DOCUMENT = 4
 
 

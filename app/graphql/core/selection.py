@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from strawberry.types.nodes import SelectedField, Selection
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 
-def selects(selections: Iterable[Selection], path: Sequence[str]) -> bool:
+def selects(
+    selections: Iterable[SelectedField | FragmentSpread | InlineFragment], path: Sequence[str]
+) -> bool:
     """Whether `selections` ask for the field at `path` (GraphQL field names),
     looking through fragments and inline fragments."""
     if not path:

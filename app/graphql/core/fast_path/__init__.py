@@ -17,7 +17,9 @@ What it does (each piece in its own module):
 - DataLoader peeking (`compat.cached_future`, used by app.graphql.core.loaders):
   a value this request loaded already is answered without an await.
 
-Every internal it relies on is imported or read in `compat`, and only there.
+Every internal it relies on is read in `compat` or, for the graphql-core
+methods the execution context overrides, in `execution`, and nowhere else
+(tests/graphql/test_fast_path_fence.py walks app/ and holds that).
 
 Rules for a resolver author (the stock path needs none of them; the fast path
 is only right if they hold):
@@ -40,7 +42,7 @@ is only right if they hold):
 
 When a strawberry or graphql-core release breaks it: set
 NODION_GRAPHQL_FAST_PATH=off and ship (the stock path works on any release the
-pins allow), then fix `compat` and the modules that use it, and run
+pins allow), then fix `compat` and `execution`, and run
 `scripts/check-upgrades.sh` before widening the pin.
 """
 

@@ -12,17 +12,21 @@ graphql-core coerced them; `info.context` is the same context). The execution
 context gives graphql-core the twin instead, through a MiddlewareManager (the
 hook graphql-core offers to replace a field's resolver), and only when the field
 has no field extension (a permission, say) and no schema extension resolves
-fields; otherwise strawberry's own path runs.
+fields; otherwise strawberry's own path runs. That MiddlewareManager overrides
+graphql-core's `get_field_resolver`, so it lives in the fenced `execution` module.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLSchema, MiddlewareManager
-from strawberry.types.field import StrawberryField
+from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLSchema
 
-from app.graphql.core.fast_path.compat import DEFINITION_BACKREF, wrapped_function
+from app.graphql.core.fast_path.compat import (
+    has_field_extensions,
+    strawberry_field,
+    wrapped_function,
+)
 from app.graphql.core.fast_path.twins import twin_of
 
 
@@ -34,21 +38,10 @@ def direct_resolvers(schema: GraphQLSchema) -> dict[GraphQLFieldResolver, GraphQ
         if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
             continue
         for field in named.fields.values():
-            definition = field.extensions.get(DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or definition.extensions:
+            definition = strawberry_field(field)
+            if definition is None or has_field_extensions(definition):
                 continue
             twin = twin_of(wrapped_function(definition))
             if twin is not None and field.resolve is not None:
                 twins[field.resolve] = twin
     return twins
-
-
-class DirectResolvers(MiddlewareManager):
-    """No middleware: each field's resolver, or its twin where it has one."""
-
-    def __init__(self, twins: dict[GraphQLFieldResolver, GraphQLFieldResolver]) -> None:
-        super().__init__()
-        self.twins = twins
-
-    def get_field_resolver(self, field_resolver: GraphQLFieldResolver) -> GraphQLFieldResolver:
-        return self.twins.get(field_resolver, field_resolver)

@@ -1,11 +1,27 @@
-"""The execution context of the fast path (see the package's docstring)."""
+"""The execution context of the fast path (see the package's docstring).
+
+A fenced module (docs/architecture.md, tests/graphql/test_fast_path_fence.py):
+it subclasses strawberry's execution context, overrides graphql-core 3.3's
+`execute_fields`, `execute_field`, `complete_list_value` (their signatures
+changed in 3.3) and `MiddlewareManager.get_field_resolver`, and calls
+`collect_subfields`. None of those is a documented API; the other modules of the
+fast path reach the libraries only through `compat` and their public API.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import Any, TypeGuard, cast
 
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLResolveInfo, Undefined
+from graphql import (
+    GraphQLFieldResolver,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    MiddlewareManager,
+    Undefined,
+)
 from graphql.pyutils import Path
 from tortoise.models import Model
 
@@ -15,7 +31,7 @@ from app.graphql.core.fast_path.compat import (
     StrawberryGraphQLCoreExecutionContext,
     optimized_is_awaitable,
 )
-from app.graphql.core.fast_path.direct_resolvers import DirectResolvers, direct_resolvers
+from app.graphql.core.fast_path.direct_resolvers import direct_resolvers
 from app.graphql.core.fast_path.plain_fields import merge, plain_readers, plain_value
 
 NEVER_AWAITABLE = frozenset({type(None), bool, int, float, str, list, dict})
@@ -27,6 +43,17 @@ def _is_awaitable_not_row(value: Any) -> TypeGuard[Awaitable[Any]]:
     if type(value) in NEVER_AWAITABLE:
         return False
     return optimized_is_awaitable(value) and not isinstance(value, Model)
+
+
+class DirectResolvers(MiddlewareManager):
+    """No middleware: each field's resolver, or its twin where it has one."""
+
+    def __init__(self, twins: dict[GraphQLFieldResolver, GraphQLFieldResolver]) -> None:
+        super().__init__()
+        self.twins = twins
+
+    def get_field_resolver(self, field_resolver: GraphQLFieldResolver) -> GraphQLFieldResolver:
+        return self.twins.get(field_resolver, field_resolver)
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):

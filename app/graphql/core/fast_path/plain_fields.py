@@ -46,13 +46,16 @@ from graphql import (
 )
 from strawberry import relay
 from strawberry.relay import to_base64
-from strawberry.types.base import StrawberryObjectDefinition
-from strawberry.types.field import StrawberryField
 
 from app.graphql.core.fast_path.compat import (
-    DEFINITION_BACKREF,
     GroupedFieldSet,
+    default_read,
+    has_field_extensions,
     is_basic_field,
+    node_id_attribute,
+    relay_id_function,
+    strawberry_field,
+    type_origin,
     wrapped_function,
 )
 
@@ -61,13 +64,7 @@ PlainReaders = dict[str, dict[str, tuple[Reader, Callable[[Any], Any]]]]
 """{object type name: {field name: (read the value from the row, serialize it)}}"""
 
 
-def _relay_id_field() -> StrawberryField:
-    definition: StrawberryObjectDefinition = relay.Node.__strawberry_definition__  # type: ignore[attr-defined]  # set by the decorator
-    [field] = [f for f in definition.fields if f.graphql_name == "id"]
-    return field
-
-
-_RELAY_ID = _relay_id_field()
+_RELAY_ID_FUNCTION = relay_id_function()
 
 
 def _relay_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
@@ -83,7 +80,7 @@ def _relay_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
     )
     if overrides != defaults:
         return None
-    attribute = origin.resolve_id_attr()
+    attribute = node_id_attribute(origin)
 
     def read(row: Any) -> str | None:
         # What str(GlobalID(type_name, str(id))) gives, without building the GlobalID;
@@ -99,12 +96,11 @@ def _reader(type_name: str, origin: Any, field: GraphQLField) -> Reader | None:
         return None
     if not isinstance(get_nullable_type(field.type), GraphQLScalarType | GraphQLEnumType):
         return None
-    definition = field.extensions.get(DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField):
+    definition = strawberry_field(field)
+    if definition is None:
         return None
     if is_basic_field(definition):
-        name = definition.python_name
-        default_resolver = definition.default_resolver
+        name, default_resolver = default_read(definition)
         if default_resolver is getattr:  # strawberry's default: the same, in C
             return attrgetter(name)
 
@@ -115,8 +111,8 @@ def _reader(type_name: str, origin: Any, field: GraphQLField) -> Reader | None:
     if (
         isinstance(origin, type)
         and issubclass(origin, relay.Node)
-        and not definition.extensions
-        and wrapped_function(definition) is wrapped_function(_RELAY_ID)
+        and not has_field_extensions(definition)
+        and wrapped_function(definition) is _RELAY_ID_FUNCTION
     ):
         return _relay_id_reader(origin, type_name)
     return None
@@ -128,8 +124,7 @@ def plain_readers(schema: GraphQLSchema) -> PlainReaders:
     for type_name, named in schema.type_map.items():
         if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
             continue
-        type_definition = named.extensions.get(DEFINITION_BACKREF)
-        origin = getattr(type_definition, "origin", None)
+        origin = type_origin(named)
         fields = {}
         for field_name, field in named.fields.items():
             read = _reader(type_name, origin, field)
