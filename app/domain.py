@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.routing import BaseRoute
 
 from app.db_changes import ChangeWatch
@@ -34,6 +35,32 @@ class Serving:
     """How user-named hosts (OIDC issuers) are reached; None: from the settings."""
     hooks: Hooks = field(default_factory=Hooks)
     """Every domain's hooks, for routes that change what other domains react to."""
+
+
+@dataclass(frozen=True)
+class Running:
+    """What a domain's background work runs with, once per serving process."""
+
+    settings: Settings
+    keys: ServiceKeys
+    hooks: Hooks
+
+
+Work = Callable[[Running], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work `nodion serve` does every `every(settings)` seconds (None or 0: not at
+    all), once across all its workers and hosts: each wakes on the same interval,
+    and the one that takes the task's turn in the database runs it (app/periodic.py)."""
+
+    name: str
+    """Unique across domains: it names the task's turn (`periodic_turns`)."""
+    every: Callable[[Settings], float | None]
+    run: Work
+    at_start: bool = False
+    """Also run once when serving starts, before the first interval."""
 
 
 @dataclass(frozen=True)
@@ -71,3 +98,15 @@ class Domain:
     """Path -> the largest request body it takes, for routes that need more than
     NODION_MAX_BODY_BYTES (app/http/limits.py)."""
     extra_types: Sequence[Any] = ()
+    periodic: Sequence[PeriodicTask] = ()
+    """Background work `nodion serve` runs while it serves a database."""
+    on_start: Sequence[Work] = ()
+    """Run, in domain order, when serving starts (after the key check)."""
+    on_stop: Sequence[Work] = ()
+    """Run, in reverse domain order, when serving stops (before disconnecting)."""
+    admin_commands: Mapping[str, str] = field(default_factory=dict)
+    """`nodion admin <name>` -> `"module:function"`, a typer command function.
+    Named, not imported: the `nodion` command imports it only when `admin` runs,
+    so the user commands start without loading the service."""
+    metrics: Sequence[Counter | Gauge | Histogram] = ()
+    """Its Prometheus metrics (named `nodion_…`); two domains may not declare one name."""

@@ -3,6 +3,8 @@ from app.applications.graphql.mutations import ApplicationMutations
 from app.applications.graphql.project_fields import ApplicationProjectFields
 from app.applications.graphql.types import ApplicationNode, DeploymentNode
 from app.applications.image_hooks import deploy_on_push, refuse_deleting_used_digest
+from app.applications.leases import LEASE_SWEEPING
+from app.applications.metrics import METRICS
 from app.applications.models import DEPLOY_CREDENTIAL, DEPLOY_TARGET_TOKEN, DeployTarget
 from app.applications.service import before_project_deleted, before_registry_removed
 from app.domain import Domain
@@ -28,4 +30,9 @@ DOMAIN = Domain(
     # within minutes anyway.
     token_digests=[TokenDigests(DeployTarget, "token_digest")],
     routes=deploy_api.routes,
+    periodic=[LEASE_SWEEPING],
+    metrics=METRICS,
+    admin_commands={
+        "create-deploy-target": "app.cli.applications_admin:create_deploy_target_command",
+    },
 )

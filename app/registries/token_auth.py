@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 from tortoise.expressions import Q
 
 from app.audit.service import record
-from app.metrics import note_login_refusal
 from app.registries.credential_lookup import RegistryLogin, RegistryLogins
+from app.registries.metrics import note_login_refusal
 from app.registries.models import Registry, RegistryToken
 from app.registries.references import is_repository_name
 from app.security.signing import TokenSigner

@@ -16,10 +16,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db_changes import ChangeWatch, Unwatched
 from app.domain import Serving
-from app.metrics import record_login, take_login_refusal
 from app.networks import parse_networks
 from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
+from app.registries.metrics import record_login, take_login_refusal
 from app.registries.models import PUBLISHER_CREDENTIAL, REGISTRY_TOKEN
 from app.registries.oidc.credentials import (
     JWT_USERNAME,
@@ -385,18 +385,10 @@ class TokenEndpoint:
         ]
 
 
-def outbound_from(settings: Settings) -> Outbound:
-    return Outbound(
-        parse_networks(settings.allowed_registry_networks),
-        timeout=settings.outbound_timeout,
-        max_response_bytes=settings.outbound_max_response_bytes,
-    )
-
-
 def routes(serving: Serving) -> list[Route]:
     """The token endpoint's routes (its GET first, as it answers every pull),
     then the OIDC exchange, which shares its login throttle."""
-    issuer_keys = IssuerKeys(serving.outbound or outbound_from(serving.settings))
+    issuer_keys = IssuerKeys(serving.outbound or Outbound.from_settings(serving.settings))
     endpoint = TokenEndpoint(
         serving.settings, serving.keys, serving.token_verifiers, serving.watch, issuer_keys
     )
