@@ -15,7 +15,7 @@ from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.security.stored_secrets import EncryptedField, TokenDigests
 from app.security.tokens import TokenKind
-from app.settings import Settings
+from app.settings import Section, Settings
 
 TokenVerifier = Callable[..., Awaitable[Any]]
 """`(username, token, service, pepper) -> Access or None` (see registries.token_auth)."""
@@ -104,6 +104,9 @@ class Domain:
     """Run, in domain order, when serving starts (after the key check)."""
     on_stop: Sequence[Work] = ()
     """Run, in reverse domain order, when serving stops (before disconnecting)."""
+    settings: type[Section] | None = None
+    """Its own settings (`NODION_*` variables), read with `TheSection.of(settings)`;
+    every field is listed in docs/operating.md (a test checks)."""
     admin_commands: Mapping[str, str] = field(default_factory=dict)
     """`nodion admin <name>` -> `"module:function"`, a typer command function.
     Named, not imported: the `nodion` command imports it only when `admin` runs,

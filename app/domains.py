@@ -24,7 +24,7 @@ from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.security.stored_secrets import EncryptedField, TokenDigests
 from app.security.tokens import TokenKind
-from app.settings import Settings
+from app.settings import Section, Settings
 
 # Registries come before any other domain with routes: their token endpoint
 # answers every `docker pull`, and the router tries routes in order.
@@ -103,6 +103,21 @@ def admin_commands(of: Sequence[Domain] = DOMAINS) -> dict[str, str]:
                 raise ValueError(f"admin command {name!r} is declared twice")
             commands[name] = function
     return commands
+
+
+def settings(given: Settings | None = None, of: Sequence[Domain] = DOMAINS) -> Settings:
+    """The app's settings (`given`, or read from the environment) with every
+    domain's section read now: an invalid variable stops the start, not the
+    first request that reads it."""
+    settings = given or Settings()
+    for domain in of:
+        if domain.settings is not None:
+            settings.section(domain.settings)
+    return settings
+
+
+def sections(of: Sequence[Domain] = DOMAINS) -> list[type[Section]]:
+    return [domain.settings for domain in of if domain.settings is not None]
 
 
 def metrics(of: Sequence[Domain] = DOMAINS) -> dict[str, Counter | Gauge | Histogram]:

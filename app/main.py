@@ -77,7 +77,7 @@ def create_app(
     """`manage_database=False` leaves connecting to the caller (tests, the CLI);
     `outbound` replaces how third-party registries are reached (tests); `watch`,
     how database changes are noticed (tests)."""
-    settings = settings or Settings()
+    settings = domains.settings(settings)
     keys = keys or load_keys(settings)
     outbound = outbound or Outbound.from_settings(settings)
     hooks = domains.hooks()
@@ -156,7 +156,7 @@ def _version() -> str:
 def create_served_app() -> Starlette:
     """The app as `nodion serve` runs it in each worker process: configured from
     the environment, logging set up there too (workers do not inherit it)."""
-    settings = Settings()
+    settings = domains.settings()
     configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":
         # As `nodion serve` does: Tortoise logs each closed connection at INFO.

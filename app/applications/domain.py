@@ -7,6 +7,7 @@ from app.applications.leases import LEASE_SWEEPING
 from app.applications.metrics import METRICS
 from app.applications.models import DEPLOY_CREDENTIAL, DEPLOY_TARGET_TOKEN, DeployTarget
 from app.applications.service import before_project_deleted, before_registry_removed
+from app.applications.settings import ApplicationsSettings
 from app.domain import Domain
 from app.projects.events import PROJECT_DELETING
 from app.registries.events import IMAGE_DELETING, IMAGE_TAGS_MOVED, REGISTRY_REMOVING
@@ -31,6 +32,7 @@ DOMAIN = Domain(
     token_digests=[TokenDigests(DeployTarget, "token_digest")],
     routes=deploy_api.routes,
     periodic=[LEASE_SWEEPING],
+    settings=ApplicationsSettings,
     metrics=METRICS,
     admin_commands={
         "create-deploy-target": "app.cli.applications_admin:create_deploy_target_command",

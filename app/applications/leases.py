@@ -21,6 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.applications.metrics import record_transition
 from app.applications.models import Deployment, DeploymentStatus
+from app.applications.settings import ApplicationsSettings
 from app.audit.service import record
 from app.domain import PeriodicTask, Running
 from app.transactions import atomic
@@ -232,5 +233,7 @@ async def _sweep(running: Running) -> None:
 
 # Claims whose holder went silent are released while `nodion serve` runs.
 LEASE_SWEEPING = PeriodicTask(
-    "lease-sweeping", every=lambda settings: sweep_interval(settings.deploy_lease), run=_sweep
+    "lease-sweeping",
+    every=lambda settings: sweep_interval(ApplicationsSettings.of(settings).deploy_lease),
+    run=_sweep,
 )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.audit.models import AuditEvent
+from app.audit.settings import AuditSettings
 from app.domain import PeriodicTask, Running
 from app.settings import Settings
 
@@ -68,11 +69,11 @@ async def prune_audit_events(
 
 
 def _every(settings: Settings) -> float | None:
-    return PRUNE_EVERY.total_seconds() if settings.audit_retention_days else None
+    return PRUNE_EVERY.total_seconds() if AuditSettings.of(settings).audit_retention_days else None
 
 
 async def _prune(running: Running) -> None:
-    retention_days = running.settings.audit_retention_days
+    retention_days = AuditSettings.of(running.settings).audit_retention_days
     if retention_days is None:
         return
     pruned = await prune_audit_events(retention_days, pause=0.01)

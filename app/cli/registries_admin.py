@@ -44,14 +44,14 @@ def registry_config_command(
     (token auth at --realm, notifications of pushes and deletes to --events-url)."""
     from urllib.parse import urlsplit, urlunsplit
 
+    from app import domains
     from app.cli.local import prepare_data_dir
     from app.registries.images.event_secret import event_secret
     from app.registries.images.events_endpoint import EVENTS_PATH
     from app.registries.registry_config import distribution_config
     from app.security.keys import load_keys
-    from app.settings import Settings
 
-    settings = Settings()
+    settings = domains.settings()  # with every domain's section
     chosen = settings.region(region)
     if chosen is None:
         known = ", ".join(r.slug for r in settings.regions)

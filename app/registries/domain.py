@@ -21,6 +21,7 @@ from app.registries.models import (
     RegistryToken,
 )
 from app.registries.provisioning import provision_default_registries
+from app.registries.settings import RegistriesSettings
 from app.security.stored_secrets import TokenDigests
 
 DOMAIN = Domain(
@@ -46,6 +47,7 @@ DOMAIN = Domain(
     # A notification envelope holds up to a thousand events.
     body_limits={events_endpoint.EVENTS_PATH: events_endpoint.MAX_EVENTS_BODY_BYTES},
     periodic=[IMAGE_RETENTION],
+    settings=RegistriesSettings,
     metrics=METRICS,
     admin_commands={
         "provision-regions": "app.cli.registries_admin:provision_regions_command",

@@ -32,6 +32,7 @@ from app.registries.oidc.credentials import (
 from app.registries.oidc.exchange import RETRY_AFTER_SECONDS, OidcExchange
 from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable
 from app.registries.oidc.verification import looks_like_jwt
+from app.registries.settings import RegistriesSettings
 from app.registries.token_auth import (
     Access,
     IssuedToken,
@@ -315,7 +316,7 @@ class TokenEndpoint:
         await self.throttle.succeeded(attempt)
         # No JWT outlives its credential: `exp` is at most the credential's end.
         now = int(time.time())
-        ttl = self.settings.registry_token_ttl
+        ttl = RegistriesSettings.of(self.settings).registry_token_ttl
         if access.not_after is not None:
             ttl = min(ttl, access.not_after - now)
             if ttl < 1:  # ends within this second
@@ -325,7 +326,7 @@ class TokenEndpoint:
             await unless_storage_full(access.on_use, "recording a registry login's use")
         return issue_token(
             self.keys.signer,
-            issuer=self.settings.token_issuer,
+            issuer=RegistriesSettings.of(self.settings).token_issuer,
             subject=asked.username,
             audience=access.audience,
             access=grant(parse_scopes(asked.scopes), access),

@@ -29,6 +29,7 @@ from app.registries.image_models import ImageRepository, ImageTag, RetentionPoli
 from app.registries.images.index import forget_applied_events
 from app.registries.images.service import delete_manifest
 from app.registries.models import Registry, RegistryType
+from app.registries.settings import RegistriesSettings
 from app.security.keys import ServiceKeys
 from app.settings import Settings
 
@@ -188,7 +189,7 @@ async def apply_retention(
 
 
 async def _apply_periodically(running: Running) -> None:
-    every = running.settings.image_retention_interval
+    every = RegistriesSettings.of(running.settings).image_retention_interval
     await forget_applied_events()
     outcomes = await apply_retention(running.settings, running.keys, running.hooks, every=every)
     deleted = sum(1 for outcome in outcomes if outcome.deleted)
@@ -199,6 +200,6 @@ async def _apply_periodically(running: Running) -> None:
 # `nodion serve`'s periodic run; each policy also takes its own turn (`_take_turn`).
 IMAGE_RETENTION = PeriodicTask(
     "image-retention",
-    every=lambda settings: settings.image_retention_interval or None,
+    every=lambda settings: RegistriesSettings.of(settings).image_retention_interval or None,
     run=_apply_periodically,
 )
