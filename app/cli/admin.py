@@ -31,9 +31,9 @@ class WithDomainCommands(FlagsDefaultFalseGroup):
         if self._loaded:
             return
         self._loaded = True
-        from app.domains import admin_commands
+        from app import domains
 
-        for name, where in admin_commands().items():
+        for name, where in domains.admin_commands(domains.DOMAINS).items():
             module, _, function = where.partition(":")
             one = Commands(add_completion=False, rich_markup_mode=None)  # as `nodion`
             one.command(name)(getattr(importlib.import_module(module), function))
