@@ -18,7 +18,8 @@ from app.security.tokens import TokenKind
 from app.settings import Section, Settings
 
 TokenVerifier = Callable[..., Awaitable[Any]]
-"""`(username, token, service, pepper) -> Access or None` (see registries.token_auth)."""
+"""`(username, token, service, pepper) -> Access, LoginRefused or None` (see
+registries.token_auth): a refusal with a reason is returned, never passed aside."""
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from app.key_check import KeyMismatch, rotate, verify_keys
 from app.main import create_app
 from app.periodic import background_work
 from app.registries.domain import DOMAIN as REGISTRIES
-from app.registries.token_auth import Access
+from app.registries.token_auth import Access, LoginRefused
 from app.security.crypto import DecryptionError, KeyRing, generate_key_entry
 from app.security.keys import ServiceKeys
 from app.security.stored_secrets import EncryptedField, TokenDigests, reveal
@@ -328,3 +328,26 @@ def test_an_admin_command_two_domains_declare_is_refused():
 
     with pytest.raises(ValueError, match="'vault-policy' is declared twice"):
         domains.admin_commands([*WITH_VAULTS, twin])
+
+
+async def test_a_verifiers_refusal_reason_is_returned_and_counted(vault_database, keys, settings):
+    """A verifier that knows why it refuses returns it (no side channel): the
+    token endpoint answers 401 as for any refusal and counts the reason."""
+    _, token = await open_vault("team", "s3cret", keys)
+
+    async def revoked(username: str, token: str, service: str, pepper: bytes) -> LoginRefused:
+        return LoginRefused("revoked")
+
+    revoking = dataclasses.replace(VAULTS, token_verifiers={VAULT_TOKEN: revoked})
+    routes = domains.routes(settings, keys, Unwatched(), of=[*DOMAINS, revoking])
+    counted = "nodion_registry_logins_total"
+    before = REGISTRY.get_sample_value(counted, {"outcome": "revoked"})
+    transport = httpx.ASGITransport(app=Starlette(routes=routes))
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        login = await http.get(
+            "/registry/token", params={"service": SERVICE}, headers=basic("ci", token)
+        )
+
+    assert login.status_code == 401
+    assert REGISTRY.get_sample_value(counted, {"outcome": "revoked"}) == before + 1

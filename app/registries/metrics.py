@@ -3,13 +3,13 @@ labels take values from fixed sets, whatever clients send (app/metrics.py)."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import Final
 
 from prometheus_client import Counter
 
 # `expired` and `revoked` are refusals of the access tokens that can expire and be
-# revoked (issue 19); the token endpoint reports them through record_login.
+# revoked (issue 19): their verifier says so (token_auth.LoginRefused), and the
+# token endpoint reports them through record_login.
 LOGIN_OUTCOMES: Final = ("granted", "unknown", "expired", "revoked", "throttled", "unavailable")
 
 REGISTRY_LOGINS = Counter(
@@ -36,20 +36,3 @@ def record_login(outcome: str) -> None:
 
 def record_outbound_check(status: str) -> None:
     OUTBOUND_CHECKS.labels(status[:32]).inc()  # a VerificationStatus value
-
-
-# Why the current login was refused, when the verifier knows more than "unknown"
-# (a token that expired or was revoked): set in the login's own task by the
-# verifier, read by the token endpoint when it counts the refusal.
-_refusal: ContextVar[str | None] = ContextVar("login_refusal", default=None)
-
-
-def note_login_refusal(outcome: str) -> None:
-    _refusal.set(outcome)
-
-
-def take_login_refusal() -> str | None:
-    outcome = _refusal.get()
-    if outcome is not None:
-        _refusal.set(None)
-    return outcome

@@ -19,7 +19,7 @@ from app.domain import Serving
 from app.networks import parse_networks
 from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
-from app.registries.metrics import record_login, take_login_refusal
+from app.registries.metrics import record_login
 from app.registries.models import PUBLISHER_CREDENTIAL, REGISTRY_TOKEN
 from app.registries.oidc.credentials import (
     JWT_USERNAME,
@@ -36,6 +36,7 @@ from app.registries.settings import RegistriesSettings
 from app.registries.token_auth import (
     Access,
     IssuedToken,
+    LoginRefused,
     RegistryTokens,
     Verifier,
     grant,
@@ -258,17 +259,23 @@ class TokenEndpoint:
             if is_database_unavailable(error):
                 record_login("unavailable")
             raise
+        if isinstance(answer, LoginRefused):  # a known credential that ended
+            record_login(answer.outcome)
+            return _refused()
         status = answer.status_code if isinstance(answer, Response) else 200
         if status == 200:
             record_login("granted")
         elif status == 429:
             record_login("throttled")
         elif status == 401:
-            record_login(take_login_refusal() or "unknown")
+            record_login("unknown")
         return answer
 
-    async def _answer(self, scope: Scope, asked: TokenRequest) -> Response | IssuedToken:
-        """The token to answer with, or the refusal."""
+    async def _answer(
+        self, scope: Scope, asked: TokenRequest
+    ) -> Response | IssuedToken | LoginRefused:
+        """The token to answer with, or the refusal (a verifier's own refusal as
+        it said it, for `_counted_answer` to count)."""
         if not asked.username or not asked.password:
             return _error(
                 401,
@@ -310,9 +317,9 @@ class TokenEndpoint:
             # Any other way out (the database down, a cancelled request) is no
             # failed login either: the slot goes back, nothing is counted.
             self.throttle.hand_back(attempt)
-        if access is None:
+        if access is None or isinstance(access, LoginRefused):
             await self.throttle.failed(attempt)
-            return _refused()
+            return access or _refused()
         await self.throttle.succeeded(attempt)
         # No JWT outlives its credential: `exp` is at most the credential's end.
         now = int(time.time())
@@ -363,7 +370,7 @@ class TokenEndpoint:
             bool(asked.service) and kind is not None and kind.is_well_formed(asked.password or "")
         )
 
-    async def _verify(self, asked: TokenRequest) -> Access | None:
+    async def _verify(self, asked: TokenRequest) -> Access | LoginRefused | None:
         assert asked.username and asked.password and asked.service
         if self.oidc_logins is not None and self._oidc_login(asked):
             namespace = login_namespace(asked.username, parse_scopes(asked.scopes))
