@@ -22,31 +22,32 @@ if TYPE_CHECKING:
 
 class WithDomainCommands(FlagsDefaultFalseGroup):
     """`nodion admin`'s group: the shared commands below, then every domain's
-    (`Domain.admin_commands`), loaded with the domain list the first time the
-    group is asked for its commands, so `nodion` alone never loads the service."""
+    (`Domain.admin_commands`), loaded with the domain list the first time
+    anything reads the group's commands, so `nodion` alone, and every user
+    command, never loads the service."""
 
-    _loaded = False
+    _domains_loaded = False
+    _commands: dict[str, Any]
 
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
+    @property  # type: ignore[override]  # click declares a plain attribute
+    def commands(self) -> dict[str, Any]:
+        if not self._domains_loaded:
+            self._domains_loaded = True
+            self._add_domain_commands()
+        return self._commands
+
+    @commands.setter
+    def commands(self, commands: dict[str, Any]) -> None:
+        self._commands = commands
+
+    def _add_domain_commands(self) -> None:
         from app import domains
 
         for name, where in domains.admin_commands(domains.DOMAINS).items():
             module, _, function = where.partition(":")
             one = Commands(add_completion=False, rich_markup_mode=None)  # as `nodion`
             one.command(name)(getattr(importlib.import_module(module), function))
-            self.add_command(typer.main.get_command(one), name)
-
-    def list_commands(self, ctx: Any) -> list[str]:  # typer._click.Context, private
-        self._load()
-        return super().list_commands(ctx)
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in self.commands:
-            self._load()
-        return super().get_command(ctx, cmd_name)
+            self._commands[name] = typer.main.get_command(one)
 
 
 admin = Commands(
