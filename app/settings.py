@@ -86,9 +86,9 @@ class Settings(BaseSettings):
     # strawberry's stock execution when a strawberry release breaks it.
     graphql_fast_path: bool = True
 
-    # Docker token authentication of the managed registries.
-    # PEM files: an EC P-256 private key and its certificate. Generated into
-    # data_dir in development when unset.
+    # The keys of Docker token authentication (app/security/keys.py), which
+    # `nodion admin generate-signing-key` makes. PEM files: an EC P-256 private
+    # key and its certificate. Generated into data_dir in development when unset.
     token_signing_key_file: Path | None = None
     token_signing_cert_file: Path | None = None
     # Failed logins at the token endpoint within a window (see app/security/throttle.py).
