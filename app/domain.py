@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.routing import BaseRoute
 
 from app.db_changes import ChangeWatch
@@ -14,10 +15,11 @@ from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.security.stored_secrets import EncryptedField, TokenDigests
 from app.security.tokens import TokenKind
-from app.settings import Settings
+from app.settings import Section, Settings
 
 TokenVerifier = Callable[..., Awaitable[Any]]
-"""`(username, token, service, pepper) -> Access or None` (see registries.token_auth)."""
+"""`(username, token, service, pepper) -> Access, LoginRefused or None` (see
+registries.token_auth): a refusal with a reason is returned, never passed aside."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,32 @@ class Serving:
     """How user-named hosts (OIDC issuers) are reached; None: from the settings."""
     hooks: Hooks = field(default_factory=Hooks)
     """Every domain's hooks, for routes that change what other domains react to."""
+
+
+@dataclass(frozen=True)
+class Running:
+    """What a domain's background work runs with, once per serving process."""
+
+    settings: Settings
+    keys: ServiceKeys
+    hooks: Hooks
+
+
+Work = Callable[[Running], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work `nodion serve` does every `every(settings)` seconds (None or 0: not at
+    all), once across all its workers and hosts: each wakes on the same interval,
+    and the one that takes the task's turn in the database runs it (app/periodic.py)."""
+
+    name: str
+    """Unique across domains: it names the task's turn (`periodic_turns`)."""
+    every: Callable[[Settings], float | None]
+    run: Work
+    at_start: bool = False
+    """Also run once when serving starts, before the first interval."""
 
 
 @dataclass(frozen=True)
@@ -71,3 +99,18 @@ class Domain:
     """Path -> the largest request body it takes, for routes that need more than
     NODION_MAX_BODY_BYTES (app/http/limits.py)."""
     extra_types: Sequence[Any] = ()
+    periodic: Sequence[PeriodicTask] = ()
+    """Background work `nodion serve` runs while it serves a database."""
+    on_start: Sequence[Work] = ()
+    """Run, in domain order, when serving starts (after the key check)."""
+    on_stop: Sequence[Work] = ()
+    """Run, in reverse domain order, when serving stops (before disconnecting)."""
+    settings: type[Section] | None = None
+    """Its own settings (`NODION_*` variables), read with `TheSection.of(settings)`;
+    every field is listed in docs/operating.md (a test checks)."""
+    admin_commands: Mapping[str, str] = field(default_factory=dict)
+    """`nodion admin <name>` -> `"module:function"`, a typer command function.
+    Named, not imported: the `nodion` command imports it only when `admin` runs,
+    so the user commands start without loading the service."""
+    metrics: Sequence[Counter | Gauge | Histogram] = ()
+    """Its Prometheus metrics (named `nodion_…`); two domains may not declare one name."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.routing import BaseRoute
 
 from app.accounts.domain import DOMAIN as ACCOUNTS
@@ -23,7 +24,7 @@ from app.security.keys import ServiceKeys
 from app.security.outbound import Outbound
 from app.security.stored_secrets import EncryptedField, TokenDigests
 from app.security.tokens import TokenKind
-from app.settings import Settings
+from app.settings import Section, Settings
 
 # Registries come before any other domain with routes: their token endpoint
 # answers every `docker pull`, and the router tries routes in order.
@@ -32,10 +33,12 @@ DOMAINS: list[Domain] = [ACCOUNTS, PROJECTS, REGISTRIES, APPLICATIONS, AUDIT]
 
 # Tables of the security layer itself (login throttle, key fingerprints): no domain's.
 SECURITY_MODELS = "app.security.models"
+# The turns of the domains' periodic tasks (app/periodic.py): no domain's either.
+PERIODIC_MODELS = "app.periodic"
 
 
 def model_modules(of: Sequence[Domain] = DOMAINS) -> list[str]:
-    return [domain.models for domain in of if domain.models] + [SECURITY_MODELS]
+    return [domain.models for domain in of if domain.models] + [SECURITY_MODELS, PERIODIC_MODELS]
 
 
 def hooks(of: Sequence[Domain] = DOMAINS) -> Hooks:
@@ -89,6 +92,44 @@ def project_page_loads(of: Sequence[Domain] = DOMAINS) -> dict[str, Any]:
 
 def body_limits(of: Sequence[Domain] = DOMAINS) -> dict[str, int]:
     return {path: limit for domain in of for path, limit in domain.body_limits.items()}
+
+
+def admin_commands(of: Sequence[Domain] = DOMAINS) -> dict[str, str]:
+    """Every domain's `nodion admin` commands, refusing a name two declare."""
+    commands: dict[str, str] = {}
+    for domain in of:
+        for name, function in domain.admin_commands.items():
+            if name in commands:
+                raise ValueError(f"admin command {name!r} is declared twice")
+            commands[name] = function
+    return commands
+
+
+def settings(given: Settings | None = None, of: Sequence[Domain] = DOMAINS) -> Settings:
+    """The app's settings (`given`, or read from the environment) with every
+    domain's section read now: an invalid variable stops the start, not the
+    first request that reads it."""
+    settings = given or Settings()
+    for domain in of:
+        if domain.settings is not None:
+            settings.section(domain.settings)
+    return settings
+
+
+def sections(of: Sequence[Domain] = DOMAINS) -> list[type[Section]]:
+    return [domain.settings for domain in of if domain.settings is not None]
+
+
+def metrics(of: Sequence[Domain] = DOMAINS) -> dict[str, Counter | Gauge | Histogram]:
+    """Every domain's metrics by name, refusing a name two declare."""
+    found: dict[str, Counter | Gauge | Histogram] = {}
+    for domain in of:
+        for metric in domain.metrics:
+            name = metric._name
+            if name in found:
+                raise ValueError(f"metric {name!r} is declared twice")
+            found[name] = metric
+    return found
 
 
 def routes(

@@ -17,10 +17,8 @@ from starlette.routing import Route
 from app import domains, storage
 from app.api.schema import build_schema
 from app.api.view import GraphQLApp
-from app.applications.leases import lease_sweeping
-from app.audit.retention import audit_pruning
-from app.background import in_background
 from app.db_changes import ChangeWatch, watch_for
+from app.domain import Running
 from app.http.access_log import AccessLogMiddleware
 from app.http.faults import FaultsMiddleware
 from app.http.limits import LimitsMiddleware
@@ -28,9 +26,8 @@ from app.http.metrics_route import forget_this_process, metrics_route
 from app.key_check import verify_keys
 from app.metrics import record_database_unavailable, set_build_info
 from app.outage import RETRY_AFTER_SECONDS, is_database_unavailable, unavailable_message
+from app.periodic import background_work
 from app.readiness import check_database_ready
-from app.registries.images.retention import retention_loop
-from app.registries.token_endpoint import outbound_from
 from app.request_id import RequestIdMiddleware, configure_logging
 from app.safe_logging import error_summary
 from app.security.keys import ServiceKeys, load_keys
@@ -80,15 +77,16 @@ def create_app(
     """`manage_database=False` leaves connecting to the caller (tests, the CLI);
     `outbound` replaces how third-party registries are reached (tests); `watch`,
     how database changes are noticed (tests)."""
-    settings = settings or Settings()
+    settings = domains.settings(settings)
     keys = keys or load_keys(settings)
-    outbound = outbound or outbound_from(settings)
+    outbound = outbound or Outbound.from_settings(settings)
+    hooks = domains.hooks()
     graphql_app = GraphQLApp(
         build_schema(settings.graphql_fast_path),
         settings,
         keys,
         outbound,
-        domains.hooks(),
+        hooks,
         domains.project_page_loads(),
     )
     # What tells the token endpoint that a verified login may be kept (started by
@@ -104,15 +102,9 @@ def create_app(
                 await verify_keys(keys)  # refuse to serve data whose keys are gone
             await watch.start()
             try:
-                async with (
-                    audit_pruning(settings.audit_retention_days if manage_database else None),
-                    lease_sweeping(settings.deploy_lease if manage_database else None),
-                    in_background(
-                        (lambda: retention_loop(settings, keys, domains.hooks()))
-                        if manage_database and settings.image_retention_interval
-                        else None
-                    ),
-                ):
+                # The domains' background work, on the database this app manages.
+                running = Running(settings, keys, hooks) if manage_database else None
+                async with background_work(domains.DOMAINS, running):
                     yield
             finally:
                 await watch.stop()
@@ -164,7 +156,7 @@ def _version() -> str:
 def create_served_app() -> Starlette:
     """The app as `nodion serve` runs it in each worker process: configured from
     the environment, logging set up there too (workers do not inherit it)."""
-    settings = Settings()
+    settings = domains.settings()
     configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":
         # As `nodion serve` does: Tortoise logs each closed connection at INFO.

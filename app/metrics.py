@@ -11,13 +11,15 @@ PROMETHEUS_MULTIPROC_DIR before this module is imported, each process writes
 its values to files there, and /metrics adds them up at scrape time
 (app/http/metrics_route.py). Without it (tests in one process) the library's
 default registry holds them.
+
+Here are the service's own metrics; each domain declares its own in its module
+`metrics.py` and lists them in its `Domain(metrics=...)`.
 """
 
 from __future__ import annotations
 
 import os
 import platform
-from contextvars import ContextVar
 from typing import Final
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -31,19 +33,6 @@ METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 KNOWN_OPERATIONS: Final = frozenset(operation_names())
 
 GRAPHQL_OUTCOMES: Final = ("ok", "typed_error", "invalid", "unexpected", "unavailable")
-# `expired` and `revoked` are refusals of the access tokens that can expire and be
-# revoked (issue 19); the token endpoint reports them through record_login.
-LOGIN_OUTCOMES: Final = ("granted", "unknown", "expired", "revoked", "throttled", "unavailable")
-DEPLOYMENT_TRANSITIONS: Final = (
-    "created",
-    "claimed",
-    "succeeded",
-    "failed",
-    "lease_lost",
-    "late_report",
-)
-CLAIM_OUTCOMES: Final = ("granted", "empty", "unavailable")
-
 HTTP_REQUESTS = Counter(
     "nodion_http_requests_total",
     "HTTP requests answered, by route template, method and status class.",
@@ -61,28 +50,6 @@ GRAPHQL_OPERATIONS = Counter(
     "GraphQL operations, by client operation name (`other` for any other or unnamed) and outcome.",
     ["operation", "outcome"],
 )
-REGISTRY_LOGINS = Counter(
-    "nodion_registry_logins_total",
-    "Logins at the registry token endpoint, by outcome.",
-    ["outcome"],
-)
-DEPLOYMENT_TRANSITIONS_TOTAL = Counter(
-    "nodion_deployment_transitions_total",
-    "Deployment state changes: created, claimed, succeeded, failed, lease_lost (the "
-    "holder's lease ran out), late_report (a superseded holder's report, refused).",
-    ["transition"],
-)
-DEPLOY_CLAIMS = Counter(
-    "nodion_deploy_claims_total",
-    "Claims by deploy targets: granted (a deployment handed out), empty (nothing to "
-    "claim), unavailable (database unavailable).",
-    ["outcome"],
-)
-OUTBOUND_CHECKS = Counter(
-    "nodion_outbound_checks_total",
-    "Checks of third-party registries, by verification status.",
-    ["status"],
-)
 DATABASE_UNAVAILABLE = Counter(
     "nodion_database_unavailable_total",
     "Requests answered 503 because the database could not be reached.",
@@ -93,13 +60,6 @@ BUILD_INFO = Gauge(
     ["version", "python", "database"],
     multiprocess_mode="max",
 )
-
-for _outcome in LOGIN_OUTCOMES:  # present at 0 from the start, so rates work at once
-    REGISTRY_LOGINS.labels(_outcome)
-for _outcome in CLAIM_OUTCOMES:
-    DEPLOY_CLAIMS.labels(_outcome)
-for _transition in DEPLOYMENT_TRANSITIONS:
-    DEPLOYMENT_TRANSITIONS_TOTAL.labels(_transition)
 
 
 def multiprocess() -> bool:
@@ -128,42 +88,6 @@ def record_graphql(operation: str | None, outcome: str) -> None:
     GRAPHQL_OPERATIONS.labels(
         operation_label(operation), outcome if outcome in GRAPHQL_OUTCOMES else "unexpected"
     ).inc()
-
-
-def record_login(outcome: str) -> None:
-    """One login at the token endpoint ended so (one of LOGIN_OUTCOMES)."""
-    REGISTRY_LOGINS.labels(outcome if outcome in LOGIN_OUTCOMES else "unknown").inc()
-
-
-# Why the current login was refused, when the verifier knows more than "unknown"
-# (a token that expired or was revoked): set in the login's own task by the
-# verifier, read by the token endpoint when it counts the refusal.
-_refusal: ContextVar[str | None] = ContextVar("login_refusal", default=None)
-
-
-def note_login_refusal(outcome: str) -> None:
-    _refusal.set(outcome)
-
-
-def take_login_refusal() -> str | None:
-    outcome = _refusal.get()
-    if outcome is not None:
-        _refusal.set(None)
-    return outcome
-
-
-def record_transition(transition: str) -> None:
-    if transition in DEPLOYMENT_TRANSITIONS:
-        DEPLOYMENT_TRANSITIONS_TOTAL.labels(transition).inc()
-
-
-def record_claim(outcome: str) -> None:
-    if outcome in CLAIM_OUTCOMES:
-        DEPLOY_CLAIMS.labels(outcome).inc()
-
-
-def record_outbound_check(status: str) -> None:
-    OUTBOUND_CHECKS.labels(status[:32]).inc()  # a VerificationStatus value
 
 
 def record_database_unavailable() -> None:

@@ -1,13 +1,25 @@
-"""One typed settings object, read from `NODION_*` environment variables."""
+"""The typed settings, read from `NODION_*` environment variables: the shared
+ones in `Settings`, and each domain's own in its `Section` (its `settings.py`,
+declared in its `Domain(settings=...)`), read through `settings.section(...)`.
+Every section reads the same environment with the same prefix, so a variable's
+name does not depend on where its setting is declared."""
 
 from __future__ import annotations
 
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self, TypeVar
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from app.networks import parse_networks
@@ -32,8 +44,26 @@ DEFAULT_REGIONS = [
 ]
 
 
+class Section(BaseSettings):
+    """A domain's own settings: a subclass declares its fields, read from
+    `NODION_<FIELD>` as `Settings` reads its own."""
+
+    model_config = SettingsConfigDict(env_prefix="NODION_", frozen=True)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Self:
+        """This section of the app's settings."""
+        return settings.section(cls)
+
+
+S = TypeVar("S", bound=Section)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NODION_", frozen=True)
+
+    # The domains' sections read so far (or given by `with_sections`), by class.
+    _sections: dict[type[Section], Section] = PrivateAttr(default_factory=dict)
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("./var")
@@ -56,27 +86,11 @@ class Settings(BaseSettings):
     # strawberry's stock execution when a strawberry release breaks it.
     graphql_fast_path: bool = True
 
-    # Docker token authentication of the managed registries.
-    token_issuer: str = "nodion"  # noqa: S105 - the JWT `iss`, not a secret
-    registry_token_ttl: int = Field(default=300, ge=60, description="seconds")
-    # The shortest `expiresIn` a registry access token may be created with. Lower
-    # it only in tests, to watch a token stop at its expiry within seconds.
-    registry_token_min_expires_in: int = Field(default=300, ge=1, le=300, description="seconds")
-    # PEM files: an EC P-256 private key and its certificate. Generated into
-    # data_dir in development when unset.
+    # The keys of Docker token authentication (app/security/keys.py), which
+    # `nodion admin generate-signing-key` makes. PEM files: an EC P-256 private
+    # key and its certificate. Generated into data_dir in development when unset.
     token_signing_key_file: Path | None = None
     token_signing_cert_file: Path | None = None
-    # How long the registry credential a deploy target gets with a claimed
-    # deployment works (it also ends when the deployment reports its status).
-    deploy_credential_ttl: int = Field(default=900, ge=60, le=86_400, description="seconds")
-    # Trusted publishers (app/registries/oidc/): how long the push credential
-    # the OIDC exchange mints works (never past the CI token's `exp` + 15 min),
-    # and the issuer of GitHub Actions' tokens (GitHub Enterprise Server has its own).
-    oidc_credential_ttl: int = Field(default=900, ge=60, le=3600, description="seconds")
-    github_oidc_issuer: str = "https://token.actions.githubusercontent.com"
-    # How long a claim holds its deployment without a heartbeat from the target;
-    # past it the deployment is claimable again (app/applications/leases.py).
-    deploy_lease: int = Field(default=300, ge=5, le=86_400, description="seconds")
     # Failed logins at the token endpoint within a window (see app/security/throttle.py).
     # Past its limit an address, or an address with one username, is refused (429);
     # a username alone is only slowed down, so nobody can lock a rightful user out.
@@ -120,14 +134,6 @@ class Settings(BaseSettings):
     # GET /metrics answers only with `Authorization: Bearer <this>`; unset: 404.
     metrics_token: SecretStr | None = None
 
-    # Audit events older than this many days are deleted (app/audit/retention.py),
-    # hourly by `nodion serve` and by `nodion admin prune-audit`; unset keeps all.
-    audit_retention_days: int | None = Field(default=None, ge=1)
-
-    # How often `nodion serve` applies the registries' retention policies
-    # (app/registries/images/retention.py); 0 leaves it to `nodion admin apply-retention`.
-    image_retention_interval: int = Field(default=3600, ge=0, description="seconds")
-
     @field_validator("allowed_registry_networks", "trusted_proxies")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
@@ -141,6 +147,24 @@ class Settings(BaseSettings):
         if len(set(slugs)) != len(slugs):
             raise ValueError("region slugs must be unique")
         return regions
+
+    def section(self, kind: type[S]) -> S:
+        """The domain section `kind`: as given to `with_sections`, or read from
+        the environment the first time it is asked for (`app.domains.settings`
+        reads every declared one at start, so an invalid variable stops the start)."""
+        found = self._sections.get(kind)
+        if found is None:
+            found = self._sections[kind] = kind()
+        if not isinstance(found, kind):  # only `with_sections` stores, by each one's class
+            raise TypeError(f"section {kind.__name__} holds a {type(found).__name__}")
+        return found
+
+    def with_sections(self, *sections: Section) -> Settings:
+        """These settings with the given sections instead of the environment's
+        (tests, and callers that configure a domain in code)."""
+        copy = self.model_copy()
+        copy._sections = {**self._sections, **{type(each): each for each in sections}}
+        return copy
 
     @property
     def is_production(self) -> bool:

@@ -1,15 +1,19 @@
-"""The domain contract: a domain that stores a secret, issues its own tokens and
-serves a route declares all of it in its `Domain`, and the shared machinery (key
-check, rotate-keys, token shapes, the token endpoint, routing) covers it.
+"""The domain contract: a domain that stores a secret, issues its own tokens,
+serves a route, runs periodic work, reads a setting, counts a metric and adds an
+admin command declares all of it in its `Domain`, and the shared machinery (key
+check, rotate-keys, token shapes, the token endpoint, routing, background work,
+settings, metrics, `nodion admin`) covers it.
 
 The toy "vaults" domain below is a real domain in everything but its folder: a
 Tortoise model, a secret encrypted per row, a token kind whose digests it stores,
-a `docker login` verifier and a route. It is registered as app.domains registers
+a `docker login` verifier, a route, a periodic task, a setting, a metric and an
+admin command. It is registered as app.domains registers
 every domain, by being in the domain list, here passed in (`of=`) instead of
 edited into `app.domains.DOMAINS`, so no global state changes."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import os
@@ -17,6 +21,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import typer
+from prometheus_client import REGISTRY, Counter
+from pydantic import Field, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -24,20 +31,24 @@ from starlette.routing import Route
 from tortoise import Tortoise, fields
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.models import Model
+from typer.testing import CliRunner
 
 from app import db, domains, storage
+from app.cli.main import cli
 from app.db_changes import Unwatched
-from app.domain import Domain, Serving
+from app.domain import Domain, PeriodicTask, Running, Serving
 from app.domains import DOMAINS
+from app.events import Hooks
 from app.key_check import KeyMismatch, rotate, verify_keys
 from app.main import create_app
+from app.periodic import background_work
 from app.registries.domain import DOMAIN as REGISTRIES
-from app.registries.token_auth import Access
+from app.registries.token_auth import Access, LoginRefused
 from app.security.crypto import DecryptionError, KeyRing, generate_key_entry
 from app.security.keys import ServiceKeys
 from app.security.stored_secrets import EncryptedField, TokenDigests, reveal
 from app.security.tokens import TokenKind, token_digest
-from app.settings import Settings
+from app.settings import Section, Settings
 
 # --- the toy domain: what would be app/vaults/{models,domain}.py -------------------
 
@@ -94,6 +105,33 @@ def vault_routes(serving: Serving) -> list[Route]:
     return [Route("/vaults/secret", secret, methods=["GET"])]
 
 
+class VaultSettings(Section):
+    """What would be app/vaults/settings.py: NODION_VAULT_SEAL_EVERY."""
+
+    vault_seal_every: int = Field(default=3600, ge=1, description="seconds")
+
+
+VAULTS_SEALED = Counter("nodion_vaults_sealed_total", "Vaults sealed by the periodic sweep.")
+
+
+async def seal_vaults(running: Running) -> None:
+    VAULTS_SEALED.inc(await Vault.filter(secret_ciphertext__isnull=False).count())
+
+
+VAULT_SEALING = PeriodicTask(
+    "vault-sealing",
+    every=lambda settings: VaultSettings.of(settings).vault_seal_every,
+    run=seal_vaults,
+    at_start=True,
+)
+
+
+def vault_policy_command() -> None:
+    """Print how often vaults are sealed."""
+    seal_every = VaultSettings.of(domains.settings(of=WITH_VAULTS)).vault_seal_every
+    typer.echo(f"Vaults are sealed every {seal_every} s.")
+
+
 VAULTS = Domain(
     name="vaults",
     models=__name__,
@@ -102,6 +140,10 @@ VAULTS = Domain(
     encrypted=[VAULT_SECRET],
     token_digests=[TokenDigests(Vault, "token_digest")],
     routes=vault_routes,
+    periodic=[VAULT_SEALING],
+    settings=VaultSettings,
+    metrics=[VAULTS_SEALED],
+    admin_commands={"vault-policy": f"{__name__}:vault_policy_command"},
 )
 
 # --- the app with it: the one line a real domain adds to app/domains.py ------------
@@ -229,3 +271,83 @@ def test_the_token_endpoint_comes_first_through_the_registries_domain(keys, tmp_
     assert REGISTRIES.routes is not None
     assert isinstance(first, Route)
     assert (first.path, first.methods) == ("/registry/token", {"GET", "HEAD"})
+
+
+async def test_the_domains_periodic_task_runs_with_its_setting_and_counts_its_metric(
+    vault_database, keys, monkeypatch
+):
+    await open_vault("team", "s3cret", keys)
+    monkeypatch.setenv("NODION_VAULT_SEAL_EVERY", "600")
+    settings = domains.settings(Settings(), of=WITH_VAULTS)
+    before = REGISTRY.get_sample_value("nodion_vaults_sealed_total")
+
+    assert VaultSettings.of(settings).vault_seal_every == 600
+    sealed = asyncio.Event()  # told when the toy's own task has run
+
+    async def seal_and_tell(running: Running) -> None:
+        await seal_vaults(running)
+        sealed.set()
+
+    told = dataclasses.replace(VAULT_SEALING, run=seal_and_tell)
+    with_told = [*DOMAINS, dataclasses.replace(VAULTS, periodic=[told])]
+    async with background_work(with_told, Running(settings, keys, Hooks())):
+        await sealed.wait()  # a task due at start runs beside serving from the start
+
+    assert REGISTRY.get_sample_value("nodion_vaults_sealed_total") == before + 1
+    assert domains.metrics(WITH_VAULTS)["nodion_vaults_sealed"] is VAULTS_SEALED
+
+
+def test_an_invalid_domain_setting_stops_the_start(monkeypatch):
+    monkeypatch.setenv("NODION_VAULT_SEAL_EVERY", "0")
+
+    with pytest.raises(ValidationError, match="vault_seal_every"):
+        domains.settings(Settings(), of=WITH_VAULTS)
+
+
+def test_the_domains_admin_command_is_a_nodion_admin_command(monkeypatch):
+    monkeypatch.setattr(domains, "DOMAINS", WITH_VAULTS)  # the one line in app/domains.py
+    monkeypatch.setenv("NODION_VAULT_SEAL_EVERY", "900")
+
+    result = CliRunner().invoke(cli, ["admin", "vault-policy"])
+    listed = CliRunner().invoke(cli, ["admin", "--help"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Vaults are sealed every 900 s.\n"
+    assert "vault-policy" in listed.output and "rotate-keys" in listed.output
+
+
+def test_a_metric_two_domains_declare_is_refused():
+    twin = Domain(name="twin", metrics=[VAULTS_SEALED])
+
+    with pytest.raises(ValueError, match="'nodion_vaults_sealed' is declared twice"):
+        domains.metrics([*WITH_VAULTS, twin])
+
+
+def test_an_admin_command_two_domains_declare_is_refused():
+    twin = Domain(name="twin", admin_commands={"vault-policy": "elsewhere:command"})
+
+    with pytest.raises(ValueError, match="'vault-policy' is declared twice"):
+        domains.admin_commands([*WITH_VAULTS, twin])
+
+
+async def test_a_verifiers_refusal_reason_is_returned_and_counted(vault_database, keys, settings):
+    """A verifier that knows why it refuses returns it (no side channel): the
+    token endpoint answers 401 as for any refusal and counts the reason."""
+    _, token = await open_vault("team", "s3cret", keys)
+
+    async def revoked(username: str, token: str, service: str, pepper: bytes) -> LoginRefused:
+        return LoginRefused("revoked")
+
+    revoking = dataclasses.replace(VAULTS, token_verifiers={VAULT_TOKEN: revoked})
+    routes = domains.routes(settings, keys, Unwatched(), of=[*DOMAINS, revoking])
+    counted = "nodion_registry_logins_total"
+    before = REGISTRY.get_sample_value(counted, {"outcome": "revoked"})
+    transport = httpx.ASGITransport(app=Starlette(routes=routes))
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        login = await http.get(
+            "/registry/token", params={"service": SERVICE}, headers=basic("ci", token)
+        )
+
+    assert login.status_code == 401
+    assert REGISTRY.get_sample_value(counted, {"outcome": "revoked"}) == before + 1

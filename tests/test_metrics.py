@@ -234,3 +234,17 @@ def test_a_real_prometheus_reads_the_counters(tmp_path: Path, database_url: str,
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def test_every_domains_metric_is_in_the_metrics_table():
+    """Domains declare their metrics (`Domain(metrics=...)`); operators find each
+    in docs/operating.md."""
+    from pathlib import Path
+
+    from app import domains
+
+    page = (Path(__file__).resolve().parents[1] / "docs/operating.md").read_text()
+    rows = [line.split("|")[1] for line in page.splitlines() if line.startswith("| `nodion_")]
+
+    missing = [name for name in domains.metrics() if not any(f"`{name}" in row for row in rows)]
+    assert missing == []

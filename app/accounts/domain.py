@@ -9,4 +9,8 @@ DOMAIN = Domain(
     node_types=[UserNode],
     token_kinds=[API_TOKEN],
     token_digests=[TokenDigests(ApiToken, "digest")],
+    admin_commands={
+        "create-user": "app.cli.accounts_admin:create_user_command",
+        "create-token": "app.cli.accounts_admin:create_token_command",
+    },
 )

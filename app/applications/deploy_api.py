@@ -19,12 +19,13 @@ from starlette.routing import Route
 
 from app.accounts.service import bearer_token
 from app.applications import targets
+from app.applications.metrics import record_claim, record_transition
 from app.applications.models import Deployment, DeploymentStatus, DeployTarget
 from app.applications.targets import LateReport
 from app.domain import Serving
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.graphql.core.ids import encode_id, node_id_int
-from app.metrics import record_claim, record_database_unavailable, record_transition
+from app.metrics import record_database_unavailable
 from app.outage import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE_CODE,

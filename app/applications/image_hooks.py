@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.applications.images import ImageRef
+from app.applications.metrics import record_transition
 from app.applications.models import Application, Deployment, Strategy
 from app.audit.service import record
 from app.errors import Conflict
-from app.metrics import record_transition
 from app.registries.image_models import ImageRepository, ImageTag
 from app.registries.models import Registry, RegistryType
 from app.registries.providers import PROVIDERS

@@ -12,22 +12,18 @@ any worker may run it at any time, as often as it likes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.applications.metrics import record_transition
 from app.applications.models import Deployment, DeploymentStatus
+from app.applications.settings import ApplicationsSettings
 from app.audit.service import record
-from app.background import in_background
-from app.metrics import record_transition
-from app.outage import is_database_unavailable
-from app.safe_logging import error_summary
+from app.domain import PeriodicTask, Running
 from app.transactions import atomic
 
 log = logging.getLogger(__name__)
@@ -231,16 +227,13 @@ def sweep_interval(lease_seconds: int) -> float:
     return max(1.0, min(lease_seconds / 5, 30.0))
 
 
-async def _sweep_forever(lease_seconds: int) -> None:
-    while True:
-        await asyncio.sleep(sweep_interval(lease_seconds))
-        try:
-            await expire_leases()
-        except Exception as error:  # the next pass tries again
-            level = logging.INFO if is_database_unavailable(error) else logging.ERROR
-            log.log(level, "Lease sweep failed: %s", error_summary(error))
+async def _sweep(running: Running) -> None:
+    await expire_leases()
 
 
-def lease_sweeping(lease_seconds: int | None) -> AbstractAsyncContextManager[None]:
-    """Run `expire_leases` in the background while serving (None: not at all)."""
-    return in_background(None if lease_seconds is None else partial(_sweep_forever, lease_seconds))
+# Claims whose holder went silent are released while `nodion serve` runs.
+LEASE_SWEEPING = PeriodicTask(
+    "lease-sweeping",
+    every=lambda settings: sweep_interval(ApplicationsSettings.of(settings).deploy_lease),
+    run=_sweep,
+)

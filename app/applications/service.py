@@ -9,10 +9,10 @@ from tortoise.exceptions import IntegrityError
 
 from app.accounts.models import User
 from app.applications.images import DEFAULT_TAG, ImageRef, check_tag, parse_image
+from app.applications.metrics import record_transition
 from app.applications.models import Application, Deployment, DeploymentStatus, Strategy
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.metrics import record_transition
 from app.projects.access import check_role, project_for, role_in
 from app.projects.models import Project, Role
 from app.registries.models import Registry, RegistryType

@@ -24,6 +24,7 @@ from app.applications.models import (
     DeployTarget,
     Strategy,
 )
+from app.applications.settings import ApplicationsSettings
 from app.audit.models import AuditEvent
 from app.audit.service import record
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -93,6 +94,7 @@ async def claim(target: DeployTarget, settings: Settings, keys: ServiceKeys) -> 
     COMMIT is answered 503 with outcome UNKNOWN (app/transactions.py), not
     "nothing was changed"."""
     credential = DEPLOY_CREDENTIAL.new()
+    ours = ApplicationsSettings.of(settings)
     now = datetime.now(UTC)
     async with atomic() as connection:
         deployment_id = await leases.take_oldest(
@@ -102,8 +104,8 @@ async def claim(target: DeployTarget, settings: Settings, keys: ServiceKeys) -> 
             target_name=target.name,
             digest=token_digest(credential, keys.token_pepper),
             now=now,
-            credential_expires=now + timedelta(seconds=settings.deploy_credential_ttl),
-            lease_expires=now + timedelta(seconds=settings.deploy_lease),
+            credential_expires=now + timedelta(seconds=ours.deploy_credential_ttl),
+            lease_expires=now + timedelta(seconds=ours.deploy_lease),
         )
         if deployment_id is None:
             return None
@@ -197,7 +199,9 @@ async def report(
 
 async def heartbeat(target: DeployTarget, deployment_id: int, settings: Settings) -> datetime:
     """Extend the target's lease; Conflict when it no longer holds it."""
-    until = await leases.extend(deployment_id, target.id, settings.deploy_lease)
+    until = await leases.extend(
+        deployment_id, target.id, ApplicationsSettings.of(settings).deploy_lease
+    )
     if until is not None:
         return until
     deployment = await Deployment.get_or_none(id=deployment_id).select_related("application")

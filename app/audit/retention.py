@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from app.audit.models import AuditEvent
-from app.background import in_background
+from app.audit.settings import AuditSettings
+from app.domain import PeriodicTask, Running
+from app.settings import Settings
 
 BATCH_SIZE = 1_000
 PRUNE_EVERY = timedelta(hours=1)
@@ -68,26 +68,23 @@ async def prune_audit_events(
             await asyncio.sleep(pause)
 
 
-async def prune_periodically(retention_days: int, every: timedelta = PRUNE_EVERY) -> None:
-    """What `nodion serve` runs while retention is set: a prune now, then every
-    `every`. A failed prune (the database away) is logged and tried next time."""
-    while True:
-        try:
-            pruned = await prune_audit_events(retention_days, pause=0.01)
-            if pruned.events:
-                log.info(
-                    "pruned %d audit events older than %s (NODION_AUDIT_RETENTION_DAYS=%d)",
-                    pruned.events,
-                    pruned.cutoff.isoformat(timespec="seconds"),
-                    retention_days,
-                )
-        except Exception:
-            log.exception("pruning audit events failed; trying again in %s", every)
-        await asyncio.sleep(every.total_seconds())
+def _every(settings: Settings) -> float | None:
+    return PRUNE_EVERY.total_seconds() if AuditSettings.of(settings).audit_retention_days else None
 
 
-def audit_pruning(retention_days: int | None) -> AbstractAsyncContextManager[None]:
-    """Prunes in the background while inside, when a retention is set."""
-    return in_background(
-        None if retention_days is None else partial(prune_periodically, retention_days)
-    )
+async def _prune(running: Running) -> None:
+    retention_days = AuditSettings.of(running.settings).audit_retention_days
+    if retention_days is None:
+        return
+    pruned = await prune_audit_events(retention_days, pause=0.01)
+    if pruned.events:
+        log.info(
+            "pruned %d audit events older than %s (NODION_AUDIT_RETENTION_DAYS=%d)",
+            pruned.events,
+            pruned.cutoff.isoformat(timespec="seconds"),
+            retention_days,
+        )
+
+
+# What `nodion serve` runs while a retention is set: a prune at start, then hourly.
+AUDIT_PRUNING = PeriodicTask("audit-pruning", every=_every, run=_prune, at_start=True)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.cli.admin_audit import audit_command
-from app.cli.commands import Commands
+from app.cli.commands import Commands, FlagsDefaultFalseGroup
 from app.cli.errors import CliError, ExitCode
-from app.cli.images_admin import apply_retention_command, sync_images_command
 from app.cli.local import run_with_database
-from app.cli.prune_audit import prune_audit_command
 
 # The service's modules are imported by the commands that use them: the user
 # commands of `nodion` (GraphQL clients) then start without loading the service.
@@ -22,79 +19,42 @@ if TYPE_CHECKING:
     from app.security.stored_secrets import Reencryption
     from app.settings import Settings
 
+
+class WithDomainCommands(FlagsDefaultFalseGroup):
+    """`nodion admin`'s group: the shared commands below, then every domain's
+    (`Domain.admin_commands`), loaded with the domain list the first time
+    anything reads the group's commands, so `nodion` alone, and every user
+    command, never loads the service."""
+
+    _domains_loaded = False
+    _commands: dict[str, Any]
+
+    @property  # type: ignore[override]  # click declares a plain attribute
+    def commands(self) -> dict[str, Any]:
+        if not self._domains_loaded:
+            self._domains_loaded = True
+            self._add_domain_commands()
+        return self._commands
+
+    @commands.setter
+    def commands(self, commands: dict[str, Any]) -> None:
+        self._commands = commands
+
+    def _add_domain_commands(self) -> None:
+        from app import domains
+
+        for name, where in domains.admin_commands(domains.DOMAINS).items():
+            module, _, function = where.partition(":")
+            one = Commands(add_completion=False, rich_markup_mode=None)  # as `nodion`
+            one.command(name)(getattr(importlib.import_module(module), function))
+            self._commands[name] = typer.main.get_command(one)
+
+
 admin = Commands(
-    help="Operator commands (they use the configured database directly).", no_args_is_help=True
+    help="Operator commands (they use the configured database directly).",
+    no_args_is_help=True,
+    group_class=WithDomainCommands,
 )
-
-
-def _print_token(email: str, token: str, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps({"email": email, "token": token}))
-    else:
-        typer.echo(f"API token for {email} (shown once, keep it secret):")
-        typer.echo(token)
-
-
-@admin.command("create-user")
-def create_user_command(
-    email: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
-) -> None:
-    """Create a user and print a new API token for it."""
-    from app.accounts.service import create_user, issue_api_token
-
-    async def work(settings: Settings, keys: ServiceKeys) -> str:
-        user = await create_user(email)
-        return await issue_api_token(user, keys.token_pepper)
-
-    _print_token(email.strip().lower(), run_with_database(work), as_json)
-
-
-@admin.command("create-token")
-def create_token_command(
-    email: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
-) -> None:
-    """Print a new API token for an existing user."""
-    from app.accounts.models import User
-    from app.accounts.service import issue_api_token
-
-    async def work(settings: Settings, keys: ServiceKeys) -> str:
-        user = await User.get_or_none(email=email.strip().lower())
-        if user is None:
-            raise CliError(f"no user with email {email!r}", ExitCode.NOT_FOUND)
-        return await issue_api_token(user, keys.token_pepper)
-
-    _print_token(email.strip().lower(), run_with_database(work), as_json)
-
-
-@admin.command("provision-regions")
-def provision_regions_command() -> None:
-    """Give every project a default Nodion registry in each configured region (idempotent)."""
-    from app.registries.provisioning import provision_all_projects
-
-    async def work(settings: Settings, keys: ServiceKeys) -> int:
-        return await provision_all_projects(settings)
-
-    typer.echo(f"Created {run_with_database(work)} default registries.")
-
-
-@admin.command("create-deploy-target")
-def create_deploy_target_command(
-    name: Annotated[str, typer.Argument(help="A DNS label, e.g. eu-central-1.")],
-    region: Annotated[str, typer.Option(help="Region slug whose deployments it claims.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Register a deploy target and print its token (shown once)."""
-    from app.applications.targets import create_target
-
-    async def work(settings: Settings, keys: ServiceKeys) -> str:
-        return await create_target(name, region, settings, keys.token_pepper)
-
-    token = run_with_database(work)
-    if as_json:
-        typer.echo(json.dumps({"name": name, "region": region, "token": token}))
-    else:
-        typer.echo(f"Deploy target {name} ({region}); its token (shown once, keep it secret):")
-        typer.echo(token)
 
 
 @admin.command("rotate-keys")
@@ -158,59 +118,3 @@ def generate_signing_key_command(
     typer.echo("# The registries trust this certificate (admin registry-config writes it).")
     typer.echo(f"NODION_TOKEN_SIGNING_KEY_FILE={key_file}")
     typer.echo(f"NODION_TOKEN_SIGNING_CERT_FILE={cert_file}")
-
-
-@admin.command("registry-config")
-def registry_config_command(
-    region: Annotated[str, typer.Option(help="Region slug, e.g. eu-central.")],
-    realm: Annotated[str, typer.Option(help="URL of this service's /registry/token.")],
-    listen: Annotated[str, typer.Option(help="HOST:PORT the registry listens on.")],
-    storage: Annotated[Path, typer.Option(help="Folder for the registry's blobs.")],
-    cert_bundle: Annotated[Path, typer.Option(help="Where to write the certificate bundle.")],
-    events_url: Annotated[
-        str | None,
-        typer.Option(
-            help="URL of this service's /registry/v1/events as the registry reaches it "
-            "(default: on the origin of --realm)."
-        ),
-    ] = None,
-) -> None:
-    """Write the token-signing certificate bundle and print a distribution config.yml
-    (token auth at --realm, notifications of pushes and deletes to --events-url)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    from app.cli.local import prepare_data_dir
-    from app.registries.images.event_secret import event_secret
-    from app.registries.images.events_endpoint import EVENTS_PATH
-    from app.registries.registry_config import distribution_config
-    from app.security.keys import load_keys
-    from app.settings import Settings
-
-    settings = Settings()
-    chosen = settings.region(region)
-    if chosen is None:
-        known = ", ".join(r.slug for r in settings.regions)
-        raise CliError(f"unknown region {region!r}; configured: {known}", ExitCode.USAGE)
-    prepare_data_dir(settings)
-    keys = load_keys(settings)
-    cert_bundle.parent.mkdir(parents=True, exist_ok=True)
-    cert_bundle.write_bytes(keys.signer.certificate_pem())
-    typer.echo(
-        distribution_config(
-            settings,
-            chosen,
-            realm=realm,
-            listen=listen,
-            storage=storage,
-            cert_bundle=cert_bundle,
-            events_url=events_url or urlunsplit((*urlsplit(realm)[:2], EVENTS_PATH, "", "")),
-            events_secret=event_secret(keys.token_pepper, chosen.slug),
-        ),
-        nl=False,
-    )
-
-
-admin.command("prune-audit")(prune_audit_command)
-admin.command("sync-images")(sync_images_command)
-admin.command("apply-retention")(apply_retention_command)
-admin.command("audit")(audit_command)

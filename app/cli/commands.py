@@ -44,8 +44,10 @@ class FlagsDefaultFalseGroup(TyperGroup):
 class Commands(typer.Typer):
     """`typer.Typer` with the classes above for its group and its commands."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(cls=FlagsDefaultFalseGroup, **options)
+    def __init__(
+        self, group_class: type[FlagsDefaultFalseGroup] = FlagsDefaultFalseGroup, **options: Any
+    ) -> None:
+        super().__init__(cls=group_class, **options)
 
     def command(  # typer spells out each option; they pass on as they are
         self, name: str | None = None, **options: Any

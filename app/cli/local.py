@@ -246,12 +246,11 @@ def run_with_database(
     `error:` line. `check_keys=False` only for commands that check every secret."""
     import asyncio
 
-    from app import storage
+    from app import domains, storage
     from app.errors import DomainError
     from app.security.keys import load_keys
-    from app.settings import Settings
 
-    settings = Settings()
+    settings = domains.settings()  # with every domain's section
     prepare_data_dir(settings)
     keys = load_keys(settings)
 

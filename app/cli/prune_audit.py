@@ -27,9 +27,10 @@ def prune_audit_command(
 ) -> None:
     """Delete audit events older than the retention, in small batches (no long lock)."""
     from app.audit.retention import prune_audit_events
+    from app.audit.settings import AuditSettings
 
     async def work(settings: Settings, keys: ServiceKeys) -> tuple[int, Pruned]:
-        retention = days or settings.audit_retention_days
+        retention = days or AuditSettings.of(settings).audit_retention_days
         if retention is None:
             raise CliError(
                 "No retention is set: audit events are kept forever. Set "

@@ -31,9 +31,9 @@ def migrate_command() -> None:
     """Apply database migrations (operator)."""
     import asyncio
 
-    from app.settings import Settings
+    from app import domains
 
-    settings = Settings()
+    settings = domains.settings()  # with every domain's section
     prepare_data_dir(settings)
     asyncio.run(migrate(settings))
     typer.echo("Database is up to date.")
@@ -124,11 +124,11 @@ def serve(
     metrics_dir = _metrics_dir()
     import uvicorn
 
+    from app import domains
     from app.request_id import configure_logging
     from app.security.keys import load_keys
-    from app.settings import Settings
 
-    settings = Settings()
+    settings = domains.settings()  # with every domain's section
     configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":
         # Tortoise logs each closed connection at INFO: noise above the banner.

@@ -8,7 +8,9 @@ from app.registries.graphql.project_fields import RegistryProjectFields
 from app.registries.graphql.queries import RegistryQueries
 from app.registries.graphql.types import RegistryNode, RegistryTokenNode, TrustedPublisherNode
 from app.registries.images import events_endpoint
+from app.registries.images.retention import IMAGE_RETENTION
 from app.registries.loaders import REGISTRIES_BY_PROJECT
+from app.registries.metrics import METRICS
 from app.registries.models import (
     ACCESS_TOKEN_CIPHERTEXT,
     MOVED_TOKEN_CIPHERTEXT,
@@ -19,6 +21,7 @@ from app.registries.models import (
     RegistryToken,
 )
 from app.registries.provisioning import provision_default_registries
+from app.registries.settings import RegistriesSettings
 from app.security.stored_secrets import TokenDigests
 
 DOMAIN = Domain(
@@ -43,4 +46,13 @@ DOMAIN = Domain(
     routes=lambda serving: [*token_endpoint.routes(serving), *events_endpoint.routes(serving)],
     # A notification envelope holds up to a thousand events.
     body_limits={events_endpoint.EVENTS_PATH: events_endpoint.MAX_EVENTS_BODY_BYTES},
+    periodic=[IMAGE_RETENTION],
+    settings=RegistriesSettings,
+    metrics=METRICS,
+    admin_commands={
+        "provision-regions": "app.cli.registries_admin:provision_regions_command",
+        "registry-config": "app.cli.registries_admin:registry_config_command",
+        "sync-images": "app.cli.images_admin:sync_images_command",
+        "apply-retention": "app.cli.images_admin:apply_retention_command",
+    },
 )

@@ -23,6 +23,7 @@ from app.registries.ca_certificates import normalize_ca_certificate
 from app.registries.models import PublisherProvider, Registry, RegistryType, TrustedPublisher
 from app.registries.oidc import conditions as rules
 from app.registries.references import is_repository_name
+from app.registries.settings import RegistriesSettings
 from app.settings import Settings
 from app.transactions import atomic
 
@@ -141,7 +142,7 @@ def _host(hostname: str | None) -> str:
 def built_in_provider(issuer: str, settings: Settings) -> PublisherProvider | None:
     """The built-in provider whose tokens `issuer` signs, if one does."""
     for builtin, provider in (
-        (settings.github_oidc_issuer, PublisherProvider.GITHUB_ACTIONS),
+        (RegistriesSettings.of(settings).github_oidc_issuer, PublisherProvider.GITHUB_ACTIONS),
         (GITHUB_ACTIONS_ISSUER, PublisherProvider.GITHUB_ACTIONS),
         (GITLAB_DEFAULT_ISSUER, PublisherProvider.GITLAB),
     ):
@@ -234,7 +235,7 @@ async def add_publisher(
             )
     ca_certificate = None
     if provider is PublisherProvider.GITHUB_ACTIONS:
-        issuer = settings.github_oidc_issuer.rstrip("/")
+        issuer = RegistriesSettings.of(settings).github_oidc_issuer.rstrip("/")
         conditions = rules.github_conditions(
             spec.repository, spec.workflow, spec.environment, spec.ref
         )

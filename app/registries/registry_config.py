@@ -6,6 +6,7 @@ import json
 import secrets
 from pathlib import Path
 
+from app.registries.settings import RegistriesSettings
 from app.settings import Region, Settings
 
 
@@ -45,7 +46,7 @@ auth:
   token:
     realm: {q(realm)}
     service: {q(settings.registry_hostname(region.slug))}
-    issuer: {q(settings.token_issuer)}
+    issuer: {q(RegistriesSettings.of(settings).token_issuer)}
     rootcertbundle: {q(cert_bundle.resolve())}
 notifications:
   events:

@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
 from functools import lru_cache, partial
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from tortoise.expressions import Q
 
 from app.audit.service import record
-from app.metrics import note_login_refusal
 from app.registries.credential_lookup import RegistryLogin, RegistryLogins
 from app.registries.models import Registry, RegistryToken
 from app.registries.references import is_repository_name
@@ -89,8 +88,18 @@ class Access:
         return self.namespace is not None and name.startswith(f"{self.namespace}/")
 
 
-Verifier = Callable[[str, str, str, bytes], Awaitable[Access | None]]
-"""`(username, token, service, pepper) -> Access or None`, one per token prefix."""
+@dataclass(frozen=True)
+class LoginRefused:
+    """A verifier's refusal that says more than "unknown": the credential is
+    known but no longer works. Answered as any refusal; counted by its outcome
+    in nodion_registry_logins_total."""
+
+    outcome: Literal["expired", "revoked"]
+
+
+Verifier = Callable[[str, str, str, bytes], Awaitable[Access | LoginRefused | None]]
+"""`(username, token, service, pepper) -> Access, LoginRefused or None`, one per
+token prefix."""
 
 
 def grant(scopes: list[Scope], access: Access) -> list[dict[str, Any]]:
@@ -116,7 +125,7 @@ class RegistryTokens:
 
     async def __call__(
         self, username: str, token: str, service: str, pepper: bytes
-    ) -> Access | None:
+    ) -> Access | LoginRefused | None:
         # The endpoint has refused a missing service and a malformed token already.
         digest = token_digest(token, pepper)
         login = await self.logins.by_digest(digest)
@@ -132,8 +141,7 @@ class RegistryTokens:
         now = datetime.now(UTC)
         ends_at = login.ends_at
         if login.revoked or (ends_at is not None and ends_at <= now):
-            await _refuse_ended(login, now)
-            return None
+            return await _refuse_ended(login, now)
         # While lastUsedAt is fresh (the usual case) there is nothing to do on use.
         fresh = login.last_used_at is not None and now - login.last_used_at < LAST_USED_RESOLUTION
         return Access(
@@ -160,15 +168,13 @@ def _refused(login: RegistryLogin, reason: str) -> None:
     )
 
 
-async def _refuse_ended(login: RegistryLogin, now: datetime) -> None:
+async def _refuse_ended(login: RegistryLogin, now: datetime) -> LoginRefused:
     """Log why; a token that expired (or whose grace period ended) is also an
     audit event, at most one an hour per token, so its owners learn that
     something still uses it."""
     if login.revoked:
-        note_login_refusal("revoked")
         _refused(login, "revoked")
-        return
-    note_login_refusal("expired")  # a grace period that ended counts as expired
+        return LoginRefused("revoked")
     reason = "grace period ended" if login.replaced else "expired"
     _refused(login, reason)
     cutoff = now - EXPIRED_USE_RESOLUTION
@@ -183,6 +189,7 @@ async def _refuse_ended(login: RegistryLogin, now: datetime) -> None:
             target_name=f"{login.registry_name} / {login.token_name}"[:261],
             detail=reason,
         )
+    return LoginRefused("expired")  # a grace period that ended counts as expired
 
 
 async def note_use(credential: RegistryLogin, now: datetime) -> None:

@@ -16,10 +16,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db_changes import ChangeWatch, Unwatched
 from app.domain import Serving
-from app.metrics import record_login, take_login_refusal
 from app.networks import parse_networks
 from app.outage import is_database_unavailable
 from app.registries.credential_lookup import RegistryLogins
+from app.registries.metrics import record_login
 from app.registries.models import PUBLISHER_CREDENTIAL, REGISTRY_TOKEN
 from app.registries.oidc.credentials import (
     JWT_USERNAME,
@@ -32,9 +32,11 @@ from app.registries.oidc.credentials import (
 from app.registries.oidc.exchange import RETRY_AFTER_SECONDS, OidcExchange
 from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable
 from app.registries.oidc.verification import looks_like_jwt
+from app.registries.settings import RegistriesSettings
 from app.registries.token_auth import (
     Access,
     IssuedToken,
+    LoginRefused,
     RegistryTokens,
     Verifier,
     grant,
@@ -257,17 +259,23 @@ class TokenEndpoint:
             if is_database_unavailable(error):
                 record_login("unavailable")
             raise
+        if isinstance(answer, LoginRefused):  # a known credential that ended
+            record_login(answer.outcome)
+            return _refused()
         status = answer.status_code if isinstance(answer, Response) else 200
         if status == 200:
             record_login("granted")
         elif status == 429:
             record_login("throttled")
         elif status == 401:
-            record_login(take_login_refusal() or "unknown")
+            record_login("unknown")
         return answer
 
-    async def _answer(self, scope: Scope, asked: TokenRequest) -> Response | IssuedToken:
-        """The token to answer with, or the refusal."""
+    async def _answer(
+        self, scope: Scope, asked: TokenRequest
+    ) -> Response | IssuedToken | LoginRefused:
+        """The token to answer with, or the refusal (a verifier's own refusal as
+        it said it, for `_counted_answer` to count)."""
         if not asked.username or not asked.password:
             return _error(
                 401,
@@ -309,13 +317,13 @@ class TokenEndpoint:
             # Any other way out (the database down, a cancelled request) is no
             # failed login either: the slot goes back, nothing is counted.
             self.throttle.hand_back(attempt)
-        if access is None:
+        if access is None or isinstance(access, LoginRefused):
             await self.throttle.failed(attempt)
-            return _refused()
+            return access or _refused()
         await self.throttle.succeeded(attempt)
         # No JWT outlives its credential: `exp` is at most the credential's end.
         now = int(time.time())
-        ttl = self.settings.registry_token_ttl
+        ttl = RegistriesSettings.of(self.settings).registry_token_ttl
         if access.not_after is not None:
             ttl = min(ttl, access.not_after - now)
             if ttl < 1:  # ends within this second
@@ -325,7 +333,7 @@ class TokenEndpoint:
             await unless_storage_full(access.on_use, "recording a registry login's use")
         return issue_token(
             self.keys.signer,
-            issuer=self.settings.token_issuer,
+            issuer=RegistriesSettings.of(self.settings).token_issuer,
             subject=asked.username,
             audience=access.audience,
             access=grant(parse_scopes(asked.scopes), access),
@@ -362,7 +370,7 @@ class TokenEndpoint:
             bool(asked.service) and kind is not None and kind.is_well_formed(asked.password or "")
         )
 
-    async def _verify(self, asked: TokenRequest) -> Access | None:
+    async def _verify(self, asked: TokenRequest) -> Access | LoginRefused | None:
         assert asked.username and asked.password and asked.service
         if self.oidc_logins is not None and self._oidc_login(asked):
             namespace = login_namespace(asked.username, parse_scopes(asked.scopes))
@@ -385,18 +393,10 @@ class TokenEndpoint:
         ]
 
 
-def outbound_from(settings: Settings) -> Outbound:
-    return Outbound(
-        parse_networks(settings.allowed_registry_networks),
-        timeout=settings.outbound_timeout,
-        max_response_bytes=settings.outbound_max_response_bytes,
-    )
-
-
 def routes(serving: Serving) -> list[Route]:
     """The token endpoint's routes (its GET first, as it answers every pull),
     then the OIDC exchange, which shares its login throttle."""
-    issuer_keys = IssuerKeys(serving.outbound or outbound_from(serving.settings))
+    issuer_keys = IssuerKeys(serving.outbound or Outbound.from_settings(serving.settings))
     endpoint = TokenEndpoint(
         serving.settings, serving.keys, serving.token_verifiers, serving.watch, issuer_keys
     )

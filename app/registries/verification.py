@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from app.accounts.models import User
 from app.errors import NotSupported, ValidationFailed
-from app.metrics import record_outbound_check
 from app.projects.models import Role
 from app.registries.credentials import Purpose, disclose
 from app.registries.hostnames import normalize_hostname
+from app.registries.metrics import record_outbound_check
 from app.registries.models import Registry, RegistryType, VerificationStatus
 from app.registries.providers import PROVIDERS
 from app.registries.references import is_reference, is_repository_name

@@ -27,12 +27,15 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpcore
 import httpx
 
 from app.networks import Network, parse_networks
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 __all__ = ["BlockedAddress", "GuardedBackend", "Outbound", "parse_networks", "permitted"]
 
@@ -236,6 +239,15 @@ class Outbound:
         self.inner = inner
         self._shared_budget = shared_budget
         self._deadline: float | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Outbound:
+        """As NODION_ALLOWED_OUTBOUND_NETWORKS and NODION_OUTBOUND_* say."""
+        return cls(
+            parse_networks(settings.allowed_registry_networks),
+            timeout=settings.outbound_timeout,
+            max_response_bytes=settings.outbound_max_response_bytes,
+        )
 
     def sharing_one_budget(self) -> Outbound:
         """A copy whose checks share `timeout` between them; the clock starts

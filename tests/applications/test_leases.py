@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.applications.leases import LOST_MESSAGE, MAX_ATTEMPTS, expire_leases
 from app.applications.models import Deployment
+from app.applications.settings import ApplicationsSettings
 from app.audit.models import AuditEvent
 from tests.applications.test_deploy_api import CLAIM, access_for, prebuilt_app
 from tests.graphql_documents import deploy_application
@@ -37,7 +38,7 @@ async def test_a_claim_holds_a_lease_that_heartbeats_extend(client, api, make_ta
     deployment = body["deployment"]
     assert deployment["attempt"] == 1
     lease = datetime.fromisoformat(deployment["leaseExpiresAt"])
-    assert before + timedelta(seconds=settings.deploy_lease - 5) < lease
+    assert before + timedelta(seconds=ApplicationsSettings.of(settings).deploy_lease - 5) < lease
 
     await Deployment.filter(id=deployment["number"]).update(
         lease_expires_at=datetime.now(UTC) + timedelta(seconds=2)
@@ -45,7 +46,7 @@ async def test_a_claim_holds_a_lease_that_heartbeats_extend(client, api, make_ta
     beat = await client.post(url(deployment["number"], "heartbeat"), headers=target)
     assert beat.status_code == 200, beat.text
     assert datetime.fromisoformat(beat.json()["leaseExpiresAt"]) > datetime.now(UTC) + timedelta(
-        seconds=settings.deploy_lease - 5
+        seconds=ApplicationsSettings.of(settings).deploy_lease - 5
     )
     stranger = await make_target("eu-2")
     assert (

@@ -20,6 +20,7 @@ from app.audit.models import AuditEvent
 from app.projects.models import Project
 from app.registries.models import ExchangedJti, PublisherCredential, TrustedPublisher
 from app.registries.oidc import exchange as exchange_module
+from app.registries.settings import RegistriesSettings
 from app.settings import Settings
 from tests.graphql_documents import create_project, default_registry
 from tests.registries.publishers import TRUSTED_PUBLISHERS, add_publisher, remove_publisher
@@ -35,7 +36,9 @@ def allowed_networks() -> str:
 
 @pytest.fixture
 def settings(tmp_path, database_url, issuer) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, github_oidc_issuer=issuer.url)
+    return Settings(data_dir=tmp_path, database_url=database_url).with_sections(
+        RegistriesSettings(github_oidc_issuer=issuer.url)
+    )
 
 
 @pytest.fixture

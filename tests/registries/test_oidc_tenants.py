@@ -26,6 +26,7 @@ from app.registries.models import (
     Registry,
     TrustedPublisher,
 )
+from app.registries.settings import RegistriesSettings
 from app.settings import Settings
 from tests.graphql_documents import GENERATE_CREDENTIALS, create_project, default_registry
 from tests.registries.publishers import TRUSTED_PUBLISHERS, add_publisher
@@ -44,7 +45,9 @@ def allowed_networks() -> str:
 
 @pytest.fixture
 def settings(tmp_path, database_url, issuer) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, github_oidc_issuer=issuer.url)
+    return Settings(data_dir=tmp_path, database_url=database_url).with_sections(
+        RegistriesSettings(github_oidc_issuer=issuer.url)
+    )
 
 
 async def _tenant_b_publisher(make_api, issuer: OidcIssuer, kind: str, ca: str) -> dict:

@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from app.audit.models import AuditEvent
 from app.registries.models import REGISTRY_TOKEN
+from app.registries.settings import RegistriesSettings
 from app.registries.token_auth import IssuedToken
 from app.registries.token_endpoint import query_values
 from app.security.signing import libtrust_key_id
-from app.settings import Settings
 from tests.graphql_documents import (
     REMOVE_REGISTRY,
     default_registry,
@@ -300,7 +300,7 @@ async def test_operator_documents_are_served(client, signer):
 
 def test_token_lifetime_below_a_minute_is_refused(tmp_path):
     with pytest.raises(ValidationError, match="registry_token_ttl"):
-        Settings(data_dir=tmp_path, registry_token_ttl=30)
+        RegistriesSettings(registry_token_ttl=30)
 
 
 def test_an_issued_token_keeps_the_token_out_of_its_repr():

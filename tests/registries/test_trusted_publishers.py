@@ -8,6 +8,7 @@ import pytest
 from app.projects.models import Project
 from app.registries import publishers as publishers_module
 from app.registries.models import Registry, TrustedPublisher
+from app.registries.settings import RegistriesSettings
 from tests.graphql_documents import create_project, default_registry
 from tests.registries.publishers import (
     TRUSTED_PUBLISHERS,
@@ -38,7 +39,7 @@ async def test_a_github_publisher_gets_its_defaults_and_is_listed(api, registry,
     )
     assert added["__typename"] == "AddTrustedPublisherSuccess", added
     publisher = added["publisher"]
-    assert publisher["issuer"] == settings.github_oidc_issuer
+    assert publisher["issuer"] == RegistriesSettings.of(settings).github_oidc_issuer
     assert publisher["audience"] == nodion["hostname"]
     assert publisher["repositories"] == [f"{project['namespace']}/*"]
     assert publisher["createdBy"] == "alice@example.com"

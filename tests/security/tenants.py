@@ -374,6 +374,7 @@ SHARED = {
     "exchanged_jtis": "OIDC token ids already exchanged, of any issuer",
     "login_attempts": "throttle counters, keyed by a digest of address and username",
     "key_fingerprints": "the service's own keys",
+    "periodic_turns": "when each of the service's periodic tasks last ran",
 }
 
 

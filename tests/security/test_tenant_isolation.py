@@ -34,6 +34,7 @@ from app.cli.errors import CliError, ExitCode
 from app.cli.main import cli
 from app.main import create_app
 from app.registries.models import PublisherCredential
+from app.registries.settings import RegistriesSettings
 from app.settings import Region, Settings
 from tests.graphql.test_no_leak import INTROSPECTION, QueryBuilder
 from tests.registries.images.events import delete, digest_of, push
@@ -85,7 +86,6 @@ def settings(
     return Settings(
         data_dir=tmp_path,
         database_url=database_url,
-        github_oidc_issuer=issuer.url,
         graphql_fast_path=graphql_fast_path,
         max_query_cost=10**9,
         # Mallory's refused logins must keep being judged, not throttled.
@@ -98,7 +98,7 @@ def settings(
             Region(slug=OTHER_REGION, name="US East", api_url="http://127.0.0.1:9"),
             Region(slug=THIRD_REGION, name="AP South", api_url="http://127.0.0.1:9"),
         ],
-    )
+    ).with_sections(RegistriesSettings(github_oidc_issuer=issuer.url))
 
 
 @pytest.fixture

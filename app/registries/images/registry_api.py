@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from app.registries.images.notifications import MANIFEST_MEDIA_TYPES
+from app.registries.settings import RegistriesSettings
 from app.registries.token_auth import issue_token
 from app.security.keys import ServiceKeys
 from app.settings import Region, Settings
@@ -82,7 +83,7 @@ class RegistryApi:
     def _token(self, access: list[dict[str, Any]]) -> str:
         return issue_token(
             self.keys.signer,
-            issuer=self.settings.token_issuer,
+            issuer=RegistriesSettings.of(self.settings).token_issuer,
             subject=SERVICE_SUBJECT,
             audience=self.settings.registry_hostname(self.region.slug),
             access=access,

@@ -12,7 +12,6 @@ of them per interval (`_take_turn`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from fnmatch import fnmatchcase
 
 from tortoise.expressions import Q
 
+from app.domain import PeriodicTask, Running
 from app.errors import Conflict
 from app.events import Hooks
 from app.registries.errors import RegistryUnreachable
@@ -29,6 +29,7 @@ from app.registries.image_models import ImageRepository, ImageTag, RetentionPoli
 from app.registries.images.index import forget_applied_events
 from app.registries.images.service import delete_manifest
 from app.registries.models import Registry, RegistryType
+from app.registries.settings import RegistriesSettings
 from app.security.keys import ServiceKeys
 from app.settings import Settings
 
@@ -187,18 +188,18 @@ async def apply_retention(
     return outcomes
 
 
-async def retention_loop(settings: Settings, keys: ServiceKeys, hooks: Hooks) -> None:
-    """`nodion serve`'s periodic run (started with it, cancelled with it)."""
-    while True:
-        await asyncio.sleep(settings.image_retention_interval)
-        try:
-            await forget_applied_events()
-            outcomes = await apply_retention(
-                settings, keys, hooks, every=settings.image_retention_interval
-            )
-        except Exception:  # the next run tries again
-            log.exception("Applying the image retention policies failed.")
-            continue
-        deleted = sum(1 for outcome in outcomes if outcome.deleted)
-        if deleted:
-            log.info("Image retention deleted %d manifest(s).", deleted)
+async def _apply_periodically(running: Running) -> None:
+    every = RegistriesSettings.of(running.settings).image_retention_interval
+    await forget_applied_events()
+    outcomes = await apply_retention(running.settings, running.keys, running.hooks, every=every)
+    deleted = sum(1 for outcome in outcomes if outcome.deleted)
+    if deleted:
+        log.info("Image retention deleted %d manifest(s).", deleted)
+
+
+# `nodion serve`'s periodic run; each policy also takes its own turn (`_take_turn`).
+IMAGE_RETENTION = PeriodicTask(
+    "image-retention",
+    every=lambda settings: RegistriesSettings.of(settings).image_retention_interval or None,
+    run=_apply_periodically,
+)

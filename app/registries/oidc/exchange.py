@@ -38,6 +38,7 @@ from app.registries.oidc.credentials import (
 )
 from app.registries.oidc.keys import IssuerKeys, IssuerUnreachable
 from app.registries.oidc.verification import Refused, Verified, verify
+from app.registries.settings import RegistriesSettings
 from app.security.client_address import client_address
 from app.security.keys import ServiceKeys
 from app.security.throttle import LoginThrottle
@@ -199,7 +200,10 @@ class OidcExchange:
                     401, "This token was exchanged already; request a fresh one in the job."
                 ) from None
             minted = await mint(
-                verified, self.settings.oidc_credential_ttl, self.keys.token_pepper, now
+                verified,
+                RegistriesSettings.of(self.settings).oidc_credential_ttl,
+                self.keys.token_pepper,
+                now,
             )
             await note_use(publisher, now)
             registry = await Registry.get(id=publisher.registry_id)

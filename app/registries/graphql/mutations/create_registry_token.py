@@ -18,6 +18,7 @@ from app.graphql.core.results import domain_result
 from app.registries import access_tokens
 from app.registries.graphql.enums import RegistryTokenScopeEnum
 from app.registries.graphql.types import RegistryCredentials, RegistryTokenNode
+from app.registries.settings import RegistriesSettings
 
 
 @strawberry.input
@@ -68,7 +69,7 @@ class CreateRegistryToken:
             scope=input.scope,
             expires_in=input.expires_in,
             keys=context.keys,
-            shortest_expiry=context.settings.registry_token_min_expires_in,
+            shortest_expiry=RegistriesSettings.of(context.settings).registry_token_min_expires_in,
         )
         return CreateRegistryTokenSuccess(
             token=token,  # type: ignore[arg-type]  # a RegistryToken row stands in for the type
