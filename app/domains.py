@@ -125,7 +125,8 @@ def metrics(of: Sequence[Domain] = DOMAINS) -> dict[str, Counter | Gauge | Histo
     found: dict[str, Counter | Gauge | Histogram] = {}
     for domain in of:
         for metric in domain.metrics:
-            name = metric._name
+            # describe() is the public Collector API; its name is the family's.
+            name = next(iter(metric.describe())).name
             if name in found:
                 raise ValueError(f"metric {name!r} is declared twice")
             found[name] = metric
