@@ -13,7 +13,7 @@ from app.transactions import unless_storage_full
 # Deliberately loose: the address is an identifier here, not a mailbox we verify.
 # No control characters either: PostgreSQL refuses a NUL byte in text outright.
 EMAIL_PATTERN = re.compile(
-    r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+    r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\Z"
 )
 EMAIL_MAX_LENGTH = 254
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.errors import ValidationFailed
 from app.registries.references import TAG, is_repository_name
 
-SHA256_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+SHA256_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}\Z")
 MAX_IMAGE_INPUT = 512
 DEFAULT_TAG = "latest"
 

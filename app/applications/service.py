@@ -21,7 +21,7 @@ from app.registries.selection import default_registry
 from app.settings import Settings
 from app.transactions import atomic
 
-APP_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+APP_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 ACTIVE = (DeploymentStatus.PENDING, DeploymentStatus.CLAIMED)
 
 

@@ -36,7 +36,7 @@ from app.security.tokens import token_digest
 from app.settings import Settings
 from app.transactions import atomic
 
-TARGET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+TARGET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 FINAL = (DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED)
 MESSAGE_MAX_LENGTH = 500
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)  # how fresh a target's last_seen_at is kept

@@ -27,7 +27,7 @@ tokens = Commands(
 
 REMINDER_DAYS = 7  # a token ending within this many days says so
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
-DURATION = re.compile(r"^(\d{1,9})([smhd]?)$")
+DURATION = re.compile(r"^(\d{1,9})([smhd]?)\Z")
 PAGE = 100
 
 

@@ -10,10 +10,10 @@ import httpx
 from app.errors import ValidationFailed
 
 MAX_HOST_LENGTH = 253
-LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 # A label that URL parsers (WHATWG, getaddrinfo's inet_aton) read as part of an
 # IPv4 address: decimal, octal (leading 0) or hex (0x).
-NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)\Z")
 
 
 def normalize_hostname(value: str) -> str:

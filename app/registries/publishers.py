@@ -32,7 +32,7 @@ MAX_REPOSITORY_PATTERNS = 20
 GITLAB_DEFAULT_ISSUER = "https://gitlab.com"
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 # A repository glob: the repository grammar's characters and `*`.
-REPOSITORY_GLOB = re.compile(r"^[a-z0-9*]+(?:[._/-]+[a-z0-9*]+)*$")
+REPOSITORY_GLOB = re.compile(r"^[a-z0-9*]+(?:[._/-]+[a-z0-9*]+)*\Z")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 FORMAT_VERSION = 1
 NONCE_BYTES = 12
 KEY_BYTES = 32
-KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}\Z")
 
 
 class KeyRingError(ValueError):

@@ -22,7 +22,7 @@ CHECKSUM_LENGTH = 6  # 62**6 > 2**32
 
 # Three lower-case letters and an underscore: the token endpoint tells the kinds
 # apart by a token's first four characters, and scanners by the whole prefix.
-PREFIX_PATTERN = re.compile(r"^[a-z]{3}_$")
+PREFIX_PATTERN = re.compile(r"^[a-z]{3}_\Z")
 
 
 def _base62(number: int, width: int) -> str:
@@ -53,7 +53,7 @@ class TokenKind:
             )
         shape = re.compile(
             rf"^{re.escape(self.prefix)}"
-            rf"([0-9A-Za-z]{{{BODY_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$"
+            rf"([0-9A-Za-z]{{{BODY_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})\Z"
         )
         object.__setattr__(self, "_shape", shape)
 
