@@ -169,9 +169,7 @@ async def test_the_history_of_a_deleted_tag_is_forgotten(api, shop, notify):
     assert await ImageTagPush.all().values_list("tag", flat=True) == ["kept"]
 
 
-async def test_deploy_on_push_fires_again_after_a_future_dated_push(api, shop, notify):
-    project, _ = shop
-    name = f"{project['namespace']}/web"
+async def web_deploying_stable_on_push(api, project) -> None:
     await create_application(
         api,
         project["id"],
@@ -182,6 +180,12 @@ async def test_deploy_on_push_fires_again_after_a_future_dated_push(api, shop, n
         tag="stable",
         deployOnPush=True,
     )
+
+
+async def test_deploy_on_push_fires_again_after_a_future_dated_push(api, shop, notify):
+    project, _ = shop
+    name = f"{project['namespace']}/web"
+    await web_deploying_stable_on_push(api, project)
     await notify(envelope(push(name, "stable", A, at=FAR_FUTURE)))
 
     await notify(envelope(push(name, "stable", B, at=datetime.now(UTC))))
@@ -197,16 +201,7 @@ async def test_a_chunk_that_fails_does_not_lose_the_reaction_to_those_before_it(
     retry of the envelope finds them applied and would not deploy them."""
     project, _ = shop
     name = f"{project['namespace']}/web"
-    await create_application(
-        api,
-        project["id"],
-        name="web",
-        region="eu-central",
-        strategy="PREBUILT_IMAGE",
-        image="web",
-        tag="stable",
-        deployOnPush=True,
-    )
+    await web_deploying_stable_on_push(api, project)
     monkeypatch.setattr(index, "EVENTS_PER_CHUNK", 1)
     applying, calls = index._apply, []
 
