@@ -50,6 +50,12 @@ class Running:
 Work = Callable[[Running], Awaitable[object]]
 
 
+# A periodic turn (a task's, or one retention policy's) is due when the last one
+# was taken at least this share of the interval ago: every worker sleeps the
+# same interval, so one whose timer fires a little early still finds it due.
+TURN_SHARE = 0.9
+
+
 @dataclass(frozen=True)
 class PeriodicTask:
     """Work `nodion serve` does every `every(settings)` seconds (None or 0: not at

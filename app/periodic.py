@@ -19,16 +19,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from app.domain import Domain, PeriodicTask, Running
+from app.domain import TURN_SHARE, Domain, PeriodicTask, Running
 from app.outage import is_database_unavailable
 from app.safe_logging import error_summary
 
 log = logging.getLogger("nodion.periodic")
-
-# A turn is due when the last one was taken at least this share of the interval
-# ago: every worker sleeps the same interval, so one whose timer fires a little
-# early still finds the task due.
-TURN_SHARE = 0.9
 
 
 class PeriodicTurn(Model):

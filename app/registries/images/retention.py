@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 
 from tortoise.expressions import Q
 
-from app.domain import PeriodicTask, Running
+from app.domain import TURN_SHARE, PeriodicTask, Running
 from app.errors import Conflict
 from app.events import Hooks
 from app.registries.errors import RegistryUnreachable
@@ -140,12 +140,6 @@ async def _delete(
     except RegistryUnreachable as error:
         return outcome(False, error.message)
     return outcome(True)
-
-
-# A periodic run takes a policy's turn when the last run took it at least this
-# share of the interval ago: every worker sleeps the same interval, so one whose
-# timer fires a little early still finds the policy due.
-TURN_SHARE = 0.9
 
 
 async def _take_turn(policy: RetentionPolicy, now: datetime, every: int | None) -> bool:
