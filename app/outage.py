@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from collections.abc import Callable
 
 from asyncpg.exceptions import (
     DiskFullError,
@@ -67,15 +68,21 @@ def is_storage_full(error: BaseException) -> bool:
     return isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == FULL
 
 
-def caused_by_full_storage(error: BaseException | None) -> bool:
-    """`error`, or one it was raised from, is a write refused for want of space."""
+def _in_chain(error: BaseException | None, test: Callable[[BaseException], bool]) -> bool:
+    """`test` holds for `error` or one it was raised from (drivers' errors arrive
+    wrapped in Tortoise's); a cycle of causes is walked once."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
-        if is_storage_full(error):
+        if test(error):
             return True
         seen.add(id(error))
         error = error.__cause__ or error.__context__
     return False
+
+
+def caused_by_full_storage(error: BaseException | None) -> bool:
+    """`error`, or one it was raised from, is a write refused for want of space."""
+    return _in_chain(error, is_storage_full)
 
 
 def is_database_read_only(error: BaseException) -> bool:
@@ -91,27 +98,18 @@ def is_database_read_only(error: BaseException) -> bool:
 def caused_by_read_only_database(error: BaseException | None) -> bool:
     """`error`, or one it was raised from, is the database refusing a write
     (drivers' errors arrive wrapped in Tortoise's)."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if is_database_read_only(error):
-            return True
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return False
+    return _in_chain(error, is_database_read_only)
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if (
-            isinstance(error, DATABASE_UNAVAILABLE)
-            or is_database_read_only(error)
-            or is_storage_full(error)
-        ):
-            return True
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return False
+    return _in_chain(
+        error,
+        lambda each: (
+            isinstance(each, DATABASE_UNAVAILABLE)
+            or is_database_read_only(each)
+            or is_storage_full(each)
+        ),
+    )
 
 
 class CommitOutcomeUnknown(ConnectionError):
